@@ -1,0 +1,457 @@
+"""The domain as frozen pydantic models: what the coordinator's files say, and what a plan says.
+
+Field names are a contract with coordinators' files and with tools that read ``plan.json``
+(see the README of ``routes/``): extend them, never rename them.
+
+Times of day are kept as whole minutes after midnight (``ClockTime``) and written back as
+``"HH:MM"``; opening windows are :class:`Window` and written as ``"HH:MM-HH:MM"``. The
+loaded, cross-checked whole is :class:`Scenario`; files are parsed by ``planner.loading``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "WEEKDAYS",
+    "BusType",
+    "ClockTime",
+    "Delegate",
+    "Explanation",
+    "Group",
+    "Location",
+    "LunchRule",
+    "Names",
+    "Override",
+    "Plan",
+    "Route",
+    "RouteCatalogue",
+    "RouteVenue",
+    "Scenario",
+    "ScenarioSpec",
+    "Stop",
+    "Titles",
+    "TravelInfo",
+    "TravelSettings",
+    "Unassigned",
+    "Venue",
+    "VenueCatalogue",
+    "Window",
+    "format_clock",
+    "parse_clock",
+]
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+DELEGATE_ID_PATTERN = r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
+DelegateId = Annotated[str, StringConstraints(pattern=DELEGATE_ID_PATTERN, max_length=64)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Confidence = Literal["high", "medium", "low"]
+VenueKind = Literal[
+    "research_platform",
+    "university",
+    "park",
+    "enterprise",
+    "conference_venue",
+    "hotel",
+    "restaurant",
+]
+Need = Literal["step-free", "vegetarian", "vegan", "halal", "kosher", "no-pork", "interpreter"]
+
+
+def parse_clock(text: str) -> int:
+    """``"09:30"`` -> 570 minutes after midnight; ``"24:00"`` is the end of the day."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a time HH:MM")
+    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    if minutes > 24 * 60:
+        raise ValueError(f"'{text}' is later than 24:00")
+    return minutes
+
+
+def format_clock(minutes: int) -> str:
+    """570 -> ``"09:30"``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _clock_in(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_clock(value)
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 09:30 as the sexagesimal number 570: the same minutes.
+        return value
+    raise ValueError(f"{value!r} is not a time HH:MM")
+
+
+ClockTime = Annotated[
+    int,
+    BeforeValidator(_clock_in),
+    Field(ge=0, le=24 * 60),
+    PlainSerializer(format_clock, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-4]):[0-5]\d$"}),
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Window(_Frozen):
+    """An opening window ``"HH:MM-HH:MM"``, in minutes after midnight, start before end."""
+
+    start: int = Field(ge=0, le=24 * 60)
+    end: int = Field(ge=0, le=24 * 60)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            left, sep, right = value.partition("-")
+            if not sep:
+                raise ValueError(f"'{value}' is not a window HH:MM-HH:MM")
+            return {"start": parse_clock(left), "end": parse_clock(right)}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError(f"'{self}' ends before it starts")
+        return self
+
+    def __str__(self) -> str:
+        return f"{format_clock(self.start)}-{format_clock(self.end)}"
+
+
+WindowText = Annotated[
+    Window,
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d\d:\d\d-\d\d:\d\d$"}),
+]
+
+
+class Names(_Frozen):
+    """A name in English and Chinese."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
+Titles = Names
+
+
+class Location(_Frozen):
+    """A WGS-84 point with where it came from and how sure it is."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    confidence: Confidence
+    source: str = Field(min_length=1)
+
+
+class Venue(_Frozen):
+    """A place a group visits, has lunch at, or starts from."""
+
+    id: Slug
+    name: Names
+    kind: VenueKind
+    district: str
+    address: str = ""
+    location: Location
+    themes: list[str] = Field(default_factory=list)
+    description: Names | None = None
+    visit_min: int = Field(ge=5, le=480)
+    max_group: int = Field(ge=1)
+    concurrent_groups: int = Field(default=1, ge=1)
+    hours: dict[Weekday, list[WindowText]] = Field(default_factory=dict)
+    closed: list[dt.date] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    lunch: bool = False
+    step_free: bool = True
+    assumed: list[str] = Field(
+        default_factory=list,
+        description="Fields whose values are assumptions rather than sourced facts.",
+    )
+
+    def windows_on(self, date: dt.date) -> list[Window]:
+        """The weekly opening windows of ``date`` (no overrides), empty when closed."""
+        if date in self.closed:
+            return []
+        return list(self.hours.get(WEEKDAYS[date.weekday()], []))
+
+
+class VenueCatalogue(_Frozen):
+    """The file ``venues.yaml``."""
+
+    venues: list[Venue]
+
+
+class RouteVenue(_Frozen):
+    """A candidate venue of a route and how relevant it is to the route (1 to 10)."""
+
+    id: Slug
+    weight: int = Field(ge=1, le=10)
+
+
+class Route(_Frozen):
+    """One of the industry-themed routes: a pool of candidate venues."""
+
+    id: Slug
+    title: Titles
+    industries: list[str] = Field(min_length=1)
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    description: Names | None = None
+    venues: list[RouteVenue] = Field(min_length=1)
+    must_visit: list[Slug] = Field(default_factory=list)
+    min_stops: int = Field(ge=1)
+    max_stops: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Route:
+        if self.max_stops < self.min_stops:
+            raise ValueError(f"max_stops {self.max_stops} is below min_stops {self.min_stops}")
+        return self
+
+    def weight(self, venue_id: str) -> int:
+        """The relevance weight of a venue in this route, 0 if it is not a candidate."""
+        return next((v.weight for v in self.venues if v.id == venue_id), 0)
+
+
+class RouteCatalogue(_Frozen):
+    """The file ``themes.yaml``."""
+
+    routes: list[Route]
+
+
+class BusType(_Frozen):
+    """A kind of bus: its seats and how many of them run each day."""
+
+    id: Slug
+    seats: int = Field(ge=1, le=90)
+    count: int = Field(ge=0)
+
+
+class DayWindow(_Frozen):
+    start: ClockTime
+    end: ClockTime
+
+
+class LunchRule(_Frozen):
+    """Every group has a lunch stop of ``minutes`` starting inside ``window``."""
+
+    window: tuple[ClockTime, ClockTime]
+    minutes: int = Field(ge=15, le=180)
+
+
+class Override(_Frozen):
+    """Special opening of a venue (or of all, ``"*"``) on one date; empty hours = closed."""
+
+    venue: str
+    date: dt.date
+    hours: list[WindowText]
+
+
+class TravelSettings(_Frozen):
+    """Per-scenario overrides of the offline travel-time model (see ``planner.travel``)."""
+
+    detour: float | None = Field(default=None, ge=1.0, le=3.0)
+    speeds_kmh: dict[str, float] | None = None
+    board_min: int | None = Field(default=None, ge=0, le=60)
+    alight_min: int | None = Field(default=None, ge=0, le=60)
+
+
+class Contact(_Frozen):
+    """An emergency or help line printed on every delegate page."""
+
+    label: Names
+    phone: str
+
+
+class ScenarioSpec(_Frozen):
+    """A scenario file, e.g. ``routes/scenarios/findhz-2024.yaml``; paths relative to it."""
+
+    id: Slug
+    name: Names
+    timezone: str = "Asia/Shanghai"
+    dates: list[dt.date] = Field(min_length=1)
+    base: Slug
+    day: DayWindow
+    lunch: LunchRule
+    fleet: list[BusType] = Field(min_length=1)
+    routes: list[Slug] | None = None
+    delegates: str
+    catalogue: str | None = None
+    themes: str | None = None
+    overrides: list[Override] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    travel: TravelSettings = Field(default_factory=TravelSettings)
+    synthetic: bool = Field(
+        default=False, description="True when the delegates are made up, not real people."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a known time zone") from None
+        return value
+
+
+class Delegate(_Frozen):
+    """A registered delegate (one row of the delegates table)."""
+
+    id: DelegateId
+    name: str = Field(min_length=1)
+    country: str = Field(min_length=1)
+    organisation: str = ""
+    field: str = ""
+    interests: list[Slug] = Field(min_length=1)
+    languages: list[str] = Field(default_factory=list)
+    available: list[dt.date] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
+
+    @property
+    def step_free(self) -> bool:
+        return "step-free" in self.needs
+
+
+class Scenario(_Frozen):
+    """A scenario with everything it refers to, loaded and cross-checked.
+
+    Built only by ``planner.loading.load_scenario``; the rest of the code reads it.
+    """
+
+    spec: ScenarioSpec
+    venues: Mapping[str, Venue]
+    routes: Mapping[str, Route]
+    delegates: tuple[Delegate, ...]
+    source: str = Field(description="The scenario file, as the user named it.")
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return self.spec.dates
+
+    @property
+    def base(self) -> Venue:
+        return self.venues[self.spec.base]
+
+    @property
+    def running_routes(self) -> list[Route]:
+        """The routes that run in this scenario, in catalogue order."""
+        wanted = self.spec.routes
+        return [r for r in self.routes.values() if wanted is None or r.id in wanted]
+
+    def delegate_dates(self, delegate: Delegate) -> list[dt.date]:
+        """The scenario dates a delegate can ride (all of them when none are given)."""
+        return [d for d in self.dates if not delegate.available or d in delegate.available]
+
+    def opening(self, venue_id: str, date: dt.date) -> list[Window]:
+        """Opening windows of a venue on a date, overrides applied (venue first, then ``*``)."""
+        for key in (venue_id, "*"):
+            for override in self.spec.overrides:
+                if override.venue == key and override.date == date:
+                    return list(override.hours)
+        return self.venues[venue_id].windows_on(date)
+
+    def tz(self) -> dt.tzinfo:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.spec.timezone)
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan: what plan.json holds.
+
+
+StopKind = Literal["depart", "visit", "lunch", "return"]
+
+
+class Stop(_Frozen):
+    """One stop of a group's day. The leg (``travel_s``, ``distance_m``) is from the stop before."""
+
+    kind: StopKind
+    venue: str
+    arrive: dt.datetime | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    depart: dt.datetime | None = None
+    travel_s: int | None = None
+    distance_m: int | None = None
+
+
+class Group(_Frozen):
+    """The delegates on one bus, on one route, on one day, with their timed stops."""
+
+    id: str
+    route: str
+    date: dt.date
+    bus: str
+    seats: int
+    delegates: list[str]
+    stops: list[Stop]
+
+
+class Unassigned(_Frozen):
+    delegate: str
+    reason: str
+
+
+class Explanation(_Frozen):
+    """Something the plan left out (a venue, a route-day, a delegate) and why."""
+
+    kind: str
+    route: str | None = None
+    date: dt.date | None = None
+    venue: str | None = None
+    reason: str
+
+
+class TravelInfo(BaseModel):
+    """Where the travel times came from; providers add their own fields."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    provider: str
+
+
+class Plan(_Frozen):
+    """The plan, as written to ``plan.json``."""
+
+    schema_version: Literal[1] = 1
+    scenario: str
+    timezone: str
+    seed: int = 0
+    time_limit_s: float = 0.0
+    travel: TravelInfo
+    groups: list[Group]
+    unassigned: list[Unassigned] = Field(default_factory=list)
+    explanations: list[Explanation] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
