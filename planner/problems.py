@@ -1,0 +1,129 @@
+"""Plain problem and solution types that the solver module (``planner.solver``) speaks.
+
+The planner builds a :class:`RoutingProblem` for each day from the scenario; the benchmarks
+build one from an orienteering or Solomon instance. Both go through the same solver code.
+
+Units are whatever the builder chose, as long as they are integers: the planner uses seconds
+after midnight for times and seconds or metres for costs; the benchmarks scale Euclidean
+distances by a power of ten. Node indices cover depots and visits alike: ``travel[i][j]`` is
+the time from node ``i`` to node ``j`` (service at ``i`` excluded), ``cost[i][j]`` the arc cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Choice",
+    "Resource",
+    "RoutingProblem",
+    "RoutingSolution",
+    "Tour",
+    "Vehicle",
+    "Visit",
+]
+
+IntMatrix = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A node that a vehicle may (or must) serve.
+
+    ``windows`` are the allowed *start of service* times, sorted and disjoint, inclusive.
+    A visit with ``required=False`` may be dropped at the cost of its ``prize``.
+    ``vehicles`` restricts which vehicles may serve it (``None``: any).
+    ``resource`` names a :class:`Resource` whose capacity bounds how many vehicles are in
+    service at visits of that resource at the same instant.
+    ``counts_as_stop`` says whether it counts towards a vehicle's ``min_stops``/``max_stops``.
+    """
+
+    node: int
+    service: int
+    windows: tuple[tuple[int, int], ...]
+    prize: int = 0
+    required: bool = False
+    vehicles: tuple[int, ...] | None = None
+    resource: int | None = None
+    demand: int = 0
+    counts_as_stop: bool = True
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A vehicle (a bus, a tour) from its start node to its end node inside a time window."""
+
+    start_node: int
+    end_node: int
+    earliest_start: int
+    latest_end: int
+    capacity: int | None = None
+    fixed_cost: int = 0
+    min_stops: int = 0
+    max_stops: int | None = None
+    must_be_used: bool = False
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something visits share, e.g. a venue's reception room: at most ``capacity`` at once."""
+
+    name: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Exactly one of ``visits`` is served (``penalty=None``), or at most one with a penalty
+    for serving none. The lunch stop of a bus is a mandatory choice among lunch venues."""
+
+    visits: tuple[int, ...]
+    penalty: int | None = None
+
+
+@dataclass(frozen=True)
+class RoutingProblem:
+    """Vehicles serving visits under time windows, capacities and shared resources.
+
+    The objective is to minimise the sum of arc costs (``cost``), vehicle fixed costs, and
+    the prizes of the optional visits that are dropped.
+    ``initial_tours`` (visit indices per vehicle) seeds the search; ``fixed_prefixes`` pins
+    the first visits of vehicles (for re-planning a day already under way).
+    """
+
+    travel: IntMatrix
+    cost: IntMatrix
+    visits: tuple[Visit, ...]
+    vehicles: tuple[Vehicle, ...]
+    resources: tuple[Resource, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    horizon: int = 24 * 3600
+    initial_tours: tuple[tuple[int, ...], ...] | None = None
+    fixed_prefixes: tuple[tuple[int, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
+class Tour:
+    """What one vehicle does: visit indices in order with their service start times."""
+
+    vehicle: int
+    visits: tuple[int, ...]
+    starts: tuple[int, ...]
+    depart: int
+    back: int
+
+
+@dataclass(frozen=True)
+class RoutingSolution:
+    """The solver's answer as plain data. ``feasible`` is False when no solution was found."""
+
+    feasible: bool
+    tours: tuple[Tour, ...]
+    objective: int
+    dropped: tuple[int, ...]
+    status: str
+    seconds: float
+    stats: dict[str, float] = field(default_factory=dict)
