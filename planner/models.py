@@ -56,14 +56,14 @@ __all__ = [
     "parse_clock",
 ]
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 DELEGATE_ID_PATTERN = r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 DelegateId = Annotated[str, StringConstraints(pattern=DELEGATE_ID_PATTERN, max_length=64)]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Confidence = Literal["high", "medium", "low"]
 VenueKind = Literal[
     "research_platform",
@@ -197,7 +197,8 @@ class Venue(_Frozen):
         """The weekly opening windows of ``date`` (no overrides), empty when closed."""
         if date in self.closed:
             return []
-        return list(self.hours.get(WEEKDAYS[date.weekday()], []))
+        day: Weekday = WEEKDAYS[date.weekday()]
+        return list(self.hours.get(day) or [])
 
 
 class VenueCatalogue(_Frozen):
