@@ -17,10 +17,15 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "AssignmentProblem",
+    "AssignmentSolution",
     "Choice",
+    "Option",
     "Resource",
     "RoutingProblem",
     "RoutingSolution",
+    "SharedLimit",
+    "Slot",
     "Tour",
     "Vehicle",
     "Visit",
@@ -127,3 +132,70 @@ class RoutingSolution:
     status: str
     seconds: float
     stats: dict[str, float] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment: people to slots (route-days), slots to buses.
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Something people can be put in on a day, served by buses (a route on a date).
+
+    ``bus_capacity[b]`` is how many people one bus of fleet type ``b`` can carry on this
+    slot (its seats, or less when a venue takes smaller groups); ``max_buses`` caps the
+    number of buses (e.g. how many groups a must-visit venue can receive that day).
+    """
+
+    day: int
+    bus_capacity: tuple[int, ...]
+    max_buses: int
+
+
+@dataclass(frozen=True)
+class Option:
+    """Person ``person`` may ride slot ``slot``; ``value`` is how glad they would be."""
+
+    person: int
+    slot: int
+    value: int
+    family: int = 0
+
+
+@dataclass(frozen=True)
+class SharedLimit:
+    """At most ``max_buses`` buses in total over ``slots`` (a venue's slots on a day)."""
+
+    slots: tuple[int, ...]
+    max_buses: int
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """Choose options (at most ``rides`` per person, one per day, one per ``family``) and
+    buses per slot, within the fleet of each day (``fleet[day][b]`` buses of type ``b``).
+
+    Lexicographic objective: the worst-off person's total value, then the total value,
+    then fewest buses (weighted by ``bus_cost[b]``).
+    """
+
+    people: int
+    slots: tuple[Slot, ...]
+    options: tuple[Option, ...]
+    fleet: tuple[tuple[int, ...], ...]
+    rides: int = 1
+    shared_limits: tuple[SharedLimit, ...] = ()
+    bus_cost: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssignmentSolution:
+    """Chosen option indices and buses per slot and type; ``status`` as the solver said."""
+
+    feasible: bool
+    chosen: tuple[int, ...]
+    buses: tuple[tuple[int, ...], ...]
+    worst_value: int
+    total_value: int
+    status: str
+    seconds: float
