@@ -279,6 +279,10 @@ class TravelSettings(_Frozen):
     speeds_kmh: dict[str, float] | None = None
     board_min: int | None = Field(default=None, ge=0, le=60)
     alight_min: int | None = Field(default=None, ge=0, le=60)
+    short_detour: float | None = Field(default=None, ge=1.0, le=3.0)
+    short_leg_km: float | None = Field(default=None, ge=0.0, le=50.0)
+    long_leg_km: float | None = Field(default=None, gt=0.0)
+    long_speeds_kmh: dict[str, float] | None = None
 
 
 class Contact(_Frozen):
@@ -300,6 +304,9 @@ class ScenarioSpec(_Frozen):
     lunch: LunchRule
     fleet: list[BusType] = Field(min_length=1)
     routes: list[Slug] | None = None
+    rides: int = Field(
+        default=1, ge=1, description="How many route-days each delegate rides at most."
+    )
     delegates: str
     catalogue: str | None = None
     themes: str | None = None
