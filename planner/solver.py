@@ -1,0 +1,594 @@
+"""The one module that speaks to OR-Tools.
+
+:func:`solve_routing` turns a :class:`~planner.problems.RoutingProblem` into an OR-Tools
+routing model, searches it, and hands back a :class:`~planner.problems.RoutingSolution` made
+of plain data. The model:
+
+* a time dimension whose transit is travel plus the service time at the origin, with slack
+  (waiting), each visit's cumul restricted to its allowed start windows (gaps removed from
+  the cumul variable's domain), and each vehicle's start and end inside its own window;
+* optional visits as single-node disjunctions whose penalty is the prize; mandatory
+  choices as multi-node disjunctions without penalty (exactly one served);
+* a stop-count dimension for ``min_stops``/``max_stops`` and a load dimension when any
+  vehicle has a capacity; vehicle fixed costs; allowed vehicles per visit;
+* shared resources (a venue that takes ``capacity`` groups at once): an optional interval
+  variable per visit on its start cumul (performed = the visit's active variable) under a
+  disjunctive (capacity 1) or cumulative constraint. Those cumul variables are handed to the
+  solution finalizer, otherwise the times it returns may overlap.
+
+Determinism: the search stops after a fixed amount of work (``work_limit``, the number of
+branches of the underlying CP search, which counts every neighbour tried). ``time_limit_s``
+is only a safety cap; ``stats`` says whether it was hit (``"time_cap_hit"``), in which case
+the result may depend on the machine's load. ``seed`` permutes the internal order of the
+visits, which changes the search path but never the model. With ``workers > 1`` several
+configurations run in parallel processes, each with the same fixed budget, and the best
+objective wins (ties: the lowest configuration index).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
+
+from planner.problems import RoutingProblem, RoutingSolution, Tour
+
+__all__ = ["SearchConfig", "default_configs", "solve_routing"]
+
+_log = logging.getLogger(__name__)
+
+_STATUS_NAMES: dict[int, str] = {
+    value.number: name.removeprefix("ROUTING_").lower()
+    for name, value in routing_enums_pb2.RoutingSearchStatus.DESCRIPTOR.enum_values_by_name.items()
+}
+
+_FSS = routing_enums_pb2.FirstSolutionStrategy
+_LSM = routing_enums_pb2.LocalSearchMetaheuristic
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """One way of searching: a first-solution strategy, a metaheuristic, extra operators.
+
+    ``metaheuristic`` is ``"gls"``, ``"tabu"``, ``"sa"``, ``"greedy"`` or ``"ils"`` (OR-Tools'
+    iterated local search with ruin and recreate).
+    """
+
+    name: str
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "gls"
+    prize_operators: bool = True
+    gls_lambda: float = 0.1
+
+
+def default_configs(problem: RoutingProblem) -> tuple[SearchConfig, ...]:
+    """The portfolio, best first: the first entry is what a single worker runs."""
+    has_optional = any(not v.required for v in problem.visits)
+    if has_optional:
+        return (
+            SearchConfig("insertion-gls", "PARALLEL_CHEAPEST_INSERTION", "gls"),
+            SearchConfig("insertion-ils", "LOCAL_CHEAPEST_INSERTION", "ils"),
+            SearchConfig("arc-tabu", "PATH_CHEAPEST_ARC", "tabu"),
+        )
+    return (
+        SearchConfig("insertion-gls", "PARALLEL_CHEAPEST_INSERTION", "gls", prize_operators=False),
+        SearchConfig("savings-ils", "SAVINGS", "ils", prize_operators=False),
+        SearchConfig("arc-gls", "PATH_CHEAPEST_ARC", "gls", prize_operators=False),
+    )
+
+
+def solve_routing(
+    problem: RoutingProblem,
+    *,
+    time_limit_s: float,
+    seed: int = 0,
+    work_limit: int | None = None,
+    solution_limit: int | None = None,
+    workers: int = 1,
+    configs: Sequence[SearchConfig] | None = None,
+) -> RoutingSolution:
+    """Solve ``problem``; stop after ``work_limit`` branches of the search or
+    ``solution_limit`` accepted solutions (both deterministic), or after ``time_limit_s``
+    seconds of wall time, whichever comes first.
+
+    Leave both work limits at ``None`` to search by wall time alone (not reproducible; the
+    benchmarks use it to compare with other solvers at equal time). ``solution_limit`` alone
+    is not a safe budget: a metaheuristic that finds no acceptable neighbour keeps searching
+    without producing solutions, so pass ``work_limit`` whenever the result must repeat.
+    """
+    _validate(problem)
+    portfolio = tuple(configs) if configs is not None else default_configs(problem)
+    if not portfolio:
+        raise ValueError("solve_routing needs at least one search configuration")
+    workers = max(1, min(workers, len(portfolio)))
+    started = time.perf_counter()
+    if workers == 1:
+        best = _solve_one(problem, portfolio[0], time_limit_s, seed, work_limit, solution_limit)
+        winner = 0
+    else:
+        jobs = portfolio[:workers]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(
+                    _solve_one, problem, config, time_limit_s, seed, work_limit, solution_limit
+                )
+                for config in jobs
+            ]
+            results = [future.result() for future in futures]
+        winner = min(
+            range(len(results)),
+            key=lambda i: (not results[i].feasible, results[i].objective, i),
+        )
+        best = results[winner]
+    stats = dict(best.stats)
+    stats["workers"] = float(workers)
+    stats["winner_config"] = float(winner)
+    return RoutingSolution(
+        feasible=best.feasible,
+        tours=best.tours,
+        objective=best.objective,
+        dropped=best.dropped,
+        status=best.status,
+        seconds=time.perf_counter() - started,
+        stats=stats,
+    )
+
+
+def _validate(problem: RoutingProblem) -> None:
+    n = len(problem.travel)
+    if problem.travel.shape != (n, n) or problem.cost.shape != (n, n):
+        raise ValueError("travel and cost must be square matrices of the same size")
+    if not problem.vehicles:
+        raise ValueError("a routing problem needs at least one vehicle")
+    for k, visit in enumerate(problem.visits):
+        if not 0 <= visit.node < n:
+            raise ValueError(f"visit {k}: node {visit.node} outside the matrix")
+        for a, b in visit.windows:
+            if a > b:
+                raise ValueError(f"visit {k}: window ({a}, {b}) ends before it starts")
+        for (_, b), (c, _) in zip(visit.windows, visit.windows[1:], strict=False):
+            if c <= b:
+                raise ValueError(f"visit {k}: windows must be sorted and disjoint")
+        if visit.resource is not None and not 0 <= visit.resource < len(problem.resources):
+            raise ValueError(f"visit {k}: unknown resource {visit.resource}")
+        if visit.vehicles is not None:
+            for v in visit.vehicles:
+                if not 0 <= v < len(problem.vehicles):
+                    raise ValueError(f"visit {k}: unknown vehicle {v}")
+    seen: set[int] = set()
+    for c, choice in enumerate(problem.choices):
+        for k in choice.visits:
+            if not 0 <= k < len(problem.visits):
+                raise ValueError(f"choice {c}: unknown visit {k}")
+            if k in seen:
+                raise ValueError(f"choice {c}: visit {k} belongs to two choices")
+            seen.add(k)
+    for v, vehicle in enumerate(problem.vehicles):
+        for node in (vehicle.start_node, vehicle.end_node):
+            if not 0 <= node < n:
+                raise ValueError(f"vehicle {v}: node {node} outside the matrix")
+        if vehicle.earliest_start > vehicle.latest_end:
+            raise ValueError(f"vehicle {v}: latest end before earliest start")
+    for name, tours in (
+        ("initial_tours", problem.initial_tours),
+        ("fixed_prefixes", problem.fixed_prefixes),
+    ):
+        if tours is None:
+            continue
+        if len(tours) != len(problem.vehicles):
+            raise ValueError(f"{name} needs one entry per vehicle")
+        flat = [k for tour in tours for k in tour]
+        if len(flat) != len(set(flat)) or any(not 0 <= k < len(problem.visits) for k in flat):
+            raise ValueError(f"{name} must name distinct existing visits")
+
+
+class _Model:
+    """The OR-Tools model of one problem, with the map between visits and routing nodes.
+
+    Routing nodes: first the distinct depot nodes of the vehicles (sorted), then one node per
+    visit in an order permuted by the seed.
+    """
+
+    def __init__(self, problem: RoutingProblem, seed: int) -> None:
+        self.problem = problem
+        depots = sorted(
+            {v.start_node for v in problem.vehicles} | {v.end_node for v in problem.vehicles}
+        )
+        self.depot_of_node = {node: i for i, node in enumerate(depots)}
+        order = list(range(len(problem.visits)))
+        if seed:
+            np.random.default_rng(seed).shuffle(order)
+        # routing node of visit k = len(depots) + position of k in `order`
+        self.visit_order = order
+        self.node_of_visit = [0] * len(order)
+        for position, k in enumerate(order):
+            self.node_of_visit[k] = len(depots) + position
+        matrix_nodes = np.array(depots + [problem.visits[k].node for k in order], dtype=np.int64)
+        service = np.zeros(len(matrix_nodes), dtype=np.int64)
+        service[len(depots) :] = [problem.visits[k].service for k in order]
+        self.n_depots = len(depots)
+
+        travel = problem.travel[np.ix_(matrix_nodes, matrix_nodes)] + service[:, None]
+        cost = problem.cost[np.ix_(matrix_nodes, matrix_nodes)]
+        self.manager = pywrapcp.RoutingIndexManager(
+            len(matrix_nodes),
+            len(problem.vehicles),
+            [self.depot_of_node[v.start_node] for v in problem.vehicles],
+            [self.depot_of_node[v.end_node] for v in problem.vehicles],
+        )
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        routing = self.routing
+        solver = routing.solver()
+
+        cost_cb = routing.RegisterTransitMatrix(cost.tolist())
+        routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+        for v, vehicle in enumerate(problem.vehicles):
+            if vehicle.fixed_cost:
+                routing.SetFixedCostOfVehicle(int(vehicle.fixed_cost), v)
+
+        # Time.
+        horizon = max(
+            [problem.horizon]
+            + [v.latest_end for v in problem.vehicles]
+            + [w[1] + visit.service for visit in problem.visits for w in visit.windows]
+        )
+        time_cb = routing.RegisterTransitMatrix(travel.tolist())
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        self.time = routing.GetDimensionOrDie("time")
+        for v, vehicle in enumerate(problem.vehicles):
+            self.time.CumulVar(routing.Start(v)).SetRange(
+                vehicle.earliest_start, vehicle.latest_end
+            )
+            self.time.CumulVar(routing.End(v)).SetRange(vehicle.earliest_start, vehicle.latest_end)
+        for k, visit in enumerate(problem.visits):
+            index = self.index_of_visit(k)
+            if not visit.windows:
+                routing.ActiveVar(index).SetValue(0)
+                continue
+            cumul = self.time.CumulVar(index)
+            cumul.SetRange(visit.windows[0][0], visit.windows[-1][1])
+            for (_, b), (c, _) in zip(visit.windows, visit.windows[1:], strict=False):
+                if c > b + 1:
+                    cumul.RemoveInterval(b + 1, c - 1)
+
+        # Which visits are optional, which are chosen among.
+        in_choice: set[int] = set()
+        for choice in problem.choices:
+            indices = [self.index_of_visit(k) for k in choice.visits]
+            in_choice.update(choice.visits)
+            if choice.penalty is None:
+                routing.AddDisjunction(indices)
+            else:
+                routing.AddDisjunction(indices, int(choice.penalty), 1)
+        for k, visit in enumerate(problem.visits):
+            if k not in in_choice and not visit.required:
+                routing.AddDisjunction([self.index_of_visit(k)], int(visit.prize))
+            if visit.vehicles is not None:
+                # SetAllowedVehiclesForIndex takes an absl::Span the Python wrapper cannot build;
+                # restricting the vehicle variable is the same constraint (-1: not served).
+                index = self.index_of_visit(k)
+                if visit.vehicles:
+                    routing.VehicleVar(index).SetValues([*visit.vehicles, -1])
+                else:
+                    routing.ActiveVar(index).SetValue(0)
+
+        # Stop counts.
+        self.stops: pywrapcp.RoutingDimension | None = None
+        if any(v.min_stops > 0 or v.max_stops is not None for v in problem.vehicles):
+            counts = [0] * self.n_depots + [int(problem.visits[k].counts_as_stop) for k in order]
+            count_cb = routing.RegisterUnaryTransitVector(counts)
+            big = len(problem.visits) + 1
+            routing.AddDimensionWithVehicleCapacity(
+                count_cb,
+                0,
+                [big if v.max_stops is None else v.max_stops for v in problem.vehicles],
+                True,
+                "stops",
+            )
+            self.stops = routing.GetDimensionOrDie("stops")
+            for v, vehicle in enumerate(problem.vehicles):
+                if vehicle.min_stops > 0:
+                    end_count = self.stops.CumulVar(routing.End(v))
+                    if vehicle.must_be_used:
+                        end_count.SetMin(vehicle.min_stops)
+                    else:
+                        used = routing.ActiveVehicleVar(v)
+                        solver.Add(end_count >= vehicle.min_stops * used)
+
+        # Load.
+        if any(v.capacity is not None for v in problem.vehicles):
+            demands = [0] * self.n_depots + [int(problem.visits[k].demand) for k in order]
+            demand_cb = routing.RegisterUnaryTransitVector(demands)
+            big_load = sum(max(0, d) for d in demands) + 1
+            routing.AddDimensionWithVehicleCapacity(
+                demand_cb,
+                0,
+                [big_load if v.capacity is None else v.capacity for v in problem.vehicles],
+                True,
+                "load",
+            )
+
+        for v, vehicle in enumerate(problem.vehicles):
+            if vehicle.must_be_used:
+                routing.NextVar(routing.Start(v)).RemoveValue(routing.End(v))
+
+        # Re-planning: pinned prefixes.
+        if problem.fixed_prefixes is not None:
+            for v, prefix in enumerate(problem.fixed_prefixes):
+                previous = routing.Start(v)
+                for k in prefix:
+                    index = self.index_of_visit(k)
+                    routing.NextVar(previous).SetValue(index)
+                    routing.VehicleVar(index).SetValue(v)
+                    previous = index
+
+        # Shared resources: visits of one resource never overlap beyond its capacity.
+        self.resource_cumuls: list[pywrapcp.IntVar] = []
+        for r, resource in enumerate(problem.resources):
+            members = [k for k, visit in enumerate(problem.visits) if visit.resource == r]
+            if len(members) <= resource.capacity:
+                continue
+            intervals = []
+            for k in members:
+                index = self.index_of_visit(k)
+                cumul = self.time.CumulVar(index)
+                intervals.append(
+                    solver.FixedDurationIntervalVar(
+                        cumul, int(problem.visits[k].service), routing.ActiveVar(index), f"r{r}v{k}"
+                    )
+                )
+            if resource.capacity == 1:
+                solver.Add(solver.DisjunctiveConstraint(intervals, f"resource{r}"))
+            else:
+                solver.Add(
+                    solver.Cumulative(
+                        intervals, [1] * len(intervals), resource.capacity, f"resource{r}"
+                    )
+                )
+        # Finalizer: visits as early as possible (in visit order, deterministic), then each
+        # vehicle leaves as late as its first visit allows and comes back as early as it can.
+        for k in range(len(problem.visits)):
+            routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(self.index_of_visit(k)))
+        for v in range(len(problem.vehicles)):
+            routing.AddVariableMaximizedByFinalizer(self.time.CumulVar(routing.Start(v)))
+            routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(routing.End(v)))
+
+    def index_of_visit(self, k: int) -> int:
+        index: int = self.manager.NodeToIndex(self.node_of_visit[k])
+        return index
+
+    def visit_of_index(self, index: int) -> int:
+        node: int = self.manager.IndexToNode(index)
+        return self.visit_order[node - self.n_depots]
+
+
+def _search_parameters(
+    config: SearchConfig, time_limit_s: float, solution_limit: int | None
+) -> pywrapcp.DefaultRoutingSearchParameters:
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(_FSS, config.first_solution)
+    meta = config.metaheuristic
+    if meta == "ils":
+        params.use_iterated_local_search = True
+        params.local_search_metaheuristic = _LSM.GREEDY_DESCENT
+    else:
+        params.local_search_metaheuristic = {
+            "gls": _LSM.GUIDED_LOCAL_SEARCH,
+            "tabu": _LSM.TABU_SEARCH,
+            "sa": _LSM.SIMULATED_ANNEALING,
+            "greedy": _LSM.GREEDY_DESCENT,
+        }[meta]
+    params.guided_local_search_lambda_coefficient = config.gls_lambda
+    if config.prize_operators:
+        ops = params.local_search_operators
+        ops.use_extended_swap_active = optional_boolean_pb2.BOOL_TRUE
+        ops.use_relocate_and_make_active = optional_boolean_pb2.BOOL_TRUE
+        ops.use_exchange_and_make_active = optional_boolean_pb2.BOOL_TRUE
+    # CP-based LNS operators run under their own wall-clock limit: keep them off.
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    if solution_limit is not None:
+        params.solution_limit = solution_limit
+    return params
+
+
+def _solve_one(
+    problem: RoutingProblem,
+    config: SearchConfig,
+    time_limit_s: float,
+    seed: int,
+    work_limit: int | None,
+    solution_limit: int | None,
+) -> RoutingSolution:
+    started = time.perf_counter()
+    model = _Model(problem, seed)
+    routing = model.routing
+    params = _search_parameters(config, time_limit_s, solution_limit)
+    if work_limit is not None:
+        routing.AddSearchMonitor(routing.solver().BranchesLimit(work_limit))
+    routing.CloseModelWithParameters(params)
+    initial = None
+    if problem.initial_tours is not None:
+        routes = [[model.index_of_visit(k) for k in tour] for tour in problem.initial_tours]
+        initial = routing.ReadAssignmentFromRoutes(routes, True)
+        if initial is None:
+            _log.info("the initial tours are infeasible; searching from scratch")
+    if initial is not None:
+        assignment = routing.SolveFromAssignmentWithParameters(initial, params)
+    else:
+        assignment = routing.SolveWithParameters(params)
+    seconds = time.perf_counter() - started
+    status = _STATUS_NAMES.get(routing.status(), str(routing.status()))
+    solver = routing.solver()
+    stats: dict[str, float] = {
+        "seconds": seconds,
+        "branches": float(solver.Branches()),
+        "failures": float(solver.Failures()),
+        "work_limit": float(work_limit if work_limit is not None else -1),
+        "solution_limit": float(solution_limit if solution_limit is not None else -1),
+        # The wall-clock cap decided when the search stopped: not reproducible.
+        "time_cap_hit": float(
+            (work_limit is None and solution_limit is None) or seconds >= 0.98 * time_limit_s
+        ),
+    }
+    if assignment is None:
+        return RoutingSolution(
+            feasible=False,
+            tours=(),
+            objective=0,
+            dropped=tuple(range(len(problem.visits))),
+            status=status,
+            seconds=seconds,
+            stats=stats,
+        )
+    tours = []
+    served: set[int] = set()
+    for v in range(len(problem.vehicles)):
+        index = routing.Start(v)
+        depart = assignment.Value(model.time.CumulVar(index))
+        visits: list[int] = []
+        starts: list[int] = []
+        index = assignment.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            k = model.visit_of_index(index)
+            visits.append(k)
+            starts.append(assignment.Value(model.time.CumulVar(index)))
+            index = assignment.Value(routing.NextVar(index))
+        back = assignment.Value(model.time.CumulVar(index))
+        served.update(visits)
+        tours.append(
+            Tour(vehicle=v, visits=tuple(visits), starts=tuple(starts), depart=depart, back=back)
+        )
+    satisfied = set(served)
+    for choice in problem.choices:
+        if served.intersection(choice.visits):
+            satisfied.update(choice.visits)
+    dropped = tuple(k for k in range(len(problem.visits)) if k not in satisfied)
+    return RoutingSolution(
+        feasible=True,
+        tours=tuple(tours),
+        objective=int(assignment.ObjectiveValue()),
+        dropped=dropped,
+        status=status,
+        seconds=seconds,
+        stats=stats,
+    )
+
+
+# --- Assignment (CP-SAT) ---
+# People to slots (route-days) and buses to slots, lexicographically: the worst-off person,
+# then the total, then the fewest (cheapest) buses. One worker and a deterministic time
+# budget, so the same problem and seed give the same answer on a busy or idle machine.
+
+
+import planner.problems as _problems  # noqa: E402
+
+
+def solve_assignment(
+    problem: _problems.AssignmentProblem, *, time_limit_s: float = 10.0, seed: int = 0
+) -> _problems.AssignmentSolution:
+    """Solve an :class:`~planner.problems.AssignmentProblem` with CP-SAT in three stages."""
+    from ortools.sat.python import cp_model
+
+    started = time.perf_counter()
+    model = cp_model.CpModel()
+    chosen = [model.new_bool_var(f"option_{k}") for k in range(len(problem.options))]
+    buses = [
+        [
+            model.new_int_var(0, min(problem.fleet[slot.day][b], slot.max_buses), f"bus_{s}_{b}")
+            for b in range(len(slot.bus_capacity))
+        ]
+        for s, slot in enumerate(problem.slots)
+    ]
+
+    by_person: dict[int, list[int]] = {}
+    by_person_day: dict[tuple[int, int], list[int]] = {}
+    by_person_family: dict[tuple[int, int], list[int]] = {}
+    by_slot: dict[int, list[int]] = {}
+    for k, option in enumerate(problem.options):
+        day = problem.slots[option.slot].day
+        by_person.setdefault(option.person, []).append(k)
+        by_person_day.setdefault((option.person, day), []).append(k)
+        by_person_family.setdefault((option.person, option.family), []).append(k)
+        by_slot.setdefault(option.slot, []).append(k)
+    for ks in by_person.values():
+        model.add(sum(chosen[k] for k in ks) <= problem.rides)
+    for ks in [*by_person_day.values(), *by_person_family.values()]:
+        model.add_at_most_one(chosen[k] for k in ks)
+    for s, slot in enumerate(problem.slots):
+        riders = sum(chosen[k] for k in by_slot.get(s, []))
+        seats = sum(c * y for c, y in zip(slot.bus_capacity, buses[s], strict=True))
+        model.add(riders <= seats)
+        model.add(sum(buses[s]) <= slot.max_buses)
+    for day, counts in enumerate(problem.fleet):
+        for b, count in enumerate(counts):
+            model.add(
+                sum(buses[s][b] for s, sl in enumerate(problem.slots) if sl.day == day) <= count
+            )
+    for limit in problem.shared_limits:
+        model.add(sum(sum(buses[s]) for s in limit.slots) <= limit.max_buses)
+
+    values = {
+        p: sum(problem.options[k].value * chosen[k] for k in ks) for p, ks in by_person.items()
+    }
+    top = max((o.value for o in problem.options), default=0) * problem.rides
+    worst = model.new_int_var(0, top, "worst")
+    for value in values.values():
+        model.add(worst <= value)
+    total = sum(values.values())
+    cost = sum(
+        (problem.bus_cost[b] if b < len(problem.bus_cost) else 1) * y
+        for row in buses
+        for b, y in enumerate(row)
+    )
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = max(0.5, time_limit_s / 3)
+    solver.parameters.max_time_in_seconds = max(1.0, time_limit_s)
+    statuses = []
+    for objective, sense in ((worst, "max"), (total, "max"), (cost, "min")):
+        if sense == "max":
+            model.maximize(objective)
+        else:
+            model.minimize(objective)
+        status = solver.solve(model)
+        statuses.append(solver.status_name(status))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _problems.AssignmentSolution(
+                feasible=False,
+                chosen=(),
+                buses=(),
+                worst_value=0,
+                total_value=0,
+                status="/".join(statuses),
+                seconds=time.perf_counter() - started,
+            )
+        reached = round(solver.objective_value)
+        # Keep what this stage reached while the next stage works, and start from it.
+        if sense == "max":
+            model.add(objective >= reached)
+        model.clear_hints()
+        for var in chosen:
+            model.add_hint(var, solver.boolean_value(var))
+        for row in buses:
+            for y in row:
+                model.add_hint(y, solver.value(y))
+
+    return _problems.AssignmentSolution(
+        feasible=True,
+        chosen=tuple(k for k, var in enumerate(chosen) if solver.boolean_value(var)),
+        buses=tuple(tuple(int(solver.value(y)) for y in row) for row in buses),
+        worst_value=int(solver.value(worst)),
+        total_value=int(sum(solver.value(v) for v in values.values())),
+        status="/".join(statuses),
+        seconds=time.perf_counter() - started,
+    )
