@@ -1,0 +1,398 @@
+"""The map of some groups: base layers, one layer per group, the base, the legend.
+
+One small builder per layer (a group's bus path and numbered stops, the base), each returning a
+``FeatureGroup``; :func:`build_map` adds them, then the layer control, the legend and the datum
+switch, and fits the bounds.
+
+Datums: the catalogue is WGS-84. AMap tiles are GCJ-02, so while AMap is shown every overlay
+is drawn at its GCJ-02 position (about 520 m away in Hangzhou); OpenStreetMap tiles are
+WGS-84. Each tile layer carries its datum as a Leaflet option, every overlay is registered
+with its points in both datums, and a small script moves the overlays on ``baselayerchange``.
+
+Every text that came from an input file is escaped: popups and tooltips are rendered by an
+autoescaping jinja2 environment and handed to Leaflet as JSON strings; layer names (which the
+layer control shows as HTML) are escaped before folium sees them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from markupsafe import Markup
+
+from maps.assets import leaflet_default_icon_script
+from maps.templating import environment
+from maps.text import CONFIDENCE, KINDS, STOP_KINDS, clock, day_label
+from planner.models import Group, Route, Scenario, Stop, Venue
+from planner.travel.datum import wgs84_to_gcj02
+
+__all__ = ["TILES", "Datum", "TileSpec", "build_map", "group_label"]
+
+Datum = Literal["WGS-84", "GCJ-02"]
+LatLon = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """A base layer and the datum its tiles are drawn in."""
+
+    name: str
+    url: str
+    subdomains: str
+    datum: Datum
+    attribution: str
+    max_zoom: int
+
+
+TILES: tuple[TileSpec, ...] = (
+    TileSpec(
+        name="AMap 高德地图",
+        url=(
+            "https://webrd0{s}.is.autonavi.com/appmaptile"
+            "?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+        ),
+        subdomains="1234",
+        datum="GCJ-02",
+        attribution="&copy; AutoNavi 高德地图 (GCJ-02)",
+        max_zoom=18,
+    ),
+    TileSpec(
+        name="OpenStreetMap",
+        url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        subdomains="abc",
+        datum="WGS-84",
+        attribution=(
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+            " contributors"
+        ),
+        max_zoom=19,
+    ),
+)
+DEFAULT_TILES = TILES[0]
+
+# Around a low-confidence point, a dashed circle of this radius says "somewhere near here".
+APPROXIMATE_RADIUS_M = 1000
+DASHES = ("", "10 6", "2 6", "14 4 2 4")
+
+_POPUP = environment().get_template("popup.html")
+
+_BASE_POPUP = environment().get_template("base_popup.html")
+
+_LEGEND = environment().get_template("legend.html")
+
+STYLE = """
+.fh-icon{background:none;border:none}
+.fh-stop{box-sizing:border-box;width:26px;height:26px;border-radius:50%;background:var(--c);
+ color:#fff;border:2px solid #fff;font:bold 13px/22px system-ui,sans-serif;text-align:center;
+ box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.fh-stop.fh-lunch{border-radius:5px;background:#fff;color:var(--c);border:3px solid var(--c);
+ line-height:20px}
+.fh-stop.fh-conf-medium{border-style:dotted;border-color:#222}
+.fh-stop.fh-conf-low{border:2px dashed #222;opacity:.85}
+.fh-stop.fh-conf-low::after{content:"≈";position:absolute;right:-9px;top:-9px;font-size:13px;
+ line-height:14px;width:14px;height:14px;border-radius:50%;background:#fff;color:#222;
+ border:1px solid #222}
+.fh-base{box-sizing:border-box;width:30px;height:30px;border-radius:4px;background:#222;color:#ffd400;
+ font:bold 20px/28px system-ui,sans-serif;text-align:center;border:2px solid #fff;
+ box-shadow:0 1px 4px rgba(0,0,0,.6)}
+.fh-key{position:relative;display:inline-block;vertical-align:middle;width:22px;height:22px;
+ font-size:11px;line-height:18px;margin:2px 4px 2px 0}
+.fh-legend{position:absolute;z-index:1000;left:10px;bottom:52px;max-width:min(320px,70vw);
+ max-height:45vh;overflow:auto;background:rgba(255,255,255,.93);padding:6px 10px;
+ border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);
+ font:12px/1.4 system-ui,"Noto Sans CJK SC",sans-serif}
+.fh-legend ul{list-style:none;margin:4px 0;padding:0}
+.fh-legend summary{cursor:pointer}
+.fh-swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;
+ vertical-align:middle}
+.fh-datum{color:#555;font-size:11px}
+.fh-pop{font:13px/1.35 system-ui,"Noto Sans CJK SC",sans-serif;min-width:200px}
+.fh-pop-title{font-size:14px;margin-bottom:3px}
+.fh-pop-kind,.fh-pop-route{color:#444;margin-bottom:3px}
+.fh-times{border-collapse:collapse;margin:4px 0}
+.fh-times th{text-align:left;font-weight:normal;color:#555;padding:1px 8px 1px 0}
+.fh-times td{font-weight:bold}
+.fh-pop-approx{color:#a40000;margin-top:4px}
+.leaflet-control-layers-list{font:12px/1.4 system-ui,"Noto Sans CJK SC",sans-serif}
+"""
+
+
+def group_label(group: Group, scenario: Scenario) -> Markup:
+    """A group's name in the layer control, as safe HTML: colour, day, route, bus."""
+    route = scenario.routes.get(group.route)
+    color = route.color if route is not None else "#666666"
+    title = f"{route.title.en} {route.title.zh}" if route is not None else group.route
+    return Markup('<span class="fh-swatch" style="background:{}"></span>{} · {} · {}').format(
+        color, day_label(group.date).en, title, group.bus
+    ) + Markup(" <small>({})</small>").format(group.id)
+
+
+@dataclass
+class _Shifts:
+    """Overlays and their points in both datums, for the datum switch."""
+
+    datum: Datum
+    items: list[tuple[MacroElement, list[LatLon], bool]] = field(default_factory=list)
+
+    def place(self, points: Sequence[LatLon]) -> list[LatLon]:
+        return [to_datum(p, self.datum) for p in points]
+
+    def register(self, element: MacroElement, points: Sequence[LatLon], *, single: bool) -> None:
+        self.items.append((element, list(points), single))
+
+
+def to_datum(point: LatLon, datum: Datum) -> LatLon:
+    """A WGS-84 point in the given datum, rounded to 1e-6 degrees (about 0.1 m)."""
+    lat, lon = wgs84_to_gcj02(*point) if datum == "GCJ-02" else point
+    return (round(lat, 6), round(lon, 6))
+
+
+class _BindPopup(MacroElement):
+    """Bind a popup (and optionally a tooltip) whose HTML is passed as a JSON string."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 300});
+{% if this.tooltip %}
+{{ this._parent.get_name() }}.bindTooltip({{ this.tooltip|tojson }});
+{% endif %}
+{% endmacro %}"""
+    )
+
+    def __init__(self, html: str, tooltip: str = "") -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "BindPopup"
+        self.html = html
+        self.tooltip = tooltip
+
+
+class _DatumSwitch(MacroElement):
+    """Move every registered overlay to the datum of the base layer being shown."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var shifts = [
+{% for name, wgs, gcj, single in this.rows %}
+    [{{ name }}, {{ wgs|tojson }}, {{ gcj|tojson }}, {{ single|tojson }}],
+{% endfor %}
+  ];
+  function apply(datum) {
+    for (var i = 0; i < shifts.length; i++) {
+      var s = shifts[i], points = datum === "GCJ-02" ? s[2] : s[1];
+      if (s[3]) { s[0].setLatLng(points[0]); } else { s[0].setLatLngs(points); }
+    }
+    map.getContainer().setAttribute("data-datum", datum);
+  }
+  map.getContainer().setAttribute("data-datum", {{ this.datum|tojson }});
+  map.on("baselayerchange", function (e) { apply(e.layer.options.datum); });
+  window.findhzMap = map;
+})();
+{{ this.icon_script }}
+{% endmacro %}"""
+    )
+
+    def __init__(self, shifts: _Shifts) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "DatumSwitch"
+        self.datum = shifts.datum
+        self.rows = [
+            (
+                element.get_name(),
+                [to_datum(p, "WGS-84") for p in points],
+                [to_datum(p, "GCJ-02") for p in points],
+                single,
+            )
+            for element, points, single in shifts.items
+        ]
+        self.icon_script = leaflet_default_icon_script()
+
+
+def _point(venue: Venue) -> LatLon:
+    return (venue.location.lat, venue.location.lon)
+
+
+def _stop_marker(
+    stop: Stop,
+    number: int,
+    group: Group,
+    route: Route,
+    scenario: Scenario,
+    shifts: _Shifts,
+) -> folium.Marker:
+    venue = scenario.venues[stop.venue]
+    tz = scenario.tz()
+    confidence = venue.location.confidence
+    html = Markup(
+        '<div class="fh-stop fh-{} fh-conf-{}" style="--c:{}" data-group="{}" data-stop="{}"'
+        ' data-venue="{}">{}</div>'
+    ).format(stop.kind, confidence, route.color, group.id, number, venue.id, number)
+    icon = folium.DivIcon(
+        html=str(html), icon_size=(26, 26), icon_anchor=(13, 13), class_name="fh-icon"
+    )
+    marker = folium.Marker(location=shifts.place([_point(venue)])[0], icon=icon)
+    popup = _POPUP.render(
+        number=number,
+        venue=venue,
+        kind=KINDS[venue.kind],
+        route=route,
+        day=day_label(group.date),
+        group=group,
+        stop_kind=STOP_KINDS[stop.kind],
+        arrive=clock(stop.arrive, tz),
+        start=clock(stop.start, tz),
+        end=clock(stop.end, tz),
+        depart=clock(stop.depart, tz),
+        confidence=CONFIDENCE[confidence],
+    )
+    tooltip = str(Markup("{}. {} · {}").format(number, venue.name.en, venue.name.zh))
+    marker.add_child(_BindPopup(popup, tooltip))  # type: ignore[no-untyped-call]
+    shifts.register(marker, [_point(venue)], single=True)
+    return marker
+
+
+def _approximate_area(venue: Venue, color: str, shifts: _Shifts) -> folium.Circle | None:
+    if venue.location.confidence != "low":
+        return None
+    circle = folium.Circle(
+        location=shifts.place([_point(venue)])[0],
+        radius=APPROXIMATE_RADIUS_M,
+        color=color,
+        weight=1.5,
+        dash_array="4 6",
+        fill=True,
+        fill_opacity=0.08,
+        interactive=False,
+    )
+    shifts.register(circle, [_point(venue)], single=True)
+    return circle
+
+
+def group_layer(
+    group: Group, scenario: Scenario, shifts: _Shifts, *, dash: str = "", show: bool = True
+) -> folium.FeatureGroup:
+    """A group's day: the bus path in visit order (base to base) and numbered stop markers."""
+    route = scenario.routes[group.route]
+    layer = folium.FeatureGroup(name=str(group_label(group, scenario)), show=show)
+    path = [_point(scenario.venues[stop.venue]) for stop in group.stops]
+    if len(path) >= 2:
+        line = folium.PolyLine(  # type: ignore[no-untyped-call]
+            locations=shifts.place(path),
+            color=route.color,
+            weight=4,
+            opacity=0.8,
+            dash_array=dash or None,
+        )
+        shifts.register(line, path, single=False)
+        layer.add_child(line)
+    number = 0
+    for stop in group.stops:
+        if stop.kind not in ("visit", "lunch"):
+            continue
+        number += 1
+        venue = scenario.venues[stop.venue]
+        area = _approximate_area(venue, route.color, shifts)
+        if area is not None:
+            layer.add_child(area)
+        layer.add_child(_stop_marker(stop, number, group, route, scenario, shifts))
+    return layer
+
+
+def base_layer(scenario: Scenario, shifts: _Shifts) -> folium.FeatureGroup:
+    """The base where buses start and end, drawn once."""
+    base = scenario.base
+    layer = folium.FeatureGroup(
+        name=str(Markup("★ Base · 出发地: {}").format(base.name.en)), show=True
+    )
+    icon = folium.DivIcon(
+        html='<div class="fh-base">★</div>',
+        icon_size=(30, 30),
+        icon_anchor=(15, 15),
+        class_name="fh-icon",
+    )
+    marker = folium.Marker(location=shifts.place([_point(base)])[0], icon=icon)
+    tooltip = str(Markup("Base · 出发地: {} · {}").format(base.name.en, base.name.zh))
+    marker.add_child(  # type: ignore[no-untyped-call]
+        _BindPopup(_BASE_POPUP.render(venue=base), tooltip)
+    )
+    shifts.register(marker, [_point(base)], single=True)
+    layer.add_child(marker)
+    return layer
+
+
+def build_map(
+    groups: Sequence[Group],
+    scenario: Scenario,
+    *,
+    title: tuple[str, str],
+    home: str | None = None,
+    height: str = "100%",
+) -> folium.Map:
+    """A map of the given groups, one layer each, with both base layers and a legend."""
+    shifts = _Shifts(datum=DEFAULT_TILES.datum)
+    points = [_point(scenario.base)] + [
+        _point(scenario.venues[stop.venue]) for group in groups for stop in group.stops
+    ]
+    fmap = folium.Map(
+        location=shifts.place([_center(points)])[0],
+        zoom_start=11,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        height=height,
+    )
+    # Only Leaflet itself: the popups are plain strings, the markers plain divs.
+    fmap.default_js = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")]
+    fmap.default_css = [
+        ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+    ]
+    for spec in TILES:
+        folium.TileLayer(
+            tiles=spec.url,
+            attr=spec.attribution,
+            name=spec.name,
+            subdomains=spec.subdomains,
+            max_zoom=spec.max_zoom,
+            max_native_zoom=spec.max_zoom,
+            show=spec is DEFAULT_TILES,
+            datum=spec.datum,
+        ).add_to(fmap)
+    routes_shown: dict[str, Route] = {}
+    per_route_day: dict[tuple[str, dt.date], int] = {}
+    for group in groups:
+        key = (group.route, group.date)
+        index = per_route_day.get(key, 0)
+        per_route_day[key] = index + 1
+        group_layer(group, scenario, shifts, dash=DASHES[index % len(DASHES)]).add_to(fmap)
+        routes_shown.setdefault(group.route, scenario.routes[group.route])
+    base_layer(scenario, shifts).add_to(fmap)
+    folium.LayerControl(collapsed=len(groups) > 3).add_to(fmap)
+    legend = _LEGEND.render(
+        title={"en": title[0], "zh": title[1]}, routes=list(routes_shown.values()), home=home
+    )
+    figure: Any = fmap.get_root()
+    figure.html.add_child(Element(legend))
+    figure.header.add_child(Element(f"<style>{STYLE}</style>"))
+    fmap.add_child(_DatumSwitch(shifts))
+    placed = shifts.place(points)
+    fmap.fit_bounds(
+        [
+            [min(p[0] for p in placed), min(p[1] for p in placed)],
+            [max(p[0] for p in placed), max(p[1] for p in placed)],
+        ],
+        padding=(30, 30),
+    )
+    return fmap
+
+
+def _center(points: Sequence[LatLon]) -> LatLon:
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)

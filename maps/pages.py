@@ -1,0 +1,67 @@
+"""Turn folium maps into finished, self-contained, deterministic HTML.
+
+folium names every element ``<kind>_<32 random hex digits>``; :func:`finish_map` renumbers
+them in order of appearance (with a prefix per map, so that several maps can share one page),
+inlines the vendored Leaflet, and checks that nothing external is left. The body and script
+of a finished map are kept apart too, so that a delegate page can embed several maps with one
+copy of Leaflet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from markupsafe import escape
+
+from maps.assets import check_self_contained, inline_assets
+
+__all__ = ["MapPage", "finish_map"]
+
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+_PAGE = re.compile(
+    r"^<!DOCTYPE html>\n<html>\n<head>\n(?P<head>.*)\n</head>\n<body>\n(?P<body>.*)\n</body>\n"
+    r"<script>\n(?P<script>.*)\n</script>\n</html>\n?$",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """A finished map: the whole page, and its body and script for embedding."""
+
+    html: str
+    body: str
+    script: str
+
+
+def finish_map(fmap: folium.Map, *, prefix: str, title: str, page: str) -> MapPage:
+    """Render a map to a self-contained page with deterministic element names."""
+    figure: Any = fmap.get_root()
+    figure.title = str(escape(title))
+    html = _renumber(figure.render(), prefix)
+    parts = _PAGE.match(html)
+    if parts is None:
+        raise RuntimeError("folium's page layout changed: cannot find head, body and script")
+    html = inline_assets(html)
+    html = html.replace(
+        "<html>\n<head>\n",
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n',
+        1,
+    )
+    check_self_contained(html, page=page)
+    return MapPage(html=html, body=parts["body"], script=parts["script"])
+
+
+def _renumber(html: str, prefix: str) -> str:
+    names: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        key = match.group(0)
+        if key not in names:
+            names[key] = f"{prefix}{len(names) + 1}"
+        return names[key]
+
+    return _FOLIUM_ID.sub(number, html)

@@ -1,0 +1,395 @@
+"""The output folder's pages: maps, delegate itineraries, host schedules and the index.
+
+``render_site`` writes, into a folder the caller provides (the CLI hands it a fresh temporary
+folder and moves it into place when everything is written):
+
+- ``maps/overview.html``: every group of every day, one layer each;
+- ``maps/<date>-<route>.html``: the groups of one route-day; ``maps/<group>.html``: one group;
+- ``delegates/<id>.html``: a delegate's days, timelines and maps, help lines and a QR code;
+- ``hosts/<venue>.html``: which groups arrive at a venue and when, how many, from where;
+- ``index.html``: links to everything, with the summary figures.
+
+Every page is self-contained (Leaflet inlined) and every text from an input file is escaped
+by jinja2's autoescaping. Iteration is sorted, so the same plan gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import segno
+from markupsafe import Markup
+
+from maps.assets import leaflet_head
+from maps.layers import STYLE, build_map
+from maps.pages import MapPage, finish_map
+from maps.templating import environment
+from maps.text import CONFIDENCE, KINDS, STOP_KINDS, Bilingual, clock, day_label
+from planner.exports.tables import TABLE_NAMES, sorted_groups
+from planner.models import Delegate, Group, Plan, Scenario, Venue
+
+__all__ = ["render_site"]
+
+log = logging.getLogger(__name__)
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+
+
+def render_site(
+    plan: Plan, scenario: Scenario, out_dir: Path, *, base_url: str | None = None
+) -> list[Path]:
+    """Write every page of a plan into ``out_dir``; return the paths written, sorted."""
+    out_dir = Path(out_dir)
+    _check_references(plan, scenario)
+    site = _Site(plan, scenario, out_dir, base_url)
+    return sorted(site.write())
+
+
+def _check_references(plan: Plan, scenario: Scenario) -> None:
+    problems = []
+    for group in plan.groups:
+        if not _SAFE_NAME.match(group.id):
+            problems.append(f"group id {group.id!r} cannot be a file name")
+        if group.route not in scenario.routes:
+            problems.append(f"group {group.id}: unknown route {group.route!r}")
+        problems.extend(
+            f"group {group.id}: unknown venue {stop.venue!r}"
+            for stop in group.stops
+            if stop.venue not in scenario.venues
+        )
+    route_days = {f"{g.date.isoformat()}-{g.route}" for g in plan.groups} | {"overview"}
+    problems.extend(
+        f"group id {g.id!r} clashes with the name of another map"
+        for g in plan.groups
+        if g.id in route_days
+    )
+    problems.extend(
+        f"delegate id {d.id!r} cannot be a file name"
+        for d in scenario.delegates
+        if not _SAFE_NAME.match(d.id)
+    )
+    if problems:
+        raise ValueError(
+            "the plan does not match the scenario: " + "; ".join(sorted(set(problems)))
+        )
+
+
+@dataclass(frozen=True)
+class _TimelineRow:
+    kind: str
+    time: str
+    what: Bilingual
+    venue: Venue
+    number: int | None
+    note: str
+    confidence: Bilingual
+
+
+class _Site:
+    def __init__(self, plan: Plan, scenario: Scenario, out_dir: Path, base_url: str | None):
+        self.plan = plan
+        self.scenario = scenario
+        self.out = out_dir
+        self.base_url = base_url if base_url is None or base_url.endswith("/") else base_url + "/"
+        self.env = environment()
+        self.tz = scenario.tz()
+        self.groups = sorted_groups(plan, scenario)
+        self.delegates = {d.id: d for d in scenario.delegates}
+        self.rides: dict[str, list[Group]] = defaultdict(list)
+        for group in self.groups:
+            for delegate_id in group.delegates:
+                self.rides[delegate_id].append(group)
+        self.group_maps: dict[str, MapPage] = {}
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write(self) -> list[Path]:
+        paths: list[Path] = []
+        for folder in ("maps", "delegates", "hosts"):
+            (self.out / folder).mkdir(parents=True, exist_ok=True)
+        paths.append(self._write_map("maps/overview.html", self.groups, ("Overview", "总览"), "o"))
+        for index, (key, groups) in enumerate(self._route_days().items()):
+            route = self.scenario.routes[key[1]]
+            day = day_label(key[0])
+            title = (f"{route.title.en} · {day.en}", f"{route.title.zh} · {day.zh}")
+            paths.append(self._write_map(self._route_day_href(key), groups, title, f"r{index}_"))
+        for index, group in enumerate(self.groups):
+            route = self.scenario.routes[group.route]
+            day = day_label(group.date)
+            title = (
+                f"{route.title.en} · {day.en} · {group.bus}",
+                f"{route.title.zh} · {day.zh} · {group.bus}",
+            )
+            href = f"maps/{group.id}.html"
+            page = self._map_page(href, [group], title, f"g{index}_")
+            self.group_maps[group.id] = page
+            paths.append(self._write(href, page.html))
+        paths.extend(self._write_delegates())
+        paths.extend(self._write_hosts())
+        paths.append(self._write("index.html", self._index()))
+        return paths
+
+    def _write(self, relative: str, text: str) -> Path:
+        path = self.out / relative
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def _map_page(
+        self, href: str, groups: list[Group], title: tuple[str, str], prefix: str
+    ) -> MapPage:
+        fmap = build_map(groups, self.scenario, title=title, home="../index.html")
+        return finish_map(fmap, prefix=prefix, title=f"{title[0]} · {title[1]}", page=href)
+
+    def _write_map(
+        self, href: str, groups: list[Group], title: tuple[str, str], prefix: str
+    ) -> Path:
+        return self._write(href, self._map_page(href, groups, title, prefix).html)
+
+    def _route_days(self) -> dict[tuple[dt.date, str], list[Group]]:
+        route_days: dict[tuple[dt.date, str], list[Group]] = {}
+        for group in self.groups:
+            route_days.setdefault((group.date, group.route), []).append(group)
+        return route_days
+
+    @staticmethod
+    def _route_day_href(key: tuple[dt.date, str]) -> str:
+        return f"maps/{key[0].isoformat()}-{key[1]}.html"
+
+    # -- delegates -----------------------------------------------------------------------
+
+    def _write_delegates(self) -> list[Path]:
+        template = self.env.get_template("delegate.html")
+        reasons = {u.delegate: u.reason for u in self.plan.unassigned}
+        head = Markup(leaflet_head() + f"\n<style>{STYLE}</style>")
+        paths = []
+        for delegate in sorted(self.scenario.delegates, key=lambda d: d.id):
+            days = [self._day(group) for group in self.rides.get(delegate.id, [])]
+            target = self._delegate_url(delegate)
+            html = template.render(
+                scenario=self.scenario,
+                delegate=delegate,
+                days=days,
+                unassigned=reasons.get(delegate.id, ""),
+                leaflet_head=head,
+                qr_svg=Markup(segno.make(target, error="m").svg_inline(scale=4, title=target)),
+                qr_target=target,
+                qr_absolute=self.base_url is not None,
+            )
+            paths.append(self._write(f"delegates/{delegate.id}.html", html))
+        return paths
+
+    def _delegate_url(self, delegate: Delegate) -> str:
+        relative = f"delegates/{delegate.id}.html"
+        return self.base_url + relative if self.base_url is not None else relative
+
+    def _day(self, group: Group) -> dict[str, Any]:
+        route = self.scenario.routes[group.route]
+        page = self.group_maps[group.id]
+        return {
+            "group": group,
+            "route": route,
+            "label": day_label(group.date),
+            "rows": self._timeline(group),
+            "map_body": Markup(page.body),
+            "map_script": Markup(page.script),
+        }
+
+    def _timeline(self, group: Group) -> list[_TimelineRow]:
+        rows = []
+        number = 0
+        for stop in group.stops:
+            venue = self.scenario.venues[stop.venue]
+            kind = STOP_KINDS[stop.kind]
+            note = ""
+            shown: int | None = None
+            if stop.kind == "depart":
+                time = clock(stop.depart, self.tz)
+            elif stop.kind == "return":
+                time = clock(stop.arrive, self.tz)
+            else:
+                number += 1
+                shown = number
+                start, end = clock(stop.start, self.tz), clock(stop.end, self.tz)
+                time = f"{start}–{end}"
+                arrive, depart = clock(stop.arrive, self.tz), clock(stop.depart, self.tz)
+                notes = []
+                if arrive and arrive != start:
+                    notes.append(f"arrive {arrive} · 到达")
+                if depart and depart != end:
+                    notes.append(f"leave {depart} · 离开")
+                note = "; ".join(notes)
+            rows.append(
+                _TimelineRow(
+                    kind=stop.kind,
+                    time=time,
+                    what=kind,
+                    venue=venue,
+                    number=shown,
+                    note=note,
+                    confidence=CONFIDENCE[venue.location.confidence],
+                )
+            )
+        return rows
+
+    # -- hosts ---------------------------------------------------------------------------
+
+    def _host_visits(self) -> dict[str, list[tuple[Group, Any]]]:
+        visits: dict[str, list[tuple[Group, Any]]] = defaultdict(list)
+        for group in self.groups:
+            for stop in group.stops:
+                visits[stop.venue].append((group, stop))
+        return visits
+
+    def _write_hosts(self) -> list[Path]:
+        template = self.env.get_template("host.html")
+        paths = []
+        for venue_id, visits in sorted(self._host_visits().items()):
+            venue = self.scenario.venues[venue_id]
+            rows = sorted(
+                (self._host_row(group, stop) for group, stop in visits),
+                key=lambda row: (row["date"], row["sort"], row["group"].id),
+            )
+            by_date: dict[dt.date, list[dict[str, Any]]] = {}
+            for row in rows:
+                by_date.setdefault(row["date"], []).append(row)
+            html = template.render(
+                scenario=self.scenario,
+                venue=venue,
+                kind=KINDS[venue.kind],
+                visits=rows,
+                people=sum(row["people"] for row in rows if row["kind"] != "return"),
+                by_date=[(day_label(date), day_rows) for date, day_rows in by_date.items()],
+            )
+            paths.append(self._write(f"hosts/{venue_id}.html", html))
+        return paths
+
+    def _host_row(self, group: Group, stop: Any) -> dict[str, Any]:
+        people = [self.delegates[d] for d in group.delegates if d in self.delegates]
+        countries = Counter(p.country for p in people)
+        languages = Counter(lang for p in people for lang in p.languages)
+        needs = Counter(need for p in people for need in p.needs)
+        arrive = stop.arrive if stop.kind != "depart" else stop.depart
+        if stop.kind in ("visit", "lunch"):
+            stay = f"{clock(stop.start, self.tz)}–{clock(stop.end, self.tz)}"
+        else:
+            stay = clock(stop.depart if stop.kind == "depart" else stop.arrive, self.tz)
+        return {
+            "date": group.date,
+            "sort": clock(arrive, self.tz),
+            "kind": stop.kind,
+            "kind_label": STOP_KINDS[stop.kind],
+            "arrive": clock(arrive, self.tz),
+            "stay": stay,
+            "group": group,
+            "route": self.scenario.routes[group.route],
+            "people": len(group.delegates),
+            "countries": _counted(countries),
+            "languages": _counted(languages),
+            "needs": _counted(needs),
+        }
+
+    # -- index ---------------------------------------------------------------------------
+
+    def _index(self) -> str:
+        route_days = []
+        for key, groups in self._route_days().items():
+            route_days.append(
+                {
+                    "day": day_label(key[0]),
+                    "route": self.scenario.routes[key[1]],
+                    "href": self._route_day_href(key),
+                    "groups": [{"group": g, "href": f"maps/{g.id}.html"} for g in groups],
+                }
+            )
+        names = {d.id: d for d in self.scenario.delegates}
+        delegates = [
+            {
+                "id": d.id,
+                "name": d.name,
+                "country": d.country,
+                "days": len(self.rides.get(d.id, [])),
+                "href": f"delegates/{d.id}.html",
+                "ics": f"delegates/{d.id}.ics" if self.rides.get(d.id) else "",
+            }
+            for d in sorted(self.scenario.delegates, key=lambda d: d.id)
+        ]
+        unassigned = [
+            {
+                "id": u.delegate,
+                "name": names[u.delegate].name if u.delegate in names else u.delegate,
+                "country": names[u.delegate].country if u.delegate in names else "",
+                "reason": u.reason,
+                "href": f"delegates/{u.delegate}.html",
+            }
+            for u in sorted(self.plan.unassigned, key=lambda u: u.delegate)
+        ]
+        hosts = [
+            {
+                "venue": self.scenario.venues[venue_id],
+                "href": f"hosts/{venue_id}.html",
+                "arrivals": sum(1 for _, s in visits if s.kind in ("visit", "lunch")),
+                "people": sum(len(g.delegates) for g, s in visits if s.kind in ("visit", "lunch")),
+            }
+            for venue_id, visits in sorted(self._host_visits().items())
+        ]
+        dates = self.scenario.dates
+        return self.env.get_template("index.html").render(
+            scenario=self.scenario,
+            plan=self.plan,
+            dates=f"{dates[0].isoformat()} to {dates[-1].isoformat()}",
+            figures=self._figures(),
+            route_days=route_days,
+            csv_files=[f"{name}.csv" for name in TABLE_NAMES],
+            unassigned=unassigned,
+            delegates=delegates,
+            hosts=hosts,
+        )
+
+    def _figures(self) -> list[dict[str, Any]]:
+        assigned = sum(1 for d in self.scenario.delegates if self.rides.get(d.id))
+        buses_per_day = Counter(g.date for g in self.groups)
+        stops = [s for g in self.groups for s in g.stops if s.kind in ("visit", "lunch")]
+        routes: set[str] = {g.route for g in self.groups}
+        return [
+            {
+                "key": "delegates",
+                "value": len(self.scenario.delegates),
+                "en": "delegates",
+                "zh": "嘉宾",
+            },
+            {"key": "assigned", "value": assigned, "en": "on a bus", "zh": "已安排"},
+            {
+                "key": "unassigned",
+                "value": len(self.plan.unassigned),
+                "en": "left out",
+                "zh": "未安排",
+            },
+            {"key": "groups", "value": len(self.groups), "en": "groups (buses)", "zh": "车次"},
+            {
+                "key": "busiest_day_buses",
+                "value": max(buses_per_day.values(), default=0),
+                "en": "buses on the busiest day",
+                "zh": "单日最多车辆",
+            },
+            {"key": "stops", "value": len(stops), "en": "stops", "zh": "站点"},
+            {
+                "key": "venues",
+                "value": len({s.venue for s in stops}),
+                "en": "venues visited",
+                "zh": "参访单位",
+            },
+            {"key": "routes", "value": len(routes), "en": "routes running", "zh": "线路"},
+            {"key": "days", "value": len(buses_per_day), "en": "days", "zh": "天"},
+        ]
+
+
+def _counted(counter: Counter[Any]) -> str:
+    """``"France 2, Brazil 1"``: most first, then by name."""
+    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{name} {count}" for name, count in items)

@@ -1,0 +1,52 @@
+"""Outputs that need no map: each delegate's calendar, the coordinator's workbook and CSV files.
+
+:func:`write_exports` writes ``delegates/<id>.ics`` (for every delegate on at least one
+group), ``workbook.xlsx`` and ``csv/<table>.csv`` into a folder and returns the paths, sorted.
+The same plan gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from planner.exports.atomic import atomic_output_dir
+from planner.exports.ics import delegate_calendar, plan_stamp
+from planner.exports.tables import TABLE_NAMES, Table, build_tables, sorted_groups
+from planner.exports.workbook import workbook_bytes, write_csv
+from planner.models import Group, Plan, Scenario
+
+__all__ = [
+    "TABLE_NAMES",
+    "Table",
+    "atomic_output_dir",
+    "build_tables",
+    "delegate_calendar",
+    "write_exports",
+]
+
+
+def write_exports(plan: Plan, scenario: Scenario, out_dir: Path) -> list[Path]:
+    """Write the calendars, the workbook and the CSV files of a plan into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    rides: dict[str, list[Group]] = defaultdict(list)
+    for group in sorted_groups(plan, scenario):
+        for delegate_id in group.delegates:
+            rides[delegate_id].append(group)
+    delegates_dir = out_dir / "delegates"
+    delegates_dir.mkdir(exist_ok=True)
+    for delegate in sorted(scenario.delegates, key=lambda d: d.id):
+        groups = rides.get(delegate.id)
+        if not groups:
+            continue
+        path = delegates_dir / f"{delegate.id}.ics"
+        path.write_bytes(delegate_calendar(plan, scenario, delegate, groups))
+        paths.append(path)
+    tables = build_tables(plan, scenario)
+    workbook = out_dir / "workbook.xlsx"
+    workbook.write_bytes(workbook_bytes(tables, plan_stamp(plan)))
+    paths.append(workbook)
+    paths.extend(write_csv(tables, out_dir / "csv"))
+    return sorted(paths)

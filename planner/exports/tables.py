@@ -1,0 +1,263 @@
+"""The coordinator's tables, built once and written both as the workbook and as CSV files.
+
+Each table is a name, its column names and rows of plain cells (text, numbers, or empty).
+Times are local times of the scenario's time zone written ``HH:MM``; dates ``YYYY-MM-DD``;
+durations and distances keep their units in the column name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from planner.models import Delegate, Group, Plan, Scenario, Stop
+
+__all__ = ["TABLE_NAMES", "Cell", "Table", "build_tables", "sorted_groups"]
+
+Cell = str | int | float | None
+TABLE_NAMES = ("groups", "stops", "delegates", "venue_load", "unassigned", "explanations")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+def sorted_groups(plan: Plan, scenario: Scenario) -> list[Group]:
+    """Groups by date, then route in catalogue order, then id."""
+    order = {route_id: i for i, route_id in enumerate(scenario.routes)}
+    return sorted(plan.groups, key=lambda g: (g.date, order.get(g.route, len(order)), g.id))
+
+
+def build_tables(plan: Plan, scenario: Scenario) -> list[Table]:
+    """Every table of the workbook, in sheet order."""
+    tz = scenario.tz()
+    groups = sorted_groups(plan, scenario)
+    delegates = {d.id: d for d in scenario.delegates}
+    return [
+        _groups(groups, scenario, tz),
+        _stops(groups, scenario, tz),
+        _delegates(plan, groups, delegates),
+        _venue_load(groups, scenario, tz),
+        _unassigned(plan, delegates),
+        _explanations(plan),
+    ]
+
+
+def _clock(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%H:%M") if moment is not None else ""
+
+
+def _visits(group: Group) -> list[Stop]:
+    return [s for s in group.stops if s.kind in ("visit", "lunch")]
+
+
+def _groups(groups: list[Group], scenario: Scenario, tz: dt.tzinfo) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for g in groups:
+        route = scenario.routes.get(g.route)
+        departs = next((s.depart for s in g.stops if s.kind == "depart"), None)
+        returns = next((s.arrive for s in g.stops if s.kind == "return"), None)
+        lunch = next((s.venue for s in g.stops if s.kind == "lunch"), "")
+        rows.append(
+            (
+                g.id,
+                g.date.isoformat(),
+                g.route,
+                route.title.en if route else "",
+                route.title.zh if route else "",
+                g.bus,
+                g.seats,
+                len(g.delegates),
+                _clock(departs, tz),
+                _clock(returns, tz),
+                sum(1 for s in g.stops if s.kind == "visit"),
+                lunch,
+                sum(s.travel_s or 0 for s in g.stops),
+                sum(s.distance_m or 0 for s in g.stops),
+                ";".join(g.delegates),
+            )
+        )
+    return Table(
+        "groups",
+        (
+            "group",
+            "date",
+            "route",
+            "route_en",
+            "route_zh",
+            "bus",
+            "seats",
+            "people",
+            "departs",
+            "returns",
+            "visits",
+            "lunch_venue",
+            "travel_s",
+            "distance_m",
+            "delegates",
+        ),
+        rows,
+    )
+
+
+def _stops(groups: list[Group], scenario: Scenario, tz: dt.tzinfo) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for g in groups:
+        for order, s in enumerate(g.stops, start=1):
+            venue = scenario.venues.get(s.venue)
+            rows.append(
+                (
+                    g.id,
+                    g.date.isoformat(),
+                    g.route,
+                    order,
+                    s.kind,
+                    s.venue,
+                    venue.name.en if venue else "",
+                    venue.name.zh if venue else "",
+                    _clock(s.arrive, tz),
+                    _clock(s.start, tz),
+                    _clock(s.end, tz),
+                    _clock(s.depart, tz),
+                    s.travel_s,
+                    s.distance_m,
+                    len(g.delegates),
+                    venue.location.lat if venue else None,
+                    venue.location.lon if venue else None,
+                    venue.location.confidence if venue else "",
+                )
+            )
+    return Table(
+        "stops",
+        (
+            "group",
+            "date",
+            "route",
+            "order",
+            "kind",
+            "venue",
+            "venue_en",
+            "venue_zh",
+            "arrive",
+            "start",
+            "end",
+            "depart",
+            "travel_s",
+            "distance_m",
+            "people",
+            "lat",
+            "lon",
+            "confidence",
+        ),
+        rows,
+    )
+
+
+def _delegates(plan: Plan, groups: list[Group], delegates: dict[str, Delegate]) -> Table:
+    rides: dict[str, list[Group]] = defaultdict(list)
+    for g in groups:
+        for delegate_id in g.delegates:
+            rides[delegate_id].append(g)
+    reasons = {u.delegate: u.reason for u in plan.unassigned}
+    rows: list[tuple[Cell, ...]] = []
+    for delegate_id in sorted(set(delegates) | set(rides)):
+        d = delegates.get(delegate_id)
+        mine = rides.get(delegate_id, [])
+        rows.append(
+            (
+                delegate_id,
+                d.name if d else "",
+                d.country if d else "",
+                d.organisation if d else "",
+                ";".join(d.languages) if d else "",
+                ";".join(d.needs) if d else "",
+                ";".join(d.interests) if d else "",
+                len(mine),
+                ";".join(g.id for g in mine),
+                ";".join(g.route for g in mine),
+                "assigned" if mine else "unassigned",
+                reasons.get(delegate_id, ""),
+            )
+        )
+    return Table(
+        "delegates",
+        (
+            "delegate",
+            "name",
+            "country",
+            "organisation",
+            "languages",
+            "needs",
+            "interests",
+            "days",
+            "groups",
+            "routes",
+            "status",
+            "reason",
+        ),
+        rows,
+    )
+
+
+def _venue_load(groups: list[Group], scenario: Scenario, tz: dt.tzinfo) -> Table:
+    """Groups and people on site per venue and clock hour (a visit from start to end)."""
+    load: dict[tuple[str, str, int], Counter[str]] = defaultdict(Counter)
+    for g in groups:
+        for s in _visits(g):
+            if s.start is None or s.end is None:
+                continue
+            start = s.start.astimezone(tz)
+            end = s.end.astimezone(tz)
+            for hour in _hours(start, end):
+                cell = load[(g.date.isoformat(), s.venue, hour)]
+                cell["groups"] += 1
+                cell["people"] += len(g.delegates)
+    rows: list[tuple[Cell, ...]] = []
+    for (date, venue_id, hour), cell in sorted(load.items()):
+        venue = scenario.venues.get(venue_id)
+        rows.append(
+            (
+                date,
+                venue_id,
+                venue.name.en if venue else "",
+                f"{hour:02d}:00",
+                cell["groups"],
+                cell["people"],
+                venue.concurrent_groups if venue else None,
+                venue.max_group if venue else None,
+            )
+        )
+    return Table(
+        "venue_load",
+        ("date", "venue", "venue_en", "hour", "groups", "people", "concurrent_groups", "max_group"),
+        rows,
+    )
+
+
+def _hours(start: dt.datetime, end: dt.datetime) -> Iterable[int]:
+    """The clock hours that [start, end) touches."""
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    while hour < end:
+        yield hour.hour
+        hour += dt.timedelta(hours=1)
+
+
+def _unassigned(plan: Plan, delegates: dict[str, Delegate]) -> Table:
+    rows: list[tuple[Cell, ...]] = []
+    for u in sorted(plan.unassigned, key=lambda u: u.delegate):
+        d = delegates.get(u.delegate)
+        rows.append((u.delegate, d.name if d else "", d.country if d else "", u.reason))
+    return Table("unassigned", ("delegate", "name", "country", "reason"), rows)
+
+
+def _explanations(plan: Plan) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        (e.kind, e.route or "", e.date.isoformat() if e.date else "", e.venue or "", e.reason)
+        for e in plan.explanations
+    ]
+    return Table("explanations", ("kind", "route", "date", "venue", "reason"), rows)
