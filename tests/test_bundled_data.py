@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import importlib.util
 import io
+import itertools
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,6 +25,7 @@ from geopy.distance import geodesic
 from planner.bundled import bundled_routes
 from planner.loading import load_scenario
 from planner.models import RouteCatalogue, Scenario, ScenarioSpec, Venue, VenueCatalogue
+from planner.travel import TravelMatrix, build_matrix
 
 ROUTES = bundled_routes()
 REPO = ROUTES.parent
@@ -288,22 +290,73 @@ def test_generator_reproduces_the_committed_table(name: str, tmp_path: Path) -> 
 def test_generator_changes_with_the_seed(tmp_path: Path) -> None:
     generator = _generator()
     for seed in (1, 2):
-        assert (
-            generator.main(
-                [
-                    "--count",
-                    "20",
-                    "--countries",
-                    "5",
-                    "--seed",
-                    str(seed),
-                    "--out",
-                    str(tmp_path / f"s{seed}"),
-                ]
-            )
-            == 0
-        )
+        args = ["--count", "20", "--countries", "5", "--seed", str(seed)]
+        assert generator.main([*args, "--out", str(tmp_path / f"s{seed}")]) == 0
     first = (tmp_path / "s1.csv").read_bytes()
     assert first != (tmp_path / "s2.csv").read_bytes()
     rows = list(csv.DictReader(io.StringIO(first.decode("utf-8"))))
     assert len(rows) == 20 and len({r["country"] for r in rows}) == 5
+
+
+def _fits(
+    scenario: Scenario, venue: str, start: float, minutes: int, date: dt.date
+) -> float | None:
+    """When a stay of ``minutes`` from ``start`` (or later) can begin at ``venue``, if it can."""
+    for window in scenario.opening(venue, date):
+        begin = max(start, window.start)
+        if begin + minutes <= window.end:
+            return begin
+    return None
+
+
+def _day_fits(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    stops: tuple[str, ...],
+    lunch_after: int,
+    lunch_at: str,
+    date: dt.date,
+) -> bool:
+    spec = scenario.spec
+    clock: float = spec.day.start
+    here = spec.base
+    for k, venue in enumerate(stops):
+        clock += matrix.travel_s(here, venue, int(clock), date) / 60
+        begin = _fits(scenario, venue, clock, scenario.venues[venue].visit_min, date)
+        if begin is None:
+            return False
+        clock, here = begin + scenario.venues[venue].visit_min, venue
+        if k == lunch_after:
+            clock += matrix.travel_s(here, lunch_at, int(clock), date) / 60
+            begin = max(clock, spec.lunch.window[0])
+            if begin > spec.lunch.window[1]:
+                return False
+            if _fits(scenario, lunch_at, begin, spec.lunch.minutes, date) != begin:
+                return False
+            clock, here = begin + spec.lunch.minutes, lunch_at
+    clock += matrix.travel_s(here, spec.base, int(clock), date) / 60
+    return clock <= spec.day.end
+
+
+def test_min_stops_and_lunch_fit_a_day_on_every_date(scenario: Scenario) -> None:
+    """Some day of ``min_stops`` visits, must-visits included, plus lunch fits the day window.
+
+    Travel times from the offline model; the lunch venue is one of the three nearest.
+    """
+    matrix = build_matrix(scenario, use_cache=False)
+    lunch = [v for v in scenario.venues.values() if v.lunch]
+    for route in scenario.running_routes:
+        pool = [v.id for v in route.venues]
+        for date in scenario.dates:
+            found = False
+            for stops in itertools.permutations(pool, route.min_stops):
+                if not set(route.must_visit) <= set(stops):
+                    continue
+                for k, venue in enumerate(stops):
+                    near = sorted(lunch, key=lambda v: _km(scenario.venues[venue], v))[:3]
+                    if any(_day_fits(scenario, matrix, stops, k, v.id, date) for v in near):
+                        found = True
+                        break
+                if found:
+                    break
+            assert found, (scenario.id, route.id, date)
