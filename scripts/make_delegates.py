@@ -143,8 +143,10 @@ FIRMS = {
     "Microelectronics": "{} Semiconductor",
     "Technology entrepreneurship": "{} Ventures",
 }
-ONSETS = ("b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br")
-ONSETS += ("dr", "kr", "st", "tr", "sh", "ch", "j", "y", "w")
+ONSETS: tuple[str, ...] = (
+    *("b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br"),
+    *("dr", "kr", "st", "tr", "sh", "ch", "j", "y", "w"),
+)
 VOWELS = ("a", "e", "i", "o", "u", "a", "e", "o", "ai", "ei", "ou", "ia")
 CODAS = ("", "", "", "n", "r", "l", "s", "m", "nd", "th")
 
