@@ -1,26 +1,48 @@
-"""Build the travel matrix of a scenario from the offline model or a routing service."""
+"""Build the travel matrix of a scenario from the offline model or a routing service.
+
+With a routing service, each band's legs are looked up in the cache first; the rest are
+requested block by block. A block that still fails after the retries (server gone, timeouts,
+a malformed or wrong-sized answer) is filled from the offline model: a warning is logged once,
+and the matrix records which legs came from where (``TravelMatrix.origin``, ``fallbacks``,
+``info()``). A refused request (bad key, bad URL: :class:`~planner.errors.ProviderAuthError`)
+is not hidden behind a fallback: it propagates. After ``CIRCUIT_BREAK`` blocks in a row have
+failed, the remaining blocks are not tried (a dead server would otherwise cost every block its
+full retry time) and fall back at once.
+"""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import numpy as np
 
-from planner.errors import InputError, Problem, TravelError
+from planner.errors import InputError, Problem, ProviderAuthError, TravelError
 from planner.models import Scenario
-from planner.travel.matrix import DEFAULT_BANDS, Band, TravelMatrix
+from planner.travel.amap import AmapProvider, amap_key
+from planner.travel.cache import ANY_BAND, LegCache
+from planner.travel.http import Fetcher, RateLimiter, RetryPolicy
+from planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
 from planner.travel.offline import OfflineModel
+from planner.travel.osrm import DEFAULT_MAX_LOCATIONS, OsrmProvider
+from planner.travel.providers import Block, FloatArray, LatLon, TravelTimeProvider
 
-__all__ = ["PROVIDERS", "build_matrix"]
+__all__ = ["CIRCUIT_BREAK", "PROVIDERS", "build_matrix", "open_provider"]
 
 log = logging.getLogger(__name__)
 
 #: The provider names ``build_matrix`` and the CLI accept.
 PROVIDERS = ("offline", "osrm", "amap")
+#: Consecutive failed blocks after which the rest are not tried.
+CIRCUIT_BREAK = 2
 
 Progress = Callable[[int, int], None]
+
+_OFFLINE, _PROVIDER, _FALLBACK = 0, 1, 2
 
 
 def build_matrix(
@@ -32,12 +54,20 @@ def build_matrix(
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
     bands: Sequence[Band] = DEFAULT_BANDS,
+    retry: RetryPolicy | None = None,
+    max_locations: int = DEFAULT_MAX_LOCATIONS,
+    amap_qps: float = 3.0,
+    cache_path: Path | None = None,
+    fallback: bool = True,
 ) -> TravelMatrix:
     """Travel times between all venues of ``scenario.venues``, in their catalogue order.
 
-    ``provider`` is ``"offline"`` (the default, no network), ``"osrm"`` (with ``osrm_url``)
-    or ``"amap"`` (key in ``FINDHZ_AMAP_KEY``). ``progress(done, total)`` is called as
-    requests complete; ``transport`` replaces httpx's network transport (tests).
+    ``provider`` is ``"offline"`` (the default, no network), ``"osrm"`` (the ``table`` service
+    at ``osrm_url``) or ``"amap"`` (key in ``FINDHZ_AMAP_KEY``). ``progress(done, total)`` is
+    called with the number of requests done out of those needed (never for offline);
+    ``transport`` replaces httpx's network transport (tests). ``use_cache=False`` neither reads
+    nor writes the cache; ``fallback=False`` raises :class:`TravelError` instead of falling
+    back to the offline model.
     """
     if provider not in PROVIDERS:
         raise TravelError(
@@ -45,13 +75,62 @@ def build_matrix(
         )
     venues = list(scenario.venues.values())
     ids = tuple(v.id for v in venues)
-    lat = [v.location.lat for v in venues]
-    lon = [v.location.lon for v in venues]
+    points: list[LatLon] = [(v.location.lat, v.location.lon) for v in venues]
     model = _model(scenario, bands)
-    drive, metres = model.tables(lat, lon, bands)
-    if provider != "offline":
-        raise TravelError(f"travel provider '{provider}' is not available in this build")
-    return _assemble(ids, bands, drive, metres, model, provider="offline")
+    drive, metres = model.tables([p[0] for p in points], [p[1] for p in points], bands)
+    if provider == "offline":
+        return _assemble(ids, bands, drive, metres, model, provider="offline")
+
+    service = open_provider(
+        provider,
+        osrm_url=osrm_url,
+        transport=transport,
+        retry=retry,
+        max_locations=max_locations,
+        amap_qps=amap_qps,
+    )
+    try:
+        cache = _open_cache(cache_path) if use_cache else None
+        try:
+            routed = _route(service, points, bands, cache, progress, fallback=fallback)
+        finally:
+            if cache is not None:
+                cache.close()
+    finally:
+        service.close()
+    return _combine(ids, bands, drive, metres, model, service, routed)
+
+
+def open_provider(
+    provider: str,
+    *,
+    osrm_url: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    max_locations: int = DEFAULT_MAX_LOCATIONS,
+    amap_qps: float = 3.0,
+) -> TravelTimeProvider:
+    """A routing service by name, ready to fetch (close it when done)."""
+    if provider == "osrm":
+        if not osrm_url:
+            raise TravelError("osrm: name the server with --osrm-url (e.g. http://localhost:5000)")
+        fetcher = Fetcher("osrm", policy=retry, transport=transport)
+        try:
+            return OsrmProvider(osrm_url, fetcher, max_locations=max_locations)
+        except Exception:
+            fetcher.close()
+            raise
+    if provider == "amap":
+        key = amap_key()
+        fetcher = Fetcher(
+            "amap",
+            policy=retry,
+            transport=transport,
+            rate_limiter=RateLimiter(amap_qps),
+            secrets=(key,),
+        )
+        return AmapProvider(key, fetcher)
+    raise TravelError(f"'{provider}' is not a routing service (choose osrm or amap)")
 
 
 def _model(scenario: Scenario, bands: Sequence[Band]) -> OfflineModel:
@@ -61,14 +140,231 @@ def _model(scenario: Scenario, bands: Sequence[Band]) -> OfflineModel:
         raise InputError([Problem(scenario.source, "", "travel", str(err))]) from None
 
 
+def _open_cache(path: Path | None) -> LegCache | None:
+    try:
+        return LegCache(path)
+    except (OSError, sqlite3.Error) as err:
+        log.warning("travel cache unusable, running without it: %s", err)
+        return None
+
+
+@dataclass
+class _Routed:
+    """Answers per cache band key: drive seconds and metres (nan = none), and what is known."""
+
+    durations: dict[str, FloatArray] = field(default_factory=dict)
+    distances: dict[str, FloatArray] = field(default_factory=dict)
+    failures: list[tuple[str, Block, str]] = field(default_factory=list)
+    cached: int = 0
+
+
+def _route(
+    service: TravelTimeProvider,
+    points: Sequence[LatLon],
+    bands: Sequence[Band],
+    cache: LegCache | None,
+    progress: Progress | None,
+    *,
+    fallback: bool,
+) -> _Routed:
+    n = len(points)
+    wanted = ~np.eye(n, dtype=bool)
+    pairs = [(i, j) for i in range(n) for j in range(n) if i != j]
+    keys = [b.name for b in bands] if service.time_dependent else [ANY_BAND]
+    by_name = {b.name: b for b in bands}
+    routed = _Routed()
+    work: list[tuple[str, Block]] = []
+    for key in keys:
+        durations = np.full((n, n), np.nan)
+        distances = np.full((n, n), np.nan)
+        known = np.zeros((n, n), dtype=bool)
+        if cache is not None:
+            hits = cache.get_many(
+                service.name,
+                service.cache_profile,
+                key,
+                [(points[i], points[j]) for i, j in pairs],
+            )
+            for k, leg in hits.items():
+                i, j = pairs[k]
+                known[i, j] = True
+                durations[i, j] = np.nan if leg.duration_s is None else leg.duration_s
+                distances[i, j] = np.nan if leg.distance_m is None else leg.distance_m
+            routed.cached += len(hits)
+        routed.durations[key] = durations
+        routed.distances[key] = distances
+        work.extend((key, block) for block in service.blocks(wanted & ~known))
+
+    total = len(work)
+    if progress is not None:
+        progress(0, total)
+    failed_in_a_row = 0
+    for done, (key, block) in enumerate(work, start=1):
+        if failed_in_a_row >= CIRCUIT_BREAK:
+            reason = f"not tried after {CIRCUIT_BREAK} failed requests in a row"
+            routed.failures.append((key, block, reason))
+        else:
+            band = by_name[key] if service.time_dependent else None
+            try:
+                answer = service.fetch(points, block, band)
+            except ProviderAuthError:
+                raise
+            except TravelError as err:
+                if not fallback:
+                    raise
+                if not routed.failures:
+                    log.warning(
+                        "%s failed (%s); using the offline model for the legs it could not give",
+                        service.name,
+                        err,
+                    )
+                routed.failures.append((key, block, str(err)))
+                failed_in_a_row += 1
+            else:
+                failed_in_a_row = 0
+                _store(routed, key, block, answer.durations, answer.distances)
+                if cache is not None:
+                    _cache_block(
+                        cache, service, key, points, block, answer.durations, answer.distances
+                    )
+        if progress is not None:
+            progress(done, total)
+    return routed
+
+
+def _store(
+    routed: _Routed, key: str, block: Block, durations: FloatArray, distances: FloatArray
+) -> None:
+    rows, cols = np.array(block.sources), np.array(block.destinations)
+    routed.durations[key][np.ix_(rows, cols)] = durations
+    routed.distances[key][np.ix_(rows, cols)] = distances
+
+
+def _cache_block(
+    cache: LegCache,
+    service: TravelTimeProvider,
+    key: str,
+    points: Sequence[LatLon],
+    block: Block,
+    durations: FloatArray,
+    distances: FloatArray,
+) -> None:
+    def value(x: float) -> float | None:
+        return None if np.isnan(x) else float(x)
+
+    legs = [
+        (points[i], points[j], value(durations[r, c]), value(distances[r, c]))
+        for r, i in enumerate(block.sources)
+        for c, j in enumerate(block.destinations)
+        if i != j
+    ]
+    try:
+        cache.put_many(service.name, service.cache_profile, key, legs)
+    except sqlite3.Error as err:
+        log.warning("travel cache: could not store %d legs: %s", len(legs), err)
+
+
+def _combine(
+    ids: tuple[str, ...],
+    bands: Sequence[Band],
+    offline_drive: FloatArray,
+    offline_metres: FloatArray,
+    model: OfflineModel,
+    service: TravelTimeProvider,
+    routed: _Routed,
+) -> TravelMatrix:
+    n = len(ids)
+    all_bands = tuple(b.name for b in bands)
+    drive = offline_drive.copy()
+    metres = offline_metres.copy()
+    origin = np.full(drive.shape, _PROVIDER, dtype=np.int64)
+    notes: list[str] = []
+    off_diagonal = ~np.eye(n, dtype=bool)
+    no_distance = False
+    for b, band in enumerate(bands):
+        key = band.name if service.time_dependent else ANY_BAND
+        durations, distances = routed.durations[key], routed.distances[key]
+        have = ~np.isnan(durations) & off_diagonal
+        drive[b][have] = durations[have]
+        have_m = have & ~np.isnan(distances)
+        metres[b][have_m] = distances[have_m]
+        no_distance |= bool((have & np.isnan(distances)).any())
+        origin[b][~have & off_diagonal] = _FALLBACK
+
+    fallbacks: list[Fallback] = []
+    for key, block, reason in routed.failures:
+        fallbacks.append(
+            Fallback(
+                tuple(ids[i] for i in block.sources),
+                tuple(ids[j] for j in block.destinations),
+                all_bands if key == ANY_BAND else (key,),
+                reason,
+            )
+        )
+    failed = {
+        (key, i, j)
+        for key, block, _ in routed.failures
+        for i in block.sources
+        for j in block.destinations
+    }
+    for key in routed.durations:
+        durations = routed.durations[key]
+        for i in range(n):
+            unroutable = [
+                ids[j]
+                for j in range(n)
+                if j != i and np.isnan(durations[i, j]) and (key, i, j) not in failed
+            ]
+            if unroutable:
+                fallbacks.append(
+                    Fallback(
+                        (ids[i],),
+                        tuple(unroutable),
+                        all_bands if key == ANY_BAND else (key,),
+                        f"{service.name} has no route",
+                    )
+                )
+    if not service.time_dependent:
+        notes.append(
+            f"{service.name} times do not depend on the time of day: "
+            "the same drive times serve every band"
+        )
+    if no_distance:
+        notes.append(
+            f"{service.name} gave no distances for some legs: metres from the offline model"
+        )
+    return _assemble(
+        ids,
+        bands,
+        drive,
+        metres,
+        model,
+        provider=service.name,
+        origin=origin,
+        origin_names=("offline", service.name, "offline-fallback"),
+        fallbacks=tuple(fallbacks),
+        cached=routed.cached,
+        notes=tuple(notes),
+        service=service.describe(),
+        requests=service.requests,
+    )
+
+
 def _assemble(
     ids: tuple[str, ...],
     bands: Sequence[Band],
-    drive: np.ndarray,
-    metres: np.ndarray,
+    drive: FloatArray,
+    metres: FloatArray,
     model: OfflineModel,
     *,
     provider: str,
+    origin: np.ndarray | None = None,
+    origin_names: tuple[str, ...] = ("offline",),
+    fallbacks: tuple[Fallback, ...] = (),
+    cached: int = 0,
+    notes: tuple[str, ...] = (),
+    service: dict[str, object] | None = None,
+    requests: int = 0,
 ) -> TravelMatrix:
     n = len(ids)
     drive_s = np.rint(drive).astype(np.int64)
@@ -86,4 +382,11 @@ def _assemble(
         drive_s=drive_s,
         provider=provider,
         model=model.as_json(),
+        origin=origin,
+        origin_names=origin_names,
+        fallbacks=fallbacks,
+        cached=cached,
+        notes=notes,
+        service=service or {},
+        requests=requests,
     )

@@ -105,7 +105,9 @@ class TravelMatrix:
     (:meth:`index`, :meth:`band_at`, then ``seconds[b, i, j]``).
 
     ``origin[b, i, j]`` indexes ``origin_names``: where each leg came from (``"offline"``, the
-    provider's name, or ``"offline-fallback"``); ``cached`` counts the legs read from the cache.
+    provider's name, or ``"offline-fallback"``); ``fallbacks`` says which blocks of legs fell
+    back and why; ``cached`` counts the answers read from the cache and ``requests`` the HTTP
+    requests made; ``service`` describes the routing service (never a key).
     """
 
     venue_ids: tuple[str, ...]
@@ -120,6 +122,8 @@ class TravelMatrix:
     fallbacks: tuple[Fallback, ...] = ()
     cached: int = 0
     notes: tuple[str, ...] = ()
+    service: Mapping[str, Any] = field(default_factory=dict)
+    requests: int = 0
     _index: dict[str, int] = field(init=False, repr=False)
     _band_of_minute: IntArray = field(init=False, repr=False)
     _weekend_band: tuple[int, ...] = field(init=False, repr=False)
@@ -145,6 +149,7 @@ class TravelMatrix:
             raise ValueError("TravelMatrix.origin refers to an unknown source")
         object.__setattr__(self, "origin", origin)
         object.__setattr__(self, "model", dict(self.model))
+        object.__setattr__(self, "service", dict(self.service))
         object.__setattr__(self, "_index", {v: i for i, v in enumerate(ids)})
         object.__setattr__(self, "_band_of_minute", _band_lookup(bands))
         by_name = {b.name: k for k, b in enumerate(bands)}
@@ -210,6 +215,7 @@ class TravelMatrix:
                 for b in self.bands
             ],
             "model": dict(self.model),
+            **({"service": dict(self.service), "requests": self.requests} if self.service else {}),
             "legs": {
                 name: int(count)
                 for name, count in zip(self.origin_names, counts, strict=True)

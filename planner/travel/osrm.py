@@ -1,0 +1,190 @@
+"""OSRM's ``table`` service: durations and distances between many points in one request.
+
+``GET {base}/table/v1/{profile}/{lon,lat;lon,lat;...}?sources=..&destinations=..
+&annotations=duration,distance`` answers ``{"code": "Ok", "durations": [[...]],
+"distances": [[...]], "sources": [...], "destinations": [...]}`` with ``null`` for pairs
+without a route. A server refuses tables larger than its ``--max-table-size`` (100 by default;
+the check is sources x destinations <= size^2) with ``{"code": "TooBig"}``; so points are cut
+into chunks of ``max_locations`` and each chunk pair is one request. Coordinates are WGS-84,
+longitude first. OSRM's durations do not depend on the time of day.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import numpy as np
+
+from planner.errors import ProviderAuthError, TravelError
+from planner.travel.http import Fetcher
+from planner.travel.matrix import Band
+from planner.travel.providers import Block, BlockResult, BoolArray, LatLon, chunks
+
+__all__ = ["DEFAULT_MAX_LOCATIONS", "OsrmProvider"]
+
+log = logging.getLogger(__name__)
+
+#: osrm-routed's default ``--max-table-size``.
+DEFAULT_MAX_LOCATIONS = 100
+
+# Error codes of the OSRM HTTP API that describe the data, not the request: fall back.
+_DATA_ERRORS = {"NoSegment", "NoTable", "NoRoute"}
+
+
+class OsrmProvider:
+    """Travel times from an OSRM server the user names (``http://host:5000``)."""
+
+    name = "osrm"
+    time_dependent = False
+
+    def __init__(
+        self,
+        base_url: str,
+        fetcher: Fetcher,
+        *,
+        profile: str = "driving",
+        max_locations: int = DEFAULT_MAX_LOCATIONS,
+    ) -> None:
+        url = httpx.URL(base_url)
+        if url.scheme not in {"http", "https"} or not url.host:
+            raise ProviderAuthError(f"osrm: '{base_url}' is not an http(s) URL of a server")
+        if max_locations < 1:
+            raise ValueError("max_locations must be positive")
+        self.base_url = str(base_url).rstrip("/")
+        self.profile = profile
+        self.max_locations = max_locations
+        self._fetcher = fetcher
+        self.cache_profile = f"{profile}@{url.host}:{url.port or ''}{url.path.rstrip('/')}"
+
+    @property
+    def requests(self) -> int:
+        return self._fetcher.requests
+
+    def describe(self) -> dict[str, object]:
+        url = httpx.URL(self.base_url)
+        return {
+            "server": f"{url.scheme}://{url.host}{':' + str(url.port) if url.port else ''}",
+            "profile": self.profile,
+            "service": "table",
+            "max_locations": self.max_locations,
+        }
+
+    def blocks(self, wanted: BoolArray) -> list[Block]:
+        parts = chunks(wanted.shape[0], self.max_locations)
+        return [
+            Block(a, b)
+            for a in parts
+            for b in parts
+            if wanted[np.ix_(np.array(a), np.array(b))].any()
+        ]
+
+    def fetch(self, points: Sequence[LatLon], block: Block, band: Band | None) -> BlockResult:
+        try:
+            return self._fetch(points, block)
+        except _TooBig:
+            if len(block.sources) == 1 and len(block.destinations) == 1:
+                raise TravelError("osrm: the server refuses even a 1 x 1 table") from None
+            log.warning(
+                "osrm: the server refused a %d x %d table; splitting it (lower --max-table-size?)",
+                len(block.sources),
+                len(block.destinations),
+            )
+            return self._split(points, block)
+
+    def close(self) -> None:
+        self._fetcher.close()
+
+    def _split(self, points: Sequence[LatLon], block: Block) -> BlockResult:
+        def halves(items: tuple[int, ...]) -> list[tuple[int, ...]]:
+            mid = (len(items) + 1) // 2
+            return [h for h in (items[:mid], items[mid:]) if h]
+
+        durations = np.full((len(block.sources), len(block.destinations)), np.nan)
+        distances = durations.copy()
+        row = 0
+        for src in halves(block.sources):
+            col = 0
+            for dst in halves(block.destinations):
+                part = self.fetch(points, Block(src, dst), None)
+                durations[row : row + len(src), col : col + len(dst)] = part.durations
+                distances[row : row + len(src), col : col + len(dst)] = part.distances
+                col += len(dst)
+            row += len(src)
+        return BlockResult(durations, distances)
+
+    def _fetch(self, points: Sequence[LatLon], block: Block) -> BlockResult:
+        order = list(block.sources) + [d for d in block.destinations if d not in block.sources]
+        where = {p: k for k, p in enumerate(order)}
+        coords = ";".join(f"{points[p][1]:.6f},{points[p][0]:.6f}" for p in order)
+        query = {
+            "sources": ";".join(str(where[s]) for s in block.sources),
+            "destinations": ";".join(str(where[d]) for d in block.destinations),
+            "annotations": "duration,distance",
+        }
+        # Written out by hand: OSRM's examples keep ';' and ',' literal in the query.
+        url = f"{self.base_url}/table/v1/{self.profile}/{coords}?" + "&".join(
+            f"{k}={v}" for k, v in query.items()
+        )
+        body = self._fetcher.get_json(url, accept=_osrm_error_answer)
+        return _parse(body, len(block.sources), len(block.destinations))
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _osrm_error_answer(response: httpx.Response) -> bool:
+    """OSRM explains refusals with a 400 and a JSON body carrying ``code``: read it."""
+    return response.status_code == 400 and response.headers.get("content-type", "").startswith(
+        "application/json"
+    )
+
+
+def _parse(body: Any, rows: int, cols: int) -> BlockResult:
+    if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+        raise TravelError("osrm: the answer is not an OSRM response (no 'code')")
+    code = body["code"]
+    if code != "Ok":
+        message = str(body.get("message", ""))[:200]
+        if code == "TooBig":
+            raise _TooBig(message)
+        if code in _DATA_ERRORS:
+            raise TravelError(f"osrm: {code}: {message}")
+        raise ProviderAuthError(f"osrm: the server refused the request: {code}: {message}")
+    durations = _table(body.get("durations"), rows, cols, "durations")
+    if durations is None:
+        raise TravelError("osrm: the answer has no 'durations'")
+    distances = _table(body.get("distances"), rows, cols, "distances")
+    if distances is None:
+        distances = np.full((rows, cols), np.nan)
+    return BlockResult(durations, distances)
+
+
+def _table(value: Any, rows: int, cols: int, label: str) -> np.ndarray | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != rows:
+        raise TravelError(
+            f"osrm: '{label}' has {len(value) if isinstance(value, list) else 'no'} rows, "
+            f"expected {rows}"
+        )
+    out = np.full((rows, cols), np.nan)
+    for i, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != cols:
+            raise TravelError(f"osrm: '{label}' row {i} does not have {cols} entries")
+        for j, cell in enumerate(row):
+            if cell is None:
+                continue
+            if (
+                isinstance(cell, bool)
+                or not isinstance(cell, int | float)
+                or not math.isfinite(cell)
+                or cell < 0
+            ):
+                raise TravelError(f"osrm: '{label}'[{i}][{j}] is {cell!r}, not a length")
+            out[i, j] = float(cell)
+    return out
