@@ -59,7 +59,11 @@ class Visit:
 
 @dataclass(frozen=True)
 class Vehicle:
-    """A vehicle (a bus, a tour) from its start node to its end node inside a time window."""
+    """A vehicle (a bus, a tour) from its start node to its end node inside a time window.
+
+    ``span_cost`` is charged per time unit between leaving the start and reaching the end
+    (waiting included): the planner's bus time.
+    """
 
     start_node: int
     end_node: int
@@ -70,6 +74,7 @@ class Vehicle:
     min_stops: int = 0
     max_stops: int | None = None
     must_be_used: bool = False
+    span_cost: int = 0
 
 
 @dataclass(frozen=True)
