@@ -17,7 +17,12 @@ import typer
 from rich.console import Console
 
 from planner.bundled import DEFAULT_SCENARIO, bundled_routes, scenario_path
-from planner.errors import FindhzError, InputError
+from planner.errors import FindhzError, InputError, VerificationFailed
+from planner.models import Plan, Scenario
+from planner.travel.matrix import TravelMatrix
+
+#: The default search budget of ``findhz plan``, in seconds.
+DEFAULT_TIME_LIMIT_S = 6.0
 
 app = typer.Typer(
     help=(
@@ -57,6 +62,13 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
             for problem in error.problems:
                 err.print(str(problem), markup=False)
             raise typer.Exit(2) from None
+        except VerificationFailed as error:
+            err.print(
+                f"findhz: the plan breaks {len(error.violations)} hard constraint(s); "
+                "no output was written",
+                markup=False,
+            )
+            raise typer.Exit(1) from None
         except FindhzError as error:
             for line in str(error).splitlines() or [type(error).__name__]:
                 err.print(f"findhz: {line}", markup=False)
@@ -117,6 +129,227 @@ def schemas(
     if stale:
         err.print(f"out of date: {', '.join(stale)} (run `findhz schemas`)", markup=False)
         raise typer.Exit(1)
+
+
+TravelOption = Annotated[
+    str,
+    typer.Option(
+        "--travel",
+        help="Where travel times come from: offline (built-in model), osrm or amap.",
+        case_sensitive=False,
+    ),
+]
+
+
+def _load(scenario: str) -> Scenario:
+    from planner.loading import load_scenario
+
+    return load_scenario(scenario_path(scenario))
+
+
+def _matrix(scenario: Scenario, travel: str, osrm_url: str | None, use_cache: bool) -> TravelMatrix:
+    from rich.progress import Progress
+
+    from planner.travel import build_matrix
+
+    travel = travel.lower()
+    if travel not in ("offline", "osrm", "amap"):
+        raise typer.BadParameter("must be offline, osrm or amap", param_hint="--travel")
+    if travel == "osrm" and not osrm_url:
+        raise typer.BadParameter("--travel osrm needs --osrm-url URL", param_hint="--osrm-url")
+    if travel == "offline":
+        return build_matrix(scenario)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"travel times from {travel}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return build_matrix(
+            scenario, travel, osrm_url=osrm_url, use_cache=use_cache, progress=progress
+        )
+
+
+def _write_outputs(
+    plan: Plan,
+    scenario: Scenario,
+    out_dir: Path,
+    run: dict[str, object] | None,
+    base_url: str | None,
+) -> None:
+    """Write the whole output folder at once: the previous one survives any failure."""
+    import json
+
+    from maps import render_site
+    from planner.exports import write_exports
+    from planner.exports.atomic import atomic_output_dir
+
+    with atomic_output_dir(out_dir) as work:
+        (work / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        if run is not None:
+            (work / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
+        write_exports(plan, scenario, work)
+        render_site(plan, scenario, work, base_url=base_url)
+
+
+def _check(plan: Plan, scenario: Scenario) -> None:
+    from planner.verify import verify_plan
+
+    violations = verify_plan(plan, scenario)
+    if violations:
+        for line in violations:
+            err.print(f"violation: {line}", markup=False)
+        raise VerificationFailed(violations)
+
+
+@app.command()
+@_friendly
+def plan(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder; DIR/plan.json is the plan.")
+    ] = Path("findhz-out"),
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            min=1.0,
+            help="Search budget in seconds. The search stops after a fixed amount of work "
+            "derived from it, so the same budget and seed give the same plan on any machine.",
+        ),
+    ] = DEFAULT_TIME_LIMIT_S,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the search.")] = 0,
+    travel: TravelOption = "offline",
+    osrm_url: Annotated[
+        str | None, typer.Option("--osrm-url", help="Base URL of an OSRM server.")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the travel-time cache.")
+    ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Where the folder will be published (for QR codes)."),
+    ] = None,
+) -> None:
+    """Plan a scenario and write the plan, maps, itineraries and workbook to --out.
+
+    Checks the plan against every hard constraint before writing; an earlier output folder
+    is replaced only when the new one is complete.
+    """
+    import time
+
+    from planner.planning import make_plan
+
+    started = time.perf_counter()
+    loaded = _load(scenario)
+    matrix = _matrix(loaded, travel, osrm_url, not no_cache)
+    with err.status("planning", spinner="dots") as status:
+        made, report = make_plan(
+            loaded,
+            matrix,
+            time_limit_s=time_limit,
+            seed=seed,
+            progress=lambda message: status.update(message),
+        )
+    _check(made, loaded)
+    render_started = time.perf_counter()
+    run = {"command": "plan", **report.as_json()}
+    _write_outputs(made, loaded, out_dir, run, base_url)
+    run_seconds = time.perf_counter() - render_started
+    placed = made.metrics.get("delegates_placed", 0)
+    out.print(
+        f"{loaded.id}: {len(made.groups)} groups over {len(loaded.dates)} days, {placed} of "
+        f"{len(loaded.delegates)} delegates placed, {len(made.unassigned)} unassigned, "
+        f"{len(made.explanations)} explanation(s); 0 violations",
+        markup=False,
+    )
+    out.print(
+        f"wrote {out_dir / 'plan.json'} and {out_dir / 'index.html'} "
+        f"(planned in {report.seconds.get('total', 0):.1f} s, written in {run_seconds:.1f} s, "
+        f"{time.perf_counter() - started:.1f} s in all)",
+        markup=False,
+    )
+    if report.time_cap_hit:
+        err.print(
+            "warning: the wall-clock cap stopped the search before its work budget; "
+            "this plan may differ on another machine",
+            markup=False,
+        )
+
+
+def _read_plan(path: Path) -> Plan:
+    from pydantic import ValidationError
+
+    from planner.errors import Problem
+
+    file = path / "plan.json" if path.is_dir() else path
+    if not file.is_file():
+        raise InputError([Problem(str(file), "", "", "file not found")])
+    try:
+        return Plan.model_validate_json(file.read_bytes())
+    except ValidationError as error:
+        first = error.errors(include_url=False)
+        problems = [
+            Problem(str(file), "", ".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in first
+        ]
+        raise InputError(problems) from None
+
+
+def _scenario_of(plan_: Plan, scenario: str | None) -> Scenario:
+    if scenario is None:
+        candidate = bundled_routes() / "scenarios" / f"{plan_.scenario}.yaml"
+        if not candidate.is_file():
+            raise typer.BadParameter(
+                f"the plan is for scenario '{plan_.scenario}', which is not bundled; "
+                "name its scenario file"
+            )
+        scenario = str(candidate)
+    return _load(scenario)
+
+
+PlanArg = Annotated[
+    Path,
+    typer.Argument(help="A plan.json, or the output folder that holds it.", show_default=False),
+]
+OptionalScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="The scenario the plan was made for (default: the bundled one it names).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+@_friendly
+def verify(plan_file: PlanArg, scenario: OptionalScenarioArg = None) -> None:
+    """Re-check every hard constraint of a plan; list each violation (exit 1 if any)."""
+    made = _read_plan(plan_file)
+    _check(made, _scenario_of(made, scenario))
+    out.print(f"{plan_file}: {len(made.groups)} groups, 0 violations", markup=False)
+
+
+@app.command()
+@_friendly
+def render(
+    plan_file: PlanArg,
+    scenario: OptionalScenarioArg = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: the folder of the plan)."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Where the folder will be published (for QR codes)."),
+    ] = None,
+) -> None:
+    """Write the maps, itineraries and workbook of an existing plan (after verifying it)."""
+    made = _read_plan(plan_file)
+    loaded = _scenario_of(made, scenario)
+    _check(made, loaded)
+    folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent)
+    _write_outputs(made, loaded, folder, None, base_url)
+    out.print(f"wrote {folder / 'index.html'}", markup=False)
 
 
 def main() -> None:

@@ -1,0 +1,418 @@
+"""Who rides which route on which day, and on which bus.
+
+The scenario becomes an :class:`~planner.problems.AssignmentProblem`: a *slot* per route-day
+that can run, an *option* per delegate, interest and available day. The solver chooses
+options and buses lexicographically (worst-off delegate, total satisfaction, fewest buses);
+this module then splits each route-day into groups of balanced size with countries mixed,
+and computes a reason for every delegate it could not place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner import solver
+from planner.models import BusType, Delegate, Explanation, Route, Scenario, Unassigned, Venue
+from planner.problems import AssignmentProblem, Option, SharedLimit, Slot
+
+__all__ = ["RANK_VALUES", "Assignment", "PlannedGroup", "assign", "route_day_venues"]
+
+log = logging.getLogger(__name__)
+
+#: How glad a delegate is to ride their 1st, 2nd, ... interest (the ratios matter).
+RANK_VALUES = (100, 60, 35, 20, 12, 8, 5, 3)
+
+
+@dataclass(frozen=True)
+class PlannedGroup:
+    """A bus of delegates on a route and date, before its day is scheduled."""
+
+    id: str
+    route: str
+    date: dt.date
+    bus: str
+    seats: int
+    delegates: tuple[str, ...]
+    step_free: bool
+
+
+@dataclass(frozen=True)
+class Assignment:
+    groups: tuple[PlannedGroup, ...]
+    unassigned: tuple[Unassigned, ...]
+    explanations: tuple[Explanation, ...]
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _RouteDay:
+    """What a route can offer on a date: open venues, lunch options, the largest group."""
+
+    route: Route
+    date: dt.date
+    open_venues: tuple[Venue, ...]
+    lunch_venues: tuple[Venue, ...]
+    group_limit: int
+    step_free_ok: bool
+    step_free_limit: int
+    problem: str | None
+    step_free_problem: str | None
+
+
+def route_day_venues(scenario: Scenario, route: Route, date: dt.date) -> list[Venue]:
+    """The route's candidate venues that open on ``date`` inside the scenario's day."""
+    day = scenario.spec.day
+    out = []
+    for rv in route.venues:
+        venue = scenario.venues[rv.id]
+        windows = scenario.opening(venue.id, date)
+        if any(min(w.end, day.end) - max(w.start, day.start) >= venue.visit_min for w in windows):
+            out.append(venue)
+    return out
+
+
+def _lunch_venues(scenario: Scenario, date: dt.date) -> list[Venue]:
+    lo, hi = scenario.spec.lunch.window
+    minutes = scenario.spec.lunch.minutes
+    out = []
+    for venue in scenario.venues.values():
+        if not venue.lunch:
+            continue
+        windows = scenario.opening(venue.id, date)
+        if any(
+            max(lo, w.start) <= min(hi, w.end - minutes) for w in windows
+        ):  # a lunch can start inside the window and end before closing
+            out.append(venue)
+    return out
+
+
+def _limit(venues: list[Venue], route: Route, needed: int) -> int:
+    """The largest group that can visit the must-visits and ``needed`` venues of the route."""
+    musts = [v.max_group for v in venues if v.id in route.must_visit]
+    sizes = sorted((v.max_group for v in venues), reverse=True)
+    limit = min(musts) if musts else 10_000
+    if len(sizes) >= needed > 0:
+        limit = min(limit, sizes[needed - 1])
+    return limit
+
+
+def _route_day(scenario: Scenario, route: Route, date: dt.date, lunch: list[Venue]) -> _RouteDay:
+    venues = route_day_venues(scenario, route, date)
+    lunch_limit = max((v.max_group for v in lunch), default=0)
+    problem = None
+    if len(venues) < route.min_stops:
+        problem = (
+            f"only {len(venues)} of its {len(route.venues)} venues open on {date} "
+            f"and it needs at least {route.min_stops}"
+        )
+    elif not lunch:
+        problem = f"no venue serves a group lunch on {date}"
+    limit = min(_limit(venues, route, route.min_stops), lunch_limit)
+
+    free = [v for v in venues if v.step_free]
+    free_lunch = [v for v in lunch if v.step_free]
+    free_problem = None
+    blocking = [v.id for v in venues if v.id in route.must_visit and not v.step_free]
+    if blocking:
+        free_problem = f"must-visit venue {', '.join(blocking)} has no step-free access"
+    elif len(free) < route.min_stops:
+        free_problem = f"only {len(free)} of its venues open that day have step-free access"
+    elif not free_lunch:
+        free_problem = "no lunch venue with step-free access"
+    free_limit = min(
+        _limit(free, route, route.min_stops), max((v.max_group for v in free_lunch), default=0)
+    )
+    return _RouteDay(
+        route=route,
+        date=date,
+        open_venues=tuple(venues),
+        lunch_venues=tuple(lunch),
+        group_limit=limit,
+        step_free_ok=problem is None and free_problem is None,
+        step_free_limit=free_limit,
+        problem=problem,
+        step_free_problem=free_problem,
+    )
+
+
+def _venue_slots(scenario: Scenario, venue: Venue, date: dt.date) -> int:
+    """How many groups a venue can receive in a day: parallel rooms times back-to-back visits."""
+    day = scenario.spec.day
+    per_room = 0
+    for w in scenario.opening(venue.id, date):
+        span = min(w.end, day.end) - max(w.start, day.start)
+        per_room += max(0, span // venue.visit_min)
+    return per_room * venue.concurrent_groups
+
+
+def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> Assignment:
+    """Assign delegates to route-days and buses; explain every delegate left out."""
+    spec = scenario.spec
+    routes = scenario.running_routes
+    fleet = spec.fleet
+    lunch_by_date = {d: _lunch_venues(scenario, d) for d in spec.dates}
+    days = {
+        (r.id, d): _route_day(scenario, r, d, lunch_by_date[d]) for d in spec.dates for r in routes
+    }
+    explanations = [
+        Explanation(
+            kind="route-day-not-run",
+            route=rd.route.id,
+            date=rd.date,
+            reason=f"route {rd.route.id} cannot run on {rd.date}: {rd.problem}",
+        )
+        for rd in days.values()
+        if rd.problem is not None
+    ]
+    runnable = [key for key, rd in days.items() if rd.problem is None]
+
+    # A slot per runnable route-day; its buses carry at most the route-day's group limit.
+    slots: list[Slot] = []
+    slot_keys: list[tuple[str, dt.date]] = []
+    slot_index: dict[tuple[str, dt.date], int] = {}
+    date_index = {d: i for i, d in enumerate(spec.dates)}
+    for key in runnable:
+        rd = days[key]
+        musts = [v for v in rd.open_venues if v.id in rd.route.must_visit]
+        slot_index[key] = len(slots)
+        slot_keys.append(key)
+        slots.append(
+            Slot(
+                day=date_index[key[1]],
+                bus_capacity=tuple(min(b.seats, rd.group_limit) for b in fleet),
+                max_buses=min((_venue_slots(scenario, v, key[1]) for v in musts), default=99),
+            )
+        )
+
+    # Every route that must visit a venue on a date shares that venue's capacity that day.
+    shared: list[SharedLimit] = []
+    for date in spec.dates:
+        for venue in scenario.venues.values():
+            users = tuple(
+                i
+                for i, (rid, d) in enumerate(slot_keys)
+                if d == date and venue.id in scenario.routes[rid].must_visit
+            )
+            if len(users) > 1:
+                shared.append(SharedLimit(users, _venue_slots(scenario, venue, date)))
+
+    route_order = {r.id: i for i, r in enumerate(routes)}
+    options: list[Option] = []
+    for p, delegate in enumerate(scenario.delegates):
+        for rank, rid in enumerate(delegate.interests):
+            if rid not in route_order:
+                continue
+            for date in scenario.delegate_dates(delegate):
+                key = (rid, date)
+                if key in slot_index and (not delegate.step_free or days[key].step_free_ok):
+                    options.append(
+                        Option(
+                            person=p,
+                            slot=slot_index[key],
+                            value=RANK_VALUES[min(rank, len(RANK_VALUES) - 1)],
+                            family=route_order[rid],
+                        )
+                    )
+
+    problem = AssignmentProblem(
+        people=len(scenario.delegates),
+        slots=tuple(slots),
+        options=tuple(options),
+        fleet=tuple(tuple(b.count for b in fleet) for _ in spec.dates),
+        rides=spec.rides,
+        shared_limits=tuple(shared),
+        bus_cost=tuple(10 + b.seats for b in fleet),
+    )
+    solution = solver.solve_assignment(problem, time_limit_s=time_limit_s, seed=seed)
+    if not solution.feasible:
+        log.warning("assignment found no solution (%s)", solution.status)
+
+    riders: dict[int, list[int]] = {}
+    placed: Counter[int] = Counter()
+    for k in solution.chosen:
+        option = options[k]
+        riders.setdefault(option.slot, []).append(option.person)
+        placed[option.person] += 1
+
+    groups: list[PlannedGroup] = []
+    for s, (rid, date) in enumerate(slot_keys):
+        people = [scenario.delegates[p] for p in sorted(riders.get(s, []))]
+        if people:
+            groups.extend(_split(rid, date, people, solution.buses[s], slots[s], fleet))
+    groups = _number(groups)
+
+    unassigned = [
+        Unassigned(
+            delegate=d.id,
+            reason=_why_unplaced(scenario, d, days, slot_index, riders, slots, solution.buses),
+        )
+        for p, d in enumerate(scenario.delegates)
+        if placed[p] == 0
+    ]
+    explanations += [
+        Explanation(kind="delegate-unassigned", reason=f"{u.delegate}: {u.reason}")
+        for u in unassigned
+    ]
+    ranks: Counter[int] = Counter()
+    for k in solution.chosen:
+        option = options[k]
+        delegate = scenario.delegates[option.person]
+        ranks[delegate.interests.index(slot_keys[option.slot][0]) + 1] += 1
+    metrics = {
+        "assignment_status": solution.status,
+        "assignment_seconds": round(solution.seconds, 3),
+        "satisfaction_worst": solution.worst_value,
+        "satisfaction_total": solution.total_value,
+        "rides_by_interest_rank": {str(k): ranks[k] for k in sorted(ranks)},
+        "delegates_placed": sum(1 for p in range(len(scenario.delegates)) if placed[p]),
+        "delegates_unassigned": len(unassigned),
+    }
+    return Assignment(tuple(groups), tuple(unassigned), tuple(explanations), metrics)
+
+
+def _split(
+    rid: str,
+    date: dt.date,
+    people: list[Delegate],
+    buses: tuple[int, ...],
+    slot: Slot,
+    fleet: list[BusType],
+) -> list[PlannedGroup]:
+    """Split a route-day's riders over its buses: sizes as even as the buses allow, delegates
+    who need step-free access together on the first bus, and each country spread over the
+    buses (a delegate goes to the bus with fewest of their country)."""
+    vehicles = [
+        (fleet[b].id, fleet[b].seats, slot.bus_capacity[b])
+        for b, n in enumerate(buses)
+        for _ in range(n)
+    ]
+    vehicles.sort(key=lambda v: (-v[2], v[0]))
+    sizes = _even_sizes(len(people), [cap for _, _, cap in vehicles])
+    by_country = Counter(d.country for d in people)
+    order = sorted(people, key=lambda d: (not d.step_free, -by_country[d.country], d.country, d.id))
+    members: list[list[Delegate]] = [[] for _ in vehicles]
+    for delegate in order:
+        open_buses = [i for i in range(len(vehicles)) if len(members[i]) < sizes[i]]
+        if delegate.step_free:
+            open_buses = open_buses[:1]
+        best = min(
+            open_buses,
+            key=lambda i: (
+                sum(1 for m in members[i] if m.country == delegate.country),
+                len(members[i]) / max(1, sizes[i]),
+                i,
+            ),
+        )
+        members[best].append(delegate)
+    return [
+        PlannedGroup(
+            id="",
+            route=rid,
+            date=date,
+            bus=bus_id,
+            seats=seats,
+            delegates=tuple(sorted(d.id for d in group)),
+            step_free=any(d.step_free for d in group),
+        )
+        for (bus_id, seats, _), group in zip(vehicles, members, strict=True)
+        if group
+    ]
+
+
+def _even_sizes(n: int, caps: list[int]) -> list[int]:
+    """Group sizes summing to ``n``, each within its cap, as even as possible (water-filling)."""
+    sizes = [0] * len(caps)
+    remaining = n
+    while remaining > 0:
+        room = [i for i in range(len(caps)) if sizes[i] < caps[i]]
+        if not room:
+            raise ValueError("more riders than seats")
+        smallest = min(sizes[i] for i in room)
+        for i in room:
+            if sizes[i] == smallest and remaining > 0:
+                sizes[i] += 1
+                remaining -= 1
+    return sizes
+
+
+def _number(groups: list[PlannedGroup]) -> list[PlannedGroup]:
+    """Give groups stable ids: ``<date>-<route>-<n>``."""
+    groups = sorted(
+        groups, key=lambda g: (g.date, g.route, g.step_free, -len(g.delegates), g.delegates)
+    )
+    counts: Counter[tuple[dt.date, str]] = Counter()
+    out = []
+    for g in groups:
+        counts[(g.date, g.route)] += 1
+        gid = f"{g.date.isoformat()}-{g.route}-{counts[(g.date, g.route)]}"
+        out.append(PlannedGroup(gid, g.route, g.date, g.bus, g.seats, g.delegates, g.step_free))
+    return out
+
+
+def _why_unplaced(
+    scenario: Scenario,
+    delegate: Delegate,
+    days: dict[tuple[str, dt.date], _RouteDay],
+    slot_index: dict[tuple[str, dt.date], int],
+    riders: dict[int, list[int]],
+    slots: list[Slot],
+    buses: tuple[tuple[int, ...], ...],
+) -> str:
+    """A reason a coordinator can act on, computed from the data and the solution."""
+    running = {r.id for r in scenario.running_routes}
+    interests = [r for r in delegate.interests if r in running]
+    dates = scenario.delegate_dates(delegate)
+    if not interests:
+        return f"none of their interests ({', '.join(delegate.interests)}) runs"
+    if not dates:
+        return "is available on none of the scenario's dates"
+    reasons = []
+    for rid in interests:
+        for date in dates:
+            rd = days[(rid, date)]
+            if rd.problem is not None:
+                reasons.append(f"{rid} cannot run on {date} ({rd.problem})")
+                continue
+            if delegate.step_free and not rd.step_free_ok:
+                reasons.append(
+                    f"{rid} on {date}: needs step-free access but {rd.step_free_problem}"
+                )
+                continue
+            s = slot_index[(rid, date)]
+            on_buses = sum(buses[s]) if buses else 0
+            seats = (
+                sum(c * n for c, n in zip(slots[s].bus_capacity, buses[s], strict=True))
+                if buses
+                else 0
+            )
+            taken = len(riders.get(s, []))
+            if on_buses and taken >= seats:
+                reasons.append(f"{rid} on {date} was full ({taken} seats on {on_buses} bus(es))")
+            elif slots[s].max_buses == 0:
+                reasons.append(
+                    f"{rid} on {date}: its must-visit venue can receive no group that day"
+                )
+            else:
+                day = slots[s].day
+                used = (
+                    [
+                        sum(buses[t][b] for t, sl in enumerate(slots) if sl.day == day)
+                        for b in range(len(scenario.spec.fleet))
+                    ]
+                    if buses
+                    else []
+                )
+                total = sum(b.count for b in scenario.spec.fleet)
+                if used and sum(used) >= total:
+                    reasons.append(f"{rid} on {date}: all {total} buses of that day were taken")
+                else:
+                    reasons.append(
+                        f"{rid} on {date} did not run (too few riders to justify a bus "
+                        "while others needed the seats)"
+                    )
+    available = ", ".join(str(d) for d in dates)
+    return f"available {available}; " + "; ".join(reasons)

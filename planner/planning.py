@@ -1,0 +1,121 @@
+"""From a scenario and its travel matrix to a plan: assign, then schedule each day.
+
+The time budget is split between the assignment (a fifth) and the days (the rest, evenly).
+The search stops after a fixed amount of work, so the plan depends only on the inputs and
+the seed; the wall-clock budget is a safety cap, and ``RunReport`` says if it was reached.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.assign import assign
+from planner.models import Plan, Scenario, TravelInfo
+from planner.schedule import schedule_day
+from planner.travel.matrix import TravelMatrix
+
+__all__ = ["RunReport", "make_plan"]
+
+log = logging.getLogger(__name__)
+
+#: Solutions the routing search accepts per day for each second of budget (its work budget).
+SOLUTIONS_PER_SECOND = 150
+
+
+@dataclass
+class RunReport:
+    """What a run measured that depends on the machine (kept out of ``plan.json``)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    time_cap_hit: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "time_cap_hit": self.time_cap_hit,
+        }
+
+
+def make_plan(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    *,
+    time_limit_s: float = 8.0,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Plan, RunReport]:
+    """Plan every day of the scenario; return the plan and the run's timings."""
+    report = RunReport()
+    started = time.perf_counter()
+    say = progress or (lambda _message: None)
+
+    say("assigning delegates to route-days")
+    assignment = assign(scenario, time_limit_s=max(1.0, time_limit_s / 5), seed=seed)
+    report.seconds["assign"] = time.perf_counter() - started
+
+    dates = sorted({g.date for g in assignment.groups})
+    per_day = max(1.0, time_limit_s * 4 / 5 / max(1, len(dates)))
+    groups = []
+    explanations = list(assignment.explanations)
+    days: dict[str, Any] = {}
+    for date in dates:
+        say(f"scheduling {date}")
+        t0 = time.perf_counter()
+        todays = [g for g in assignment.groups if g.date == date]
+        day = schedule_day(
+            scenario,
+            matrix,
+            date,
+            todays,
+            time_limit_s=per_day * 3,
+            seed=seed,
+            solution_limit=int(per_day * SOLUTIONS_PER_SECOND),
+        )
+        report.seconds[f"schedule {date}"] = time.perf_counter() - t0
+        report.time_cap_hit |= bool(day.metrics.pop("time_cap_hit", False))
+        day.metrics.pop("seconds", None)
+        groups.extend(day.groups)
+        explanations.extend(day.explanations)
+        days[date.isoformat()] = {"groups": len(day.groups), **day.metrics}
+    report.seconds["total"] = time.perf_counter() - started
+
+    groups.sort(key=lambda g: (g.date, g.route, g.id))
+    metrics: dict[str, Any] = {
+        **assignment.metrics,
+        "groups": len(groups),
+        "visits": sum(d["visits"] for d in days.values()),
+        "bus_time_s": sum(d["bus_s"] for d in days.values()),
+        "drive_time_s": sum(d["drive_s"] for d in days.values()),
+        "days": days,
+        "work_budget": {
+            "assignment_deterministic_s": max(1.0, time_limit_s / 5) / 3,
+            "routing_solutions_per_day": int(per_day * SOLUTIONS_PER_SECOND),
+        },
+        "wall_clock": "run.json (machine-dependent, kept out of the plan)",
+    }
+    metrics.pop("assignment_seconds", None)
+    plan = Plan(
+        scenario=scenario.id,
+        timezone=scenario.spec.timezone,
+        seed=seed,
+        time_limit_s=time_limit_s,
+        travel=TravelInfo(**matrix.info()),
+        groups=groups,
+        unassigned=list(assignment.unassigned),
+        explanations=sorted(
+            explanations,
+            key=lambda e: (
+                e.date.isoformat() if e.date else "",
+                e.kind,
+                e.route or "",
+                e.venue or "",
+                e.reason,
+            ),
+        ),
+        metrics=metrics,
+    )
+    return plan, report

@@ -1,0 +1,566 @@
+"""The timed day of every bus: which venues each group visits, in what order, at what minute.
+
+All groups of one date go into one :class:`~planner.problems.RoutingProblem`, each group a
+vehicle from the base and back, because venues couple them (a venue receives at most
+``concurrent_groups`` groups at once, lunch stops included). Each group gets its own copy
+of the venues it may use: the open candidates of its route (optional, with a prize from the
+route's weights and the group's size; must-visits with a prize so large that only
+impossibility drops them) and a mandatory choice of lunch venue.
+
+Travel times depend on the hour. The routing model takes one time per leg, so the day is
+solved with a guess of each leg's band, then re-timed exactly (each leg at the band of its
+departure); legs whose true time is longer than assumed get the true time and the day is
+solved again from the last answer. After a few rounds every leg still wrong gets its
+slowest band, which is always consistent. Legs are rounded up to whole minutes (a named
+choice: a timetable shows minutes), so ``arrive = depart + travel_s`` holds exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from planner import solver
+from planner.assign import PlannedGroup, route_day_venues
+from planner.models import Explanation, Group, Scenario, Stop, Venue
+from planner.problems import Choice, Resource, RoutingProblem, RoutingSolution, Vehicle, Visit
+from planner.travel.matrix import TravelMatrix
+
+__all__ = ["LUNCH_CANDIDATES", "MUST_VISIT_PRIZE", "DaySchedule", "schedule_day"]
+
+log = logging.getLogger(__name__)
+
+#: Prize of one person-weight point: a venue of weight 5 for a group of 20 is worth
+#: 5 x (20 + 10) x 100 = 15,000, i.e. about four hours of bus time (costed 1 per second).
+PRIZE_PER_PERSON_WEIGHT = 100
+#: People added to every group's size in its prizes, so that small groups still visit.
+PRIZE_BASE_PEOPLE = 10
+#: Prize of a must-visit venue: larger than any day of bus time, so only impossibility drops it.
+MUST_VISIT_PRIZE = 10_000_000
+#: How many lunch venues, nearest to a group's candidate venues, each group may choose from.
+LUNCH_CANDIDATES = 6
+#: Rounds of re-timing with exact time-of-day travel before falling back to the slowest band.
+RETIME_ROUNDS = 3
+_FAR = 10 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class _Node:
+    venue: str
+    group: int
+    kind: str  # "depart", "return", "visit", "lunch"
+    service: int = 0
+    must: bool = False
+
+
+@dataclass
+class DaySchedule:
+    """The scheduled groups of one date, what was left out, and figures."""
+
+    groups: list[Group]
+    explanations: list[Explanation] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def schedule_day(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    date: dt.date,
+    groups: Sequence[PlannedGroup],
+    *,
+    time_limit_s: float,
+    seed: int = 0,
+    solution_limit: int = 200,
+) -> DaySchedule:
+    """Choose, order and time the stops of every group of ``date``."""
+    if not groups:
+        return DaySchedule(groups=[])
+    day = _DayModel(scenario, matrix, date, list(groups))
+    guess = day.initial_travel()
+    solution: RoutingSolution | None = None
+    rounds = 0
+    while True:
+        problem = day.problem(guess, solution)
+        budget = time_limit_s if solution is None else max(0.5, time_limit_s / 4)
+        limit = solution_limit if solution is None else max(20, solution_limit // 4)
+        solution = _solve(problem, budget, seed, limit)
+        if not solution.feasible:
+            raise _infeasible(day, solution)
+        wrong = day.inconsistent_legs(solution, guess)
+        if not wrong:
+            break
+        rounds += 1
+        if rounds > RETIME_ROUNDS:
+            guess = day.slowest_travel()
+            continue
+        for (i, j), seconds in wrong.items():
+            guess[i, j] = max(guess[i, j], seconds)
+    return day.result(solution, rounds)
+
+
+#: First-solution strategies that cope with per-bus minimum stops and mandatory lunch
+#: choices (cheapest-insertion heuristics give up on them), tried in this order.
+FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "FIRST_UNBOUND_MIN_VALUE")
+
+
+def _solve(problem: RoutingProblem, budget: float, seed: int, limit: int) -> RoutingSolution:
+    solution = None
+    for strategy in FIRST_SOLUTIONS:
+        config = solver.SearchConfig(
+            f"planner-{strategy.lower()}", strategy, "gls", prize_operators=False
+        )
+        solution = solver.solve_routing(
+            problem, time_limit_s=budget, seed=seed, solution_limit=limit, configs=[config]
+        )
+        if solution.feasible:
+            break
+    assert solution is not None
+    return solution
+
+
+def _ceil_minute(seconds: int) -> int:
+    return math.ceil(seconds / 60) * 60
+
+
+class _DayModel:
+    """Builds the routing problem of one date and reads its solutions back."""
+
+    def __init__(
+        self, scenario: Scenario, matrix: TravelMatrix, date: dt.date, groups: list[PlannedGroup]
+    ) -> None:
+        self.scenario = scenario
+        self.matrix = matrix
+        self.date = date
+        self.groups = groups
+        self.spec = scenario.spec
+        self.nodes: list[_Node] = []
+        self.visits: list[Visit] = []
+        self.vehicles: list[Vehicle] = []
+        self.choices: list[Choice] = []
+        self.explanations: list[Explanation] = []
+        base = scenario.spec.base
+        lunch_pool = self._lunch_pool()
+        for g, group in enumerate(groups):
+            route = scenario.routes[group.route]
+            size = len(group.delegates)
+            start = self._add(_Node(base, g, "depart"))
+            end = self._add(_Node(base, g, "return"))
+            candidates = self._candidates(group, route_day_venues(scenario, route, date))
+            for venue in candidates:
+                must = venue.id in route.must_visit
+                prize = (
+                    MUST_VISIT_PRIZE
+                    if must
+                    else route.weight(venue.id)
+                    * (size + PRIZE_BASE_PEOPLE)
+                    * PRIZE_PER_PERSON_WEIGHT
+                )
+                node = self._add(_Node(venue.id, g, "visit", venue.visit_min * 60, must))
+                self.visits.append(
+                    Visit(
+                        node=node,
+                        service=venue.visit_min * 60,
+                        windows=self._windows(venue, venue.visit_min),
+                        prize=prize,
+                        vehicles=(g,),
+                    )
+                )
+            lunch_nodes = []
+            for venue in self._lunch_for(group, candidates, lunch_pool):
+                minutes = self.spec.lunch.minutes
+                windows = self._lunch_windows(venue)
+                if not windows:
+                    continue
+                node = self._add(_Node(venue.id, g, "lunch", minutes * 60))
+                lunch_nodes.append(len(self.visits))
+                self.visits.append(
+                    Visit(
+                        node=node,
+                        service=minutes * 60,
+                        windows=windows,
+                        vehicles=(g,),
+                        counts_as_stop=False,
+                    )
+                )
+            self.choices.append(Choice(tuple(lunch_nodes)))
+            self.vehicles.append(
+                Vehicle(
+                    start_node=start,
+                    end_node=end,
+                    earliest_start=self.spec.day.start * 60,
+                    latest_end=self.spec.day.end * 60,
+                    min_stops=min(route.min_stops, len(candidates)),
+                    max_stops=route.max_stops,
+                    must_be_used=False,  # the mandatory lunch choice already uses it
+                    span_cost=1,
+                )
+            )
+        self.resources, resource_of = self._resources()
+        self.visits = [
+            Visit(
+                node=v.node,
+                service=v.service,
+                windows=v.windows,
+                prize=v.prize,
+                vehicles=v.vehicles,
+                resource=resource_of.get(self.nodes[v.node].venue),
+                counts_as_stop=v.counts_as_stop,
+            )
+            for v in self.visits
+        ]
+        self.venue_index = np.array([matrix.index(n.venue) for n in self.nodes], dtype=np.int64)
+        self.group_of = np.array([n.group for n in self.nodes], dtype=np.int64)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _add(self, node: _Node) -> int:
+        self.nodes.append(node)
+        return len(self.nodes) - 1
+
+    def _candidates(self, group: PlannedGroup, open_venues: list[Venue]) -> list[Venue]:
+        size = len(group.delegates)
+        out = []
+        route = self.scenario.routes[group.route]
+        for venue in open_venues:
+            if venue.id == self.spec.base:
+                continue
+            why = None
+            if venue.max_group < size:
+                why = (
+                    f"{venue.id} takes at most {venue.max_group} people; "
+                    f"group {group.id} has {size}"
+                )
+            elif group.step_free and not venue.step_free:
+                why = f"{venue.id} has no step-free access and group {group.id} needs it"
+            elif not self._windows(venue, venue.visit_min):
+                why = f"{venue.id} has no opening on {self.date} long enough for a visit"
+            if why is None:
+                out.append(venue)
+            elif venue.id in route.must_visit:
+                self.explanations.append(
+                    Explanation(
+                        kind="must-visit-dropped",
+                        route=group.route,
+                        date=self.date,
+                        venue=venue.id,
+                        reason=why,
+                    )
+                )
+        for must in route.must_visit:
+            if must not in {v.id for v in open_venues}:
+                hours = ", ".join(str(w) for w in self.scenario.opening(must, self.date))
+                self.explanations.append(
+                    Explanation(
+                        kind="must-visit-dropped",
+                        route=group.route,
+                        date=self.date,
+                        venue=must,
+                        reason=(
+                            f"{must} is closed on {self.date}"
+                            if not hours
+                            else f"{must} opens only {hours} on {self.date}, too short a visit"
+                        )
+                        + f" (group {group.id})",
+                    )
+                )
+        return out
+
+    def _windows(self, venue: Venue, minutes: int) -> tuple[tuple[int, int], ...]:
+        """Allowed start times (seconds) so that the visit starts and ends inside one window."""
+        day = self.spec.day
+        out = []
+        for w in self.scenario.opening(venue.id, self.date):
+            lo = max(w.start, day.start)
+            hi = min(w.end, day.end) - minutes
+            if hi >= lo:
+                out.append((lo * 60, hi * 60))
+        return tuple(sorted(out))
+
+    def _lunch_windows(self, venue: Venue) -> tuple[tuple[int, int], ...]:
+        lo, hi = self.spec.lunch.window
+        out = []
+        for a, b in self._windows(venue, self.spec.lunch.minutes):
+            a, b = max(a, lo * 60), min(b, hi * 60)
+            if b >= a:
+                out.append((a, b))
+        return tuple(out)
+
+    def _lunch_pool(self) -> list[Venue]:
+        return [v for v in self.scenario.venues.values() if v.lunch and self._lunch_windows(v)]
+
+    def _lunch_for(
+        self, group: PlannedGroup, candidates: list[Venue], pool: list[Venue]
+    ) -> list[Venue]:
+        """The lunch venues nearest (in travel time) to the group's candidate venues."""
+        size = len(group.delegates)
+        usable = [v for v in pool if v.max_group >= size and (v.step_free or not group.step_free)]
+        if not candidates:
+            return usable[:LUNCH_CANDIDATES]
+        band = self.matrix.band_at(self.spec.lunch.window[0], self.date)
+        anchors = [self.matrix.index(v.id) for v in candidates]
+
+        def distance(v: Venue) -> tuple[int, str]:
+            i = self.matrix.index(v.id)
+            return (int(self.matrix.seconds[band, anchors, i].min()), v.id)
+
+        return sorted(usable, key=distance)[:LUNCH_CANDIDATES]
+
+    def _resources(self) -> tuple[list[Resource], dict[str, int]]:
+        used: dict[str, set[int]] = {}
+        for node in self.nodes:
+            if node.kind in ("visit", "lunch"):
+                used.setdefault(node.venue, set()).add(node.group)
+        resources: list[Resource] = []
+        index: dict[str, int] = {}
+        for venue_id in sorted(used):
+            venue = self.scenario.venues[venue_id]
+            if len(used[venue_id]) > venue.concurrent_groups:
+                index[venue_id] = len(resources)
+                resources.append(Resource(venue_id, venue.concurrent_groups))
+        return resources, index
+
+    # -- travel guesses -----------------------------------------------------------------
+
+    def _travel(self, band_of_group: Sequence[int], first_band: int | None) -> np.ndarray:
+        """A node travel matrix, legs in whole minutes, from one band per group.
+
+        Legs between nodes of different groups are never used; they get a huge time.
+        """
+        n = len(self.nodes)
+        travel = np.full((n, n), _FAR, dtype=np.int64)
+        seconds = self.matrix.seconds
+        for g in range(len(self.groups)):
+            members = np.flatnonzero(self.group_of == g)
+            vi = self.venue_index[members]
+            block = seconds[band_of_group[g]][np.ix_(vi, vi)]
+            travel[np.ix_(members, members)] = (block + 59) // 60 * 60
+            if first_band is not None:
+                start = int(members[0])  # the depart node is added first
+                row = seconds[first_band, self.venue_index[start], vi]
+                travel[start, members] = (row + 59) // 60 * 60
+        np.fill_diagonal(travel, 0)
+        return travel
+
+    def initial_travel(self) -> np.ndarray:
+        """A first guess: every leg at the band of the lunch window's start (midday), the
+        legs out of the base at the band of the day's start."""
+        band = self.matrix.band_at(self.spec.lunch.window[0], self.date)
+        first = self.matrix.band_at(self.spec.day.start, self.date)
+        return self._travel([band] * len(self.groups), first)
+
+    def slowest_travel(self) -> np.ndarray:
+        """Every leg at its slowest band: always consistent, the last resort."""
+        out = self._travel([0] * len(self.groups), None)
+        for band in range(1, len(self.matrix.bands)):
+            out = np.maximum(out, self._travel([band] * len(self.groups), None))
+        return out
+
+    def _leg(self, i: int, j: int, band: int) -> int:
+        return _ceil_minute(
+            int(self.matrix.seconds[band, self.venue_index[i], self.venue_index[j]])
+        )
+
+    def _slowest(self, i: int, j: int) -> int:
+        return max(self._leg(i, j, b) for b in range(len(self.matrix.bands)))
+
+    def problem(self, travel: np.ndarray, previous: RoutingSolution | None) -> RoutingProblem:
+        initial = None
+        if previous is not None:
+            initial = tuple(
+                tuple(t.visits) for t in sorted(previous.tours, key=lambda t: t.vehicle)
+            )
+        return RoutingProblem(
+            travel=travel.copy(),
+            cost=travel.copy(),
+            visits=tuple(self.visits),
+            vehicles=tuple(self.vehicles),
+            resources=tuple(self.resources),
+            choices=tuple(self.choices),
+            initial_tours=initial,
+        )
+
+    # -- reading back -------------------------------------------------------------------
+
+    def _exact(self, i: int, j: int, depart_s: int) -> int:
+        band = self.matrix.band_at(depart_s // 60, self.date)
+        return self._leg(i, j, band)
+
+    def _tour_nodes(self, solution: RoutingSolution, g: int) -> tuple[list[int], list[int]]:
+        tour = next(t for t in solution.tours if t.vehicle == g)
+        nodes = [self.visits[v].node for v in tour.visits]
+        return nodes, list(tour.starts)
+
+    def _first_departure(self, vehicle: Vehicle, first: int, first_start: int) -> int | None:
+        """The latest departure from the base, not before the day starts, that reaches the
+        first stop by its start at the band of that departure; None if there is none."""
+        start = vehicle.start_node
+        best = None
+        for band in range(len(self.matrix.bands)):
+            depart = first_start - self._leg(start, first, band)
+            if (
+                depart >= vehicle.earliest_start
+                and self.matrix.band_at(depart // 60, self.date) == band
+            ):
+                best = depart if best is None else max(best, depart)
+        if best is None:
+            depart = first_start - self._slowest(start, first)
+            best = depart if depart >= vehicle.earliest_start else None
+        return best
+
+    def inconsistent_legs(
+        self, solution: RoutingSolution, guess: np.ndarray
+    ) -> dict[tuple[int, int], int]:
+        """Legs whose true time, at the band of their departure, is longer than the model
+        assumed, with that true time (the slowest band for the leg out of the base)."""
+        wrong: dict[tuple[int, int], int] = {}
+        for g, vehicle in enumerate(self.vehicles):
+            nodes, starts = self._tour_nodes(solution, g)
+            if self._first_departure(vehicle, nodes[0], starts[0]) is None:
+                wrong[(vehicle.start_node, nodes[0])] = self._slowest(vehicle.start_node, nodes[0])
+            for k in range(1, len(nodes)):
+                leave = starts[k - 1] + self.nodes[nodes[k - 1]].service
+                leg = self._exact(nodes[k - 1], nodes[k], leave)
+                if leave + leg > starts[k]:
+                    wrong[(nodes[k - 1], nodes[k])] = leg
+            leave = starts[-1] + self.nodes[nodes[-1]].service
+            leg = self._exact(nodes[-1], vehicle.end_node, leave)
+            if leave + leg > vehicle.latest_end:
+                wrong[(nodes[-1], vehicle.end_node)] = leg
+        return wrong
+
+    def result(self, solution: RoutingSolution, rounds: int) -> DaySchedule:
+        tz = self.scenario.tz()
+        midnight = dt.datetime.combine(self.date, dt.time(0), tzinfo=tz)
+
+        def at(seconds: int) -> dt.datetime:
+            return midnight + dt.timedelta(seconds=seconds)
+
+        out: list[Group] = []
+        dropped: list[Explanation] = list(self.explanations)
+        bus_s = drive_s = visits = 0
+        for g, (group, vehicle) in enumerate(zip(self.groups, self.vehicles, strict=True)):
+            nodes, starts = self._tour_nodes(solution, g)
+            base = self.spec.base
+            depart = self._first_departure(vehicle, nodes[0], starts[0])
+            assert depart is not None, "re-timing left an inconsistent first leg"
+            stops = [Stop(kind="depart", venue=base, depart=at(depart))]
+            prev_node, prev_leave = vehicle.start_node, depart
+            for node, start in zip(nodes, starts, strict=True):
+                travel = self._exact(prev_node, node, prev_leave)
+                arrive = prev_leave + travel
+                spec_node = self.nodes[node]
+                end = start + spec_node.service
+                stops.append(
+                    Stop(
+                        kind="lunch" if spec_node.kind == "lunch" else "visit",
+                        venue=spec_node.venue,
+                        arrive=at(arrive),
+                        start=at(start),
+                        end=at(end),
+                        depart=at(end),
+                        travel_s=travel,
+                        distance_m=self._distance(prev_node, node, prev_leave // 60),
+                    )
+                )
+                drive_s += travel
+                visits += spec_node.kind == "visit"
+                prev_node, prev_leave = node, end
+            back = prev_leave + self._exact(prev_node, vehicle.end_node, prev_leave)
+            stops.append(
+                Stop(
+                    kind="return",
+                    venue=base,
+                    arrive=at(back),
+                    travel_s=back - prev_leave,
+                    distance_m=self._distance(prev_node, vehicle.end_node, prev_leave // 60),
+                )
+            )
+            drive_s += back - prev_leave
+            bus_s += back - depart
+            out.append(
+                Group(
+                    id=group.id,
+                    route=group.route,
+                    date=group.date,
+                    bus=group.bus,
+                    seats=group.seats,
+                    delegates=list(group.delegates),
+                    stops=stops,
+                )
+            )
+            dropped += self._dropped_musts(g, group, nodes)
+        return DaySchedule(
+            groups=out,
+            explanations=dropped,
+            metrics={
+                "status": solution.status,
+                "objective": solution.objective,
+                "seconds": round(solution.seconds, 3),
+                "retime_rounds": rounds,
+                "bus_s": bus_s,
+                "drive_s": drive_s,
+                "visits": visits,
+                "time_cap_hit": bool(solution.stats.get("time_cap_hit", 0)),
+            },
+        )
+
+    def _distance(self, i: int, j: int, minute: int) -> int:
+        band = self.matrix.band_at(minute, self.date)
+        return int(self.matrix.metres[band, self.venue_index[i], self.venue_index[j]])
+
+    def _dropped_musts(self, g: int, group: PlannedGroup, nodes: list[int]) -> list[Explanation]:
+        visited = {self.nodes[n].venue for n in nodes if self.nodes[n].kind == "visit"}
+        out = []
+        for n, node in enumerate(self.nodes):
+            if node.group != g or node.kind != "visit" or not node.must or node.venue in visited:
+                continue
+            venue = self.scenario.venues[node.venue]
+            others = sorted(
+                {
+                    self.groups[m.group].id
+                    for k, m in enumerate(self.nodes)
+                    if m.venue == node.venue and m.group != g and m.kind in ("visit", "lunch")
+                }
+            )
+            hours = ", ".join(str(w) for w in self.scenario.opening(venue.id, self.date))
+            reason = (
+                f"{venue.id} opens {hours} on {self.date} and receives "
+                f"{venue.concurrent_groups} group(s) at a time; group {group.id} could not fit "
+                "a visit between its other stops, lunch and the day's end"
+            )
+            if others:
+                reason += f" (other groups there that day: {', '.join(others)})"
+            out.append(
+                Explanation(
+                    kind="must-visit-dropped",
+                    route=group.route,
+                    date=self.date,
+                    venue=venue.id,
+                    reason=reason,
+                )
+            )
+            del n
+        return out
+
+
+def _infeasible(day: _DayModel, solution: RoutingSolution) -> Exception:
+    from planner.errors import PlanError
+
+    no_lunch = [day.groups[g].id for g, choice in enumerate(day.choices) if not choice.visits]
+    if no_lunch:
+        return PlanError(
+            f"no lunch venue can take group(s) {', '.join(no_lunch)} on {day.date} "
+            "(too many people, no step-free access, or none open in the lunch window)"
+        )
+    return PlanError(
+        f"the solver found no timetable for {day.date} ({solution.status}): the day "
+        f"{day.spec.day.start // 60:02d}:{day.spec.day.start % 60:02d}-"
+        f"{day.spec.day.end // 60:02d}:{day.spec.day.end % 60:02d} may be too short for "
+        "the routes' minimum stops, lunch and travel"
+    )
