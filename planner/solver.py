@@ -244,6 +244,8 @@ class _Model:
         routing.AddDimension(time_cb, horizon, horizon, False, "time")
         self.time = routing.GetDimensionOrDie("time")
         for v, vehicle in enumerate(problem.vehicles):
+            if vehicle.span_cost:
+                self.time.SetSpanCostCoefficientForVehicle(int(vehicle.span_cost), v)
             self.time.CumulVar(routing.Start(v)).SetRange(
                 vehicle.earliest_start, vehicle.latest_end
             )
