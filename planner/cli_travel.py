@@ -1,0 +1,287 @@
+"""``findhz travel ...`` and ``findhz geocode``: fill the travel cache, inspect legs, review
+venue coordinates. Mounted on the main command by :func:`register`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from planner.bundled import DEFAULT_SCENARIO, scenario_path
+from planner.errors import FindhzError, InputError
+from planner.models import Scenario
+
+__all__ = ["geocode", "register", "travel_app", "travel_progress"]
+
+travel_app = typer.Typer(
+    help="Travel times between venues: fill the cache, look at legs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Service(StrEnum):
+    osrm = "osrm"
+    amap = "amap"
+
+
+class AnyProvider(StrEnum):
+    offline = "offline"
+    osrm = "osrm"
+    amap = "amap"
+
+
+class GeocodeService(StrEnum):
+    nominatim = "nominatim"
+    amap = "amap"
+
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        help=(
+            f"A scenario YAML file, or the id of a bundled scenario (default: {DEFAULT_SCENARIO})."
+        ),
+        show_default=False,
+    ),
+]
+OsrmUrl = Annotated[
+    str | None,
+    typer.Option("--osrm-url", help="The OSRM server, e.g. http://localhost:5000."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``travel`` (sub-commands) and ``geocode`` on the main command."""
+    app.add_typer(travel_app, name="travel")
+    app.command("geocode")(geocode)
+
+
+@contextmanager
+def travel_progress(
+    console: Console, label: str = "travel times"
+) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on ``console`` fed by ``build_matrix(progress=...)``; gone when done.
+
+    Nothing is drawn until the first request is counted, so an all-cached run stays quiet.
+    """
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("requests"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task(label, total=None, visible=False)
+
+    def progress(done: int, total: int) -> None:
+        if total:
+            bar.update(task, completed=done, total=total, visible=True)
+
+    with bar:
+        yield progress
+
+
+def _friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """findhz's own errors as one line each and a non-zero exit; no traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except InputError as error:
+            for problem in error.problems:
+                err.print(str(problem), markup=False)
+            raise typer.Exit(2) from None
+        except FindhzError as error:
+            for line in str(error).splitlines() or [type(error).__name__]:
+                err.print(f"findhz: {line}", markup=False)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+def _load(scenario: str) -> Scenario:
+    from planner.loading import load_scenario
+
+    return load_scenario(scenario_path(scenario))
+
+
+@travel_app.command("warm")
+@_friendly
+def warm(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    provider: Annotated[
+        Service, typer.Option("--provider", help="The routing service to ask.")
+    ] = Service.osrm,
+    osrm_url: OsrmUrl = None,
+    max_locations: Annotated[
+        int,
+        typer.Option(
+            "--max-locations", help="OSRM: locations per table request (--max-table-size).", min=1
+        ),
+    ] = 100,
+) -> None:
+    """Fetch every leg of a scenario from a routing service into the cache.
+
+    A later ``findhz plan --travel ...`` on the same venues then makes no request.
+    Legs already cached are not asked again.
+    """
+    from planner.travel import build_matrix
+    from planner.travel.cache import default_cache_path
+
+    loaded = _load(scenario)
+    with travel_progress(err, f"{provider.value}: fetching legs") as progress:
+        matrix = build_matrix(
+            loaded,
+            provider.value,
+            osrm_url=osrm_url,
+            progress=progress,
+            max_locations=max_locations,
+        )
+    info = matrix.info()
+    legs = info["legs"]
+    fallback = legs.get("offline-fallback", 0)
+    out.print(
+        f"{loaded.id}: {len(matrix.venue_ids)} venues, {matrix.requests} request(s), "
+        f"{info['cached_legs']} leg(s) already cached; cache {default_cache_path()}",
+        markup=False,
+    )
+    if fallback:
+        err.print(
+            f"findhz: {fallback} band-leg(s) could not be fetched and would use the offline model:",
+            markup=False,
+        )
+        for block in info["fallback"][:10]:
+            err.print(
+                f"  {len(block['from'])} x {len(block['to'])}: {block['reason']}", markup=False
+            )
+        raise typer.Exit(1)
+
+
+@travel_app.command("show")
+@_friendly
+def show(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    origin: Annotated[str, typer.Option("--from", help="Venue id the legs start from.")] = "",
+    provider: Annotated[
+        AnyProvider, typer.Option("--travel", help="Where travel times come from.")
+    ] = AnyProvider.offline,
+    osrm_url: OsrmUrl = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
+) -> None:
+    """Print the legs from one venue (the base by default) in every band, in minutes."""
+    from planner.travel import build_matrix
+
+    loaded = _load(scenario)
+    with travel_progress(err) as progress:
+        matrix = build_matrix(
+            loaded, provider.value, osrm_url=osrm_url, use_cache=not no_cache, progress=progress
+        )
+    start = origin or loaded.spec.base
+    try:
+        i = matrix.index(start)
+    except KeyError as error:
+        raise typer.BadParameter(str(error.args[0]), param_hint="--from") from None
+    table = Table(title=f"from {start}: door-to-door minutes (drive + boarding + alighting)")
+    table.add_column("to")
+    table.add_column("km", justify="right")
+    for band in matrix.bands:
+        table.add_column(band.name, justify="right")
+    table.add_column("source")
+    for j, vid in enumerate(matrix.venue_ids):
+        if j == i:
+            continue
+        table.add_row(
+            vid,
+            f"{matrix.metres[0, i, j] / 1000:.1f}",
+            *(f"{matrix.seconds[b, i, j] / 60:.0f}" for b in range(len(matrix.bands))),
+            matrix.origin_names[int(matrix.origin[0, i, j])] if matrix.origin is not None else "",
+        )
+    out.print(table)
+
+
+@travel_app.command("cache")
+@_friendly
+def cache_info() -> None:
+    """Say where the travel cache is and how many legs it holds."""
+    from planner.travel.cache import LegCache, default_cache_path
+
+    path = default_cache_path()
+    if not path.exists():
+        out.print(f"{path}: empty (no file yet)", markup=False)
+        return
+    with LegCache(path) as cache:
+        out.print(
+            f"{path}: {cache.count()} leg(s) "
+            f"(osrm {cache.count('osrm')}, amap {cache.count('amap')})",
+            markup=False,
+        )
+
+
+@_friendly
+def geocode(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    service: Annotated[
+        GeocodeService, typer.Option("--provider", help="Who to ask: nominatim (OSM) or amap.")
+    ] = GeocodeService.nominatim,
+    report: Annotated[Path, typer.Option("--out", help="The CSV report to write.")] = Path(
+        "geocode-report.csv"
+    ),
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--venue", help="Look up only this venue id (repeatable)."),
+    ] = None,
+    confidence: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--confidence", help="Only venues with this confidence: high, medium, low (repeatable)."
+        ),
+    ] = None,
+) -> None:
+    """Look the scenario's venues up by address or name and write a report of proposed
+    coordinate changes with their distances. The catalogue is never changed: review the
+    report, then edit venues.yaml by hand.
+    """
+    from planner.travel.geocode import open_geocoder, propose, write_report
+
+    loaded = _load(scenario)
+    venues = [
+        v
+        for v in loaded.venues.values()
+        if (not only or v.id in only) and (not confidence or v.location.confidence in confidence)
+    ]
+    unknown = sorted(set(only or []) - set(loaded.venues))
+    if unknown:
+        raise typer.BadParameter(f"unknown venue '{unknown[0]}'", param_hint="--venue")
+    geocoder = open_geocoder(service.value)
+    try:
+        with travel_progress(err, f"{service.value}: looking up venues") as progress:
+            proposals = propose(venues, geocoder, progress=progress)
+    finally:
+        geocoder.close()
+    path = write_report(proposals, report)
+    found = [p for p in proposals if p.status == "found"]
+    far = [p for p in found if (p.shift_m or 0) >= 200]
+    out.print(
+        f"{len(proposals)} venue(s) looked up, {len(found)} found, {len(far)} more than 200 m "
+        f"from the catalogue; report: {path} (the catalogue was not changed)",
+        markup=False,
+    )
