@@ -148,8 +148,7 @@ def _load(scenario: str) -> Scenario:
 
 
 def _matrix(scenario: Scenario, travel: str, osrm_url: str | None, use_cache: bool) -> TravelMatrix:
-    from rich.progress import Progress
-
+    from planner.cli_travel import travel_progress
     from planner.travel import build_matrix
 
     travel = travel.lower()
@@ -157,14 +156,7 @@ def _matrix(scenario: Scenario, travel: str, osrm_url: str | None, use_cache: bo
         raise typer.BadParameter("must be offline, osrm or amap", param_hint="--travel")
     if travel == "osrm" and not osrm_url:
         raise typer.BadParameter("--travel osrm needs --osrm-url URL", param_hint="--osrm-url")
-    if travel == "offline":
-        return build_matrix(scenario)
-    with Progress(console=err, transient=True) as bar:
-        task = bar.add_task(f"travel times from {travel}", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with travel_progress(err, f"travel times from {travel}") as progress:
         return build_matrix(
             scenario, travel, osrm_url=osrm_url, use_cache=use_cache, progress=progress
         )
@@ -350,6 +342,15 @@ def render(
     folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent)
     _write_outputs(made, loaded, folder, None, base_url)
     out.print(f"wrote {folder / 'index.html'}", markup=False)
+
+
+def _mount() -> None:
+    from planner.cli_travel import register
+
+    register(app)
+
+
+_mount()
 
 
 def main() -> None:
