@@ -17,6 +17,7 @@ layer control shows as HTML) are escaped before folium sees them.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -79,6 +80,7 @@ DEFAULT_TILES = TILES[0]
 # Around a low-confidence point, a dashed circle of this radius says "somewhere near here".
 APPROXIMATE_RADIUS_M = 1000
 DASHES = ("", "10 6", "2 6", "14 4 2 4")
+MARKER_SPACING_PX = 24
 
 _POPUP = environment().get_template("popup.html")
 
@@ -173,7 +175,11 @@ class _BindPopup(MacroElement):
 
 
 class _DatumSwitch(MacroElement):
-    """Move every registered overlay to the datum of the base layer being shown."""
+    """Move every registered overlay to the datum of the base layer being shown.
+
+    Also fits the map to its overlays at once (folium's ``fit_bounds`` animates the zoom
+    from the initial view, and a page that is driven at once would catch it midway).
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -192,6 +198,7 @@ class _DatumSwitch(MacroElement):
     map.getContainer().setAttribute("data-datum", datum);
   }
   map.getContainer().setAttribute("data-datum", {{ this.datum|tojson }});
+  map.fitBounds({{ this.bounds|tojson }}, {padding: [30, 30], animate: false});
   map.on("baselayerchange", function (e) { apply(e.layer.options.datum); });
   window.findhzMap = map;
 })();
@@ -199,10 +206,11 @@ class _DatumSwitch(MacroElement):
 {% endmacro %}"""
     )
 
-    def __init__(self, shifts: _Shifts) -> None:
+    def __init__(self, shifts: _Shifts, bounds: tuple[LatLon, LatLon]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "DatumSwitch"
         self.datum = shifts.datum
+        self.bounds = bounds
         self.rows = [
             (
                 element.get_name(),
@@ -226,7 +234,9 @@ def _stop_marker(
     route: Route,
     scenario: Scenario,
     shifts: _Shifts,
+    slot: int,
 ) -> folium.Marker:
+    """A numbered marker; the ``slot``-th marker at the same venue sits beside the first."""
     venue = scenario.venues[stop.venue]
     tz = scenario.tz()
     confidence = venue.location.confidence
@@ -235,7 +245,10 @@ def _stop_marker(
         ' data-venue="{}">{}</div>'
     ).format(stop.kind, confidence, route.color, group.id, number, venue.id, number)
     icon = folium.DivIcon(
-        html=str(html), icon_size=(26, 26), icon_anchor=(13, 13), class_name="fh-icon"
+        html=str(html),
+        icon_size=(26, 26),
+        icon_anchor=(13 - MARKER_SPACING_PX * slot, 13),
+        class_name="fh-icon",
     )
     marker = folium.Marker(location=shifts.place([_point(venue)])[0], icon=icon)
     popup = _POPUP.render(
@@ -276,9 +289,20 @@ def _approximate_area(venue: Venue, color: str, shifts: _Shifts) -> folium.Circl
 
 
 def group_layer(
-    group: Group, scenario: Scenario, shifts: _Shifts, *, dash: str = "", show: bool = True
+    group: Group,
+    scenario: Scenario,
+    shifts: _Shifts,
+    *,
+    dash: str = "",
+    show: bool = True,
+    slots: Counter[str] | None = None,
 ) -> folium.FeatureGroup:
-    """A group's day: the bus path in visit order (base to base) and numbered stop markers."""
+    """A group's day: the bus path in visit order (base to base) and numbered stop markers.
+
+    ``slots`` counts the markers already drawn at each venue on the same map, so that
+    markers of several groups at one venue stand side by side instead of hiding each other.
+    """
+    slots = Counter() if slots is None else slots
     route = scenario.routes[group.route]
     layer = folium.FeatureGroup(name=str(group_label(group, scenario)), show=show)
     path = [_point(scenario.venues[stop.venue]) for stop in group.stops]
@@ -298,10 +322,12 @@ def group_layer(
             continue
         number += 1
         venue = scenario.venues[stop.venue]
+        slot = slots[venue.id]
+        slots[venue.id] += 1
         area = _approximate_area(venue, route.color, shifts)
         if area is not None:
             layer.add_child(area)
-        layer.add_child(_stop_marker(stop, number, group, route, scenario, shifts))
+        layer.add_child(_stop_marker(stop, number, group, route, scenario, shifts, slot))
     return layer
 
 
@@ -333,9 +359,13 @@ def build_map(
     *,
     title: tuple[str, str],
     home: str | None = None,
-    height: str = "100%",
+    compact: bool = False,
 ) -> folium.Map:
-    """A map of the given groups, one layer each, with both base layers and a legend."""
+    """A map of the given groups, one layer each, with both base layers and a legend.
+
+    The layer control starts folded; the legend too in ``compact`` maps (one group, also
+    embedded in delegate pages) and on narrow screens, so that a phone shows the map.
+    """
     shifts = _Shifts(datum=DEFAULT_TILES.datum)
     points = [_point(scenario.base)] + [
         _point(scenario.venues[stop.venue]) for group in groups for stop in group.stops
@@ -346,7 +376,6 @@ def build_map(
         tiles=None,
         control_scale=True,
         prefer_canvas=False,
-        height=height,
     )
     # Only Leaflet itself: the popups are plain strings, the markers plain divs.
     fmap.default_js = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")]
@@ -365,30 +394,32 @@ def build_map(
             datum=spec.datum,
         ).add_to(fmap)
     routes_shown: dict[str, Route] = {}
+    slots: Counter[str] = Counter()
     per_route_day: dict[tuple[str, dt.date], int] = {}
     for group in groups:
         key = (group.route, group.date)
         index = per_route_day.get(key, 0)
         per_route_day[key] = index + 1
-        group_layer(group, scenario, shifts, dash=DASHES[index % len(DASHES)]).add_to(fmap)
+        dash = DASHES[index % len(DASHES)]
+        group_layer(group, scenario, shifts, dash=dash, slots=slots).add_to(fmap)
         routes_shown.setdefault(group.route, scenario.routes[group.route])
     base_layer(scenario, shifts).add_to(fmap)
-    folium.LayerControl(collapsed=len(groups) > 3).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
     legend = _LEGEND.render(
-        title={"en": title[0], "zh": title[1]}, routes=list(routes_shown.values()), home=home
+        title={"en": title[0], "zh": title[1]},
+        routes=list(routes_shown.values()),
+        home=home,
+        open=not compact,
     )
     figure: Any = fmap.get_root()
     figure.html.add_child(Element(legend))
     figure.header.add_child(Element(f"<style>{STYLE}</style>"))
-    fmap.add_child(_DatumSwitch(shifts))
     placed = shifts.place(points)
-    fmap.fit_bounds(
-        [
-            [min(p[0] for p in placed), min(p[1] for p in placed)],
-            [max(p[0] for p in placed), max(p[1] for p in placed)],
-        ],
-        padding=(30, 30),
+    bounds = (
+        (min(p[0] for p in placed), min(p[1] for p in placed)),
+        (max(p[0] for p in placed), max(p[1] for p in placed)),
     )
+    fmap.add_child(_DatumSwitch(shifts, bounds))
     return fmap
 
 

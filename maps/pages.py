@@ -20,7 +20,7 @@ from maps.assets import check_self_contained, inline_assets
 
 __all__ = ["MapPage", "finish_map"]
 
-_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
 _PAGE = re.compile(
     r"^<!DOCTYPE html>\n<html>\n<head>\n(?P<head>.*)\n</head>\n<body>\n(?P<body>.*)\n</body>\n"
     r"<script>\n(?P<script>.*)\n</script>\n</html>\n?$",

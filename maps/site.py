@@ -143,7 +143,10 @@ class _Site:
     def _map_page(
         self, href: str, groups: list[Group], title: tuple[str, str], prefix: str
     ) -> MapPage:
-        fmap = build_map(groups, self.scenario, title=title, home="../index.html")
+        # A one-group map is also embedded in delegate pages: no link to the coordinator's index.
+        compact = len(groups) == 1
+        home = None if compact else "../index.html"
+        fmap = build_map(groups, self.scenario, title=title, home=home, compact=compact)
         return finish_map(fmap, prefix=prefix, title=f"{title[0]} · {title[1]}", page=href)
 
     def _write_map(

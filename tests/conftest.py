@@ -314,11 +314,12 @@ def make_sample_plan() -> Plan:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_scenario() -> Scenario:
+    """Frozen models: one instance serves the whole session."""
     return make_sample_scenario()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sample_plan() -> Plan:
     return make_sample_plan()

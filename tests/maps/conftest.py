@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +82,7 @@ def page(browser: object, traffic: Traffic) -> Iterator[object]:
             route.abort()
 
     context.route("**/*", handle)
+    context.set_default_timeout(5000)
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda error: page.errors.append(str(error)))  # type: ignore[attr-defined]
@@ -91,15 +91,11 @@ def page(browser: object, traffic: Traffic) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_site(
+    tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan, sample_scenario: Scenario
+) -> Path:
     """The sample plan's whole output folder, rendered once for all browser tests."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from conftest import make_sample_plan, make_sample_scenario  # type: ignore[import-not-found]
-
-    plan: Plan = make_sample_plan()
-    scenario: Scenario = make_sample_scenario()
+    plan, scenario = sample_plan, sample_scenario
     out = tmp_path_factory.mktemp("site")
     render_site(plan, scenario, out)
     write_exports(plan, scenario, out)
@@ -113,6 +109,3 @@ def artifacts() -> Path:
     folder = Path(__file__).resolve().parents[2] / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
-
-
-__all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "Traffic", "shutil"]

@@ -1,0 +1,216 @@
+"""The output pages as HTML: files, self-containment, escaping, determinism, size."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import folium
+import pytest
+import segno
+
+import maps
+from maps import render_site
+from maps.assets import ExternalAssetError, check_self_contained, inline_assets
+from maps.layers import to_datum
+from planner.models import Plan, Scenario
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+MAX_PAGE_BYTES = 1_500_000
+
+
+@pytest.fixture
+def site(sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path) -> Path:
+    render_site(sample_plan, sample_scenario, tmp_path)
+    return tmp_path
+
+
+def _pages(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.html"))
+
+
+def test_public_surface() -> None:
+    assert maps.__all__ == ["render_site"]
+
+
+def test_writes_every_page(site: Path, sample_plan: Plan, sample_scenario: Scenario) -> None:
+    written = {p.relative_to(site).as_posix() for p in _pages(site)}
+    expected = {"index.html", "maps/overview.html"}
+    expected |= {f"maps/{g.date.isoformat()}-{g.route}.html" for g in sample_plan.groups}
+    expected |= {f"maps/{g.id}.html" for g in sample_plan.groups}
+    expected |= {f"delegates/{d.id}.html" for d in sample_scenario.delegates}
+    expected |= {f"hosts/{s.venue}.html" for g in sample_plan.groups for s in g.stops}
+    assert written == expected
+
+
+def test_render_site_returns_the_paths_it_wrote(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    paths = render_site(sample_plan, sample_scenario, tmp_path)
+    assert paths == sorted(paths)
+    assert set(paths) == set(_pages(tmp_path))
+
+
+def test_every_page_is_self_contained_small_and_mobile_ready(site: Path) -> None:
+    for page in _pages(site):
+        html = page.read_text(encoding="utf-8")
+        check_self_contained(html, page=page.name)
+        assert page.stat().st_size <= MAX_PAGE_BYTES, page
+        assert 'name="viewport"' in html, page
+        assert "cdn.jsdelivr" not in html and "code.jquery" not in html, page
+
+
+def test_a_default_folium_map_is_refused() -> None:
+    """folium's own page links CDNs that are not vendored: the inliner must not let it pass."""
+    html = folium.Map(location=(30.27, 120.15)).get_root().render()
+    with pytest.raises(ExternalAssetError):
+        check_self_contained(inline_assets(html))
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '<script src="https://example.org/x.js"></script>',
+        '<link rel="stylesheet" href="//example.org/x.css">',
+        "<style>@import 'https://example.org/x.css';</style>",
+        '<style>.a{background:url("https://example.org/x.png")}</style>',
+    ],
+)
+def test_external_assets_are_caught(snippet: str) -> None:
+    with pytest.raises(ExternalAssetError):
+        check_self_contained(f"<html><head>{snippet}</head></html>")
+
+
+def test_inlined_data_uris_and_fragments_pass() -> None:
+    check_self_contained('<style>.a{background:url("data:image/png;base64,AA==")}</style>')
+    check_self_contained('<link rel="icon" href="data:,">')
+
+
+def test_same_plan_same_bytes(sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    render_site(sample_plan, sample_scenario, first)
+    render_site(sample_plan, sample_scenario, second)
+    for page in _pages(first):
+        twin = second / page.relative_to(first)
+        assert page.read_bytes() == twin.read_bytes(), page
+    overview = (first / "maps/overview.html").read_text(encoding="utf-8")
+    assert not re.search(r"_[0-9a-f]{32}(?![0-9a-f])", overview), (
+        "folium's random element ids are left"
+    )
+
+
+def test_input_text_is_escaped_everywhere(site: Path) -> None:
+    for page in _pages(site):
+        assert XSS_NAME not in page.read_text(encoding="utf-8"), page
+    delegate = (site / "delegates/D002.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in delegate
+
+
+def test_overview_has_a_marker_and_popup_per_stop(site: Path, sample_plan: Plan) -> None:
+    html = (site / "maps/overview.html").read_text(encoding="utf-8")
+    stops = [s for g in sample_plan.groups for s in g.stops if s.kind in ("visit", "lunch")]
+    assert html.count("data-stop=") == len(stops)
+    assert len(re.findall(r"marker_\w+\.bindPopup\(", html)) == len(stops) + 1  # and the base
+    assert "fh-conf-low" in html  # the low-confidence venue is drawn as approximate
+    assert html.count("L.circle(") == sum(
+        1 for s in stops if s.venue == "zhejiang-lab"
+    )  # a dashed "somewhere near here" circle around each low-confidence stop
+
+
+def test_group_map_numbers_its_stops_in_visit_order(site: Path, sample_plan: Plan) -> None:
+    group = sample_plan.groups[0]
+    html = (site / f"maps/{group.id}.html").read_text(encoding="utf-8")
+    visits = [s.venue for s in group.stops if s.kind in ("visit", "lunch")]
+    found = re.findall(r'data-stop=\\"(\d+)\\" data-venue=\\"([a-z0-9-]+)\\"', html)
+    assert found == [(str(i), venue) for i, venue in enumerate(visits, start=1)]
+
+
+def test_overlays_carry_both_datums(sample_scenario: Scenario) -> None:
+    venue = sample_scenario.venues["westlake-univ"]
+    wgs = to_datum((venue.location.lat, venue.location.lon), "WGS-84")
+    gcj = to_datum((venue.location.lat, venue.location.lon), "GCJ-02")
+    assert wgs == (venue.location.lat, venue.location.lon)
+    # In Hangzhou GCJ-02 is a few hundred metres south-east-ish of WGS-84.
+    assert 0.001 < gcj[1] - wgs[1] < 0.01
+    assert -0.005 < gcj[0] - wgs[0] < 0.0
+
+
+def test_qr_code_holds_the_page_address(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    render_site(sample_plan, sample_scenario, tmp_path, base_url="https://example.org/findhz")
+    html = (tmp_path / "delegates/D001.html").read_text(encoding="utf-8")
+    target = "https://example.org/findhz/delegates/D001.html"
+    assert segno.make(target, error="m").svg_inline(scale=4, title=target) in html
+    assert "not a full web address" not in html
+
+
+def test_qr_code_without_base_url_says_it_is_relative(site: Path) -> None:
+    html = (site / "delegates/D001.html").read_text(encoding="utf-8")
+    assert "delegates/D001.html" in html
+    assert "not a full web address" in html
+
+
+def test_delegate_page_has_contacts_calendar_and_days(
+    site: Path, sample_scenario: Scenario
+) -> None:
+    html = (site / "delegates/D003.html").read_text(encoding="utf-8")
+    assert "李明" in html
+    for contact in sample_scenario.spec.contacts:
+        assert contact.phone in html
+    assert 'href="D003.ics"' in html
+    assert html.count('class="fh-day"') == 2
+    assert html.count("<script>") >= 3  # Leaflet once, then one map per day
+
+
+def test_unassigned_delegate_page_gives_the_reason(site: Path) -> None:
+    html = (site / "delegates/D005.html").read_text(encoding="utf-8")
+    assert "No visit is planned for you yet" in html
+    assert "no biomed group runs on 2024-09-29" in html
+    assert ".ics" not in html
+
+
+def test_host_page_counts_people_and_countries(site: Path) -> None:
+    html = (site / "hosts/westlake-univ.html").read_text(encoding="utf-8")
+    assert "Brazil 1, France 1, Nigeria 1" in html
+    assert "09:40–10:40" in html
+    assert "step-free 1" in html
+
+
+def test_index_links_resolve_once_exports_are_written(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    from planner.exports import write_exports
+
+    render_site(sample_plan, sample_scenario, tmp_path)
+    write_exports(sample_plan, sample_scenario, tmp_path)
+    (tmp_path / "plan.json").write_text(sample_plan.model_dump_json(), encoding="utf-8")
+    for page in _pages(tmp_path):
+        html = page.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"#:]+)"', html):
+            assert (page.parent / href).exists(), f"{page.name}: broken link {href}"
+
+
+def test_plan_with_unknown_venue_is_refused(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    group = sample_plan.groups[0]
+    stops = [group.stops[0].model_copy(update={"venue": "nowhere"}), *group.stops[1:]]
+    broken = sample_plan.model_copy(update={"groups": [group.model_copy(update={"stops": stops})]})
+    with pytest.raises(ValueError, match="unknown venue 'nowhere'"):
+        render_site(broken, sample_scenario, tmp_path)
+
+
+def test_planner_never_imports_maps() -> None:
+    code = (
+        "import pkgutil, importlib, sys, planner\n"
+        "for m in pkgutil.walk_packages(planner.__path__, 'planner.'):\n"
+        "    if m.name != 'planner.cli':\n"
+        "        importlib.import_module(m.name)\n"
+        "assert not any(n == 'maps' or n.startswith('maps.') for n in sys.modules), 'maps'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
