@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,14 @@ from planner.travel.http import Fetcher, RateLimiter, RetryPolicy
 from planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
 from planner.travel.offline import OfflineModel
 from planner.travel.osrm import DEFAULT_MAX_LOCATIONS, OsrmProvider
-from planner.travel.providers import Block, FloatArray, LatLon, TravelTimeProvider
+from planner.travel.providers import (
+    Block,
+    BlockTooBig,
+    BoolArray,
+    FloatArray,
+    LatLon,
+    TravelTimeProvider,
+)
 
 __all__ = ["CIRCUIT_BREAK", "PROVIDERS", "build_matrix", "open_provider"]
 
@@ -195,11 +203,13 @@ def _route(
         routed.distances[key] = distances
         work.extend((key, block) for block in service.blocks(wanted & ~known))
 
-    total = len(work)
+    queue = deque(work)
+    done = 0
     if progress is not None:
-        progress(0, total)
+        progress(0, len(queue))
     failed_in_a_row = 0
-    for done, (key, block) in enumerate(work, start=1):
+    while queue:
+        key, block = queue.popleft()
         if failed_in_a_row >= CIRCUIT_BREAK:
             reason = f"not tried after {CIRCUIT_BREAK} failed requests in a row"
             routed.failures.append((key, block, reason))
@@ -209,6 +219,11 @@ def _route(
                 answer = service.fetch(points, block, band)
             except ProviderAuthError:
                 raise
+            except BlockTooBig:
+                queue = _replan(service, n, [(key, block), *queue])
+                if progress is not None:
+                    progress(done, done + len(queue))
+                continue
             except TravelError as err:
                 if not fallback:
                     raise
@@ -227,9 +242,23 @@ def _route(
                     _cache_block(
                         cache, service, key, points, block, answer.durations, answer.distances
                     )
+        done += 1
         if progress is not None:
-            progress(done, total)
+            progress(done, done + len(queue))
     return routed
+
+
+def _replan(
+    service: TravelTimeProvider, n: int, pending: list[tuple[str, Block]]
+) -> deque[tuple[str, Block]]:
+    """The pending legs in the provider's (now smaller) blocks, band key by band key."""
+    masks: dict[str, BoolArray] = {}
+    for key, block in pending:
+        mask = masks.setdefault(key, np.zeros((n, n), dtype=bool))
+        mask[np.ix_(np.array(block.sources), np.array(block.destinations))] = True
+    for mask in masks.values():
+        np.fill_diagonal(mask, False)
+    return deque((key, block) for key, mask in masks.items() for block in service.blocks(mask))
 
 
 def _store(

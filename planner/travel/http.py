@@ -217,7 +217,13 @@ class Fetcher:
         return self._filter.mask(text)
 
     def _where(self, url: str) -> str:
+        """Host and path for messages; a long last segment (OSRM's coordinates) is elided."""
         parsed = httpx.URL(url)
+        head, _, last = parsed.path.rpartition("/")
+        if len(last) > 40:
+            return self.mask(
+                f"{parsed.host}{':' + str(parsed.port) if parsed.port else ''}{head}/..."
+            )
         return self.mask(
             f"{parsed.host}{':' + str(parsed.port) if parsed.port else ''}{parsed.path}"
         )

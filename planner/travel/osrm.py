@@ -5,7 +5,8 @@
 "distances": [[...]], "sources": [...], "destinations": [...]}`` with ``null`` for pairs
 without a route. A server refuses tables larger than its ``--max-table-size`` (100 by default;
 the check is sources x destinations <= size^2) with ``{"code": "TooBig"}``; so points are cut
-into chunks of ``max_locations`` and each chunk pair is one request. Coordinates are WGS-84,
+into chunks of ``max_locations`` and each chunk pair is one request. A ``TooBig`` halves the
+chunks for the rest of the run. Coordinates are WGS-84,
 longitude first. OSRM's durations do not depend on the time of day.
 """
 
@@ -22,7 +23,14 @@ import numpy as np
 from planner.errors import ProviderAuthError, TravelError
 from planner.travel.http import Fetcher
 from planner.travel.matrix import Band
-from planner.travel.providers import Block, BlockResult, BoolArray, LatLon, chunks
+from planner.travel.providers import (
+    Block,
+    BlockResult,
+    BlockTooBig,
+    BoolArray,
+    LatLon,
+    chunks,
+)
 
 __all__ = ["DEFAULT_MAX_LOCATIONS", "OsrmProvider"]
 
@@ -86,35 +94,22 @@ class OsrmProvider:
         try:
             return self._fetch(points, block)
         except _TooBig:
-            if len(block.sources) == 1 and len(block.destinations) == 1:
+            size = max(len(block.sources), len(block.destinations))
+            if size <= 1:
                 raise TravelError("osrm: the server refuses even a 1 x 1 table") from None
+            self.max_locations = min(self.max_locations, size) // 2 or 1
             log.warning(
-                "osrm: the server refused a %d x %d table; splitting it (lower --max-table-size?)",
+                "osrm: the server refused a %d x %d table; asking for %d locations at a time "
+                "(its --max-table-size is lower than %d)",
                 len(block.sources),
                 len(block.destinations),
+                self.max_locations,
+                size,
             )
-            return self._split(points, block)
+            raise BlockTooBig(f"osrm: table of {size} refused") from None
 
     def close(self) -> None:
         self._fetcher.close()
-
-    def _split(self, points: Sequence[LatLon], block: Block) -> BlockResult:
-        def halves(items: tuple[int, ...]) -> list[tuple[int, ...]]:
-            mid = (len(items) + 1) // 2
-            return [h for h in (items[:mid], items[mid:]) if h]
-
-        durations = np.full((len(block.sources), len(block.destinations)), np.nan)
-        distances = durations.copy()
-        row = 0
-        for src in halves(block.sources):
-            col = 0
-            for dst in halves(block.destinations):
-                part = self.fetch(points, Block(src, dst), None)
-                durations[row : row + len(src), col : col + len(dst)] = part.durations
-                distances[row : row + len(src), col : col + len(dst)] = part.distances
-                col += len(dst)
-            row += len(src)
-        return BlockResult(durations, distances)
 
     def _fetch(self, points: Sequence[LatLon], block: Block) -> BlockResult:
         order = list(block.sources) + [d for d in block.destinations if d not in block.sources]

@@ -6,6 +6,7 @@ as floats, ``nan`` where the service has no route. It raises
 :class:`~planner.errors.TravelError` when a block cannot be fetched (the builder then falls
 back to the offline model for it) and :class:`~planner.errors.ProviderAuthError` when the
 service refuses the request itself (a bad key or URL: no fallback, the user must fix it).
+:class:`BlockTooBig` asks the builder to re-plan the pending legs in smaller blocks.
 Points are WGS-84 ``(lat, lon)``; a provider converts to its own datum and axis order.
 """
 
@@ -18,9 +19,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from planner.errors import TravelError
 from planner.travel.matrix import Band
 
-__all__ = ["Block", "BlockResult", "LatLon", "TravelTimeProvider", "chunks"]
+__all__ = ["Block", "BlockResult", "BlockTooBig", "LatLon", "TravelTimeProvider", "chunks"]
 
 LatLon = tuple[float, float]
 FloatArray = npt.NDArray[np.float64]
@@ -33,6 +35,11 @@ class Block:
 
     sources: tuple[int, ...]
     destinations: tuple[int, ...]
+
+
+class BlockTooBig(TravelError):
+    """The service refused a block as too large and the provider has made its blocks
+    smaller: plan the pending legs again with :meth:`TravelTimeProvider.blocks`."""
 
 
 @dataclass(frozen=True)

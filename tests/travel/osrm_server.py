@@ -8,7 +8,8 @@ person reading plan.json) can tell whose times were used.
 
 Run it: ``python tests/travel/osrm_server.py --port 5000`` and plan with
 ``--travel osrm --osrm-url http://127.0.0.1:5000``; stop it with Ctrl-C (or kill its pid)
-to see the fallback.
+to see the fallback. ``--max-table-size 20`` makes the provider split a bigger scenario into
+many requests, and ``--die-after N`` stops the server after N answers, mid-run.
 """
 
 from __future__ import annotations
@@ -115,6 +116,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
+        if self.server.die_after is not None and len(self.server.requests) >= self.server.die_after:
+            # Like a killed process: drop the connection without an answer, then stop.
+            self.close_connection = True
+            threading.Thread(target=self.server.shutdown, daemon=True).start()
+            return
         self.server.requests.append(self.path)
         status, body = table_answer(self.path, max_table_size=self.server.max_table_size)
         payload = json.dumps(body).encode()
@@ -132,10 +138,13 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, max_table_size: int, verbose: bool) -> None:
+    def __init__(
+        self, port: int, max_table_size: int, verbose: bool, die_after: int | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.max_table_size = max_table_size
         self.verbose = verbose
+        self.die_after = die_after
         self.requests: list[str] = []
 
 
@@ -157,8 +166,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--max-table-size", type=int, default=100)
+    parser.add_argument(
+        "--die-after",
+        type=int,
+        default=None,
+        metavar="N",
+        help="answer N requests, then stop as if killed (to watch the fallback)",
+    )
     args = parser.parse_args()
-    server = _Server(args.port, args.max_table_size, verbose=True)
+    server = _Server(args.port, args.max_table_size, verbose=True, die_after=args.die_after)
     print(f"OSRM table stand-in on http://127.0.0.1:{server.server_port}", flush=True)
     try:
         server.serve_forever()

@@ -96,18 +96,28 @@ def test_large_scenarios_are_chunked_one_request_per_chunk_pair() -> None:
     assert matrix.drive_s[0, 0, 6] == expected_drive_s(points[0], points[6])
 
 
-def test_too_big_for_the_server_is_split_until_it_fits(
+def test_too_big_for_the_server_shrinks_the_chunks_for_the_rest_of_the_run(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    points = [(f"v{k}", 30.2 + k * 0.01, 120.1) for k in range(4)]
-    fake = OsrmFake(max_table_size=2)
+    points = [(f"v{k}", 30.2 + k * 0.01, 120.1) for k in range(10)]
+    fake = OsrmFake(max_table_size=3)
+    calls: list[tuple[int, int]] = []
     matrix = build_matrix(
-        make_scenario(points), "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST
+        make_scenario(points),
+        "osrm",
+        osrm_url=URL,
+        transport=fake.transport(),
+        retry=FAST,
+        progress=lambda done, total: calls.append((done, total)),
     )
-    assert fake.tables()[0] == (4, 4)  # refused with TooBig
-    assert all(s * d <= 4 for s, d in fake.tables()[1:])
-    assert matrix.info()["legs"] == {"osrm": 4 * 4 * 3}
-    assert "splitting" in caplog.text
+    # 10 x 10 refused, then 5 x 5 refused, then 25 chunk pairs of 2 that all fit.
+    assert fake.tables()[:2] == [(10, 10), (5, 5)]
+    assert len(fake.tables()) == 2 + 25
+    assert all(s * d <= 9 for s, d in fake.tables()[2:])
+    assert matrix.info()["legs"] == {"osrm": 4 * 10 * 9}
+    assert matrix.info()["fallback"] == []
+    assert caplog.text.count("asking for") == 2
+    assert calls[-1] == (25, 25)
 
 
 def test_unroutable_pairs_fall_back_pair_by_pair(scenario: Scenario) -> None:
