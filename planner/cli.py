@@ -348,6 +348,11 @@ def _mount() -> None:
     from planner.cli_travel import register
 
     register(app)
+    try:
+        from benchmarks.cli import app as bench_app
+    except ImportError:  # an installation without the benchmarks package
+        return
+    app.add_typer(bench_app, name="bench")
 
 
 _mount()

@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 from ortools.util import optional_boolean_pb2
 
 from planner.problems import RoutingProblem, RoutingSolution, Tour
@@ -66,6 +66,8 @@ class SearchConfig:
     metaheuristic: str = "gls"
     prize_operators: bool = True
     gls_lambda: float = 0.1
+    ruin_size: int = 10
+    automatic_temperatures: bool = True
 
 
 def default_configs(problem: RoutingProblem) -> tuple[SearchConfig, ...]:
@@ -381,10 +383,21 @@ def _search_parameters(
     if meta == "ils":
         params.use_iterated_local_search = True
         params.local_search_metaheuristic = _LSM.GREEDY_DESCENT
+        ils = params.iterated_local_search_parameters
+        ruin = ils.ruin_recreate_parameters
+        sisr = ruin.ruin_strategies.add().sisr
+        sisr.max_removed_sequence_size = config.ruin_size
+        sisr.avg_num_removed_visits = config.ruin_size
+        sisr.bypass_factor = 0.01
+        ruin.ruin_strategies.add().random_walk.num_removed_visits = config.ruin_size
+        ruin.ruin_composition_strategy = routing_ils_pb2.RuinCompositionStrategy.RUN_ONE_RANDOMLY
+        annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
+        annealing.automatic_temperatures = config.automatic_temperatures
     else:
         params.local_search_metaheuristic = {
             "gls": _LSM.GUIDED_LOCAL_SEARCH,
             "tabu": _LSM.TABU_SEARCH,
+            "generic_tabu": _LSM.GENERIC_TABU_SEARCH,
             "sa": _LSM.SIMULATED_ANNEALING,
             "greedy": _LSM.GREEDY_DESCENT,
         }[meta]
@@ -428,6 +441,8 @@ def _solve_one(
         assignment = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - started
     status = _STATUS_NAMES.get(routing.status(), str(routing.status()))
+    if status == "invalid":
+        raise ValueError(f"OR-Tools rejected the model or the parameters of {config.name!r}")
     solver = routing.solver()
     stats: dict[str, float] = {
         "seconds": seconds,

@@ -1,0 +1,178 @@
+"""``findhz bench``: run a benchmark suite, write its records, regenerate BENCHMARKS.md.
+
+Each suite writes ``<results>/<set>.json`` (the records plus the command and the machine)
+and then rebuilds the report from every results file present, so the report always shows
+the latest run of each suite. ``--json FILE`` also writes the bare list of records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from benchmarks.report import machine_info, write_report
+from benchmarks.suites import Record, optw_tasks, run_tasks, solomon_tasks
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Benchmarks: orienteering with time windows, Solomon VRPTW, conference-week scale.",
+    no_args_is_help=True,
+)
+
+DataOption = Annotated[
+    Path,
+    typer.Option(
+        "--data",
+        help="Folder laid out like the benchmark distribution (instance files found recursively).",
+        exists=True,
+        file_okay=False,
+    ),
+]
+InstancesOption = Annotated[
+    str | None, typer.Option("--instances", help="Comma-separated instance names (default: all).")
+]
+SeedsOption = Annotated[int, typer.Option("--seeds", min=1, help="Seeds per instance and solver.")]
+PyvrpOption = Annotated[
+    bool, typer.Option("--with-pyvrp", help="Also run PyVRP with the same budget.")
+]
+JsonOption = Annotated[
+    Path | None, typer.Option("--json", help="Also write the list of records to this file.")
+]
+ResultsOption = Annotated[
+    Path, typer.Option("--results", help="Folder of the per-suite results files.")
+]
+ReportOption = Annotated[Path, typer.Option("--report", help="The report to regenerate.")]
+JobsOption = Annotated[
+    int, typer.Option("--jobs", min=1, help="Runs in parallel (each keeps its full budget).")
+]
+WorkersOption = Annotated[
+    int, typer.Option("--workers", min=1, help="Processes of our solver's portfolio per run.")
+]
+WorkOption = Annotated[
+    int | None,
+    typer.Option("--work-limit", help="Deterministic budget for our solver (search branches)."),
+]
+
+DEFAULT_RESULTS = Path("benchmarks/results")
+DEFAULT_REPORT = Path("benchmarks/BENCHMARKS.md")
+
+
+def _names(instances: str | None) -> list[str] | None:
+    if instances is None:
+        return None
+    return [name.strip() for name in instances.split(",") if name.strip()]
+
+
+def _progress(record: Record) -> None:
+    value = (
+        f"score {record['score']}"
+        if "score" in record
+        else f"{record['vehicles']} vehicles, distance {record['distance']:.2f}"
+    )
+    flag = "" if record["feasible"] else "  INFEASIBLE " + record.get("reason", "")
+    tours = f" m={record['tours']}" if record["set"] == "optw" else ""
+    typer.echo(
+        f"{record['set']} {record['instance']}{tours} seed {record['seed']} "
+        f"{record['solver']}: {value} in {record['seconds']:.1f} s{flag}",
+        err=True,
+    )
+
+
+def _finish(
+    set_name: str,
+    records: list[Record],
+    json_out: Path | None,
+    results: Path,
+    report: Path,
+    settings: dict[str, Any],
+) -> None:
+    results.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "set": set_name,
+        "command": "findhz bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
+        "settings": settings,
+        "machine": machine_info(),
+        "records": records,
+    }
+    (results / f"{set_name}.json").write_text(json.dumps(payload, indent=1) + "\n")
+    if json_out is not None:
+        json_out.write_text(json.dumps(records, indent=1) + "\n")
+    write_report(results, report)
+    typer.echo(f"wrote {results / f'{set_name}.json'} and {report}")
+
+
+@app.command()
+def optw(
+    data: DataOption,
+    instances: InstancesOption = None,
+    tours: Annotated[str, typer.Option("--tours", help="Tours m, e.g. 1 or 1,2,3,4.")] = "1",
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per run.")] = 5.0,
+    seeds: SeedsOption = 1,
+    with_pyvrp: PyvrpOption = False,
+    json_out: JsonOption = None,
+    jobs: JobsOption = 1,
+    workers: WorkersOption = 1,
+    work_limit: WorkOption = None,
+    results: ResultsOption = DEFAULT_RESULTS,
+    report: ReportOption = DEFAULT_REPORT,
+) -> None:
+    """Orienteering with time windows (TOPTW files): score and gap to the proven optimum."""
+    logging.basicConfig(level=logging.WARNING)
+    solvers = ["ours", "pyvrp"] if with_pyvrp else ["ours"]
+    tour_counts = [int(t) for t in tours.split(",")]
+    tasks = optw_tasks(
+        data, _names(instances), tour_counts, seeds, solvers, time_limit, work_limit, workers
+    )
+    records = run_tasks(tasks, jobs, _progress)
+    settings = {
+        "time_limit": time_limit,
+        "seeds": seeds,
+        "tours": tour_counts,
+        "jobs": jobs,
+        "workers": workers,
+        "work_limit": work_limit,
+    }
+    _finish("optw", records, json_out, results, report, settings)
+
+
+@app.command()
+def solomon(
+    data: DataOption,
+    instances: InstancesOption = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per run.")] = 10.0,
+    seeds: SeedsOption = 1,
+    with_pyvrp: PyvrpOption = False,
+    hierarchical: Annotated[
+        bool,
+        typer.Option("--hierarchical", help="Minimise vehicles first, then distance."),
+    ] = False,
+    json_out: JsonOption = None,
+    jobs: JobsOption = 1,
+    workers: WorkersOption = 1,
+    work_limit: WorkOption = None,
+    results: ResultsOption = DEFAULT_RESULTS,
+    report: ReportOption = DEFAULT_REPORT,
+) -> None:
+    """Solomon VRPTW: vehicles and distance against both best-known tables."""
+    logging.basicConfig(level=logging.WARNING)
+    solvers = ["ours", "pyvrp"] if with_pyvrp else ["ours"]
+    tasks = solomon_tasks(
+        data, _names(instances), seeds, solvers, time_limit, work_limit, workers, hierarchical
+    )
+    records = run_tasks(tasks, jobs, _progress)
+    settings = {
+        "time_limit": time_limit,
+        "seeds": seeds,
+        "jobs": jobs,
+        "workers": workers,
+        "work_limit": work_limit,
+        "objective": "hierarchical" if hierarchical else "distance",
+    }
+    _finish("solomon", records, json_out, results, report, settings)
