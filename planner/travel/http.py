@@ -2,10 +2,13 @@
 
 :class:`Fetcher` wraps one ``httpx.Client``. A request is retried on timeouts, connection
 errors, HTTP 429 (after the server's ``Retry-After`` when it gives one) and 5xx, waiting
-``base_s * 2**attempt`` seconds (capped, with full jitter) between attempts; other 4xx answers
-raise :class:`~planner.errors.ProviderAuthError` at once. Secrets given as ``secrets`` never
-appear in an exception message or a log line: messages name the host and path only, and while a
-fetcher is open a filter masks them in the records of httpx's own loggers.
+``base_s * 2**attempt`` seconds (capped, with full jitter) between attempts; a
+``Retry-After`` longer than ``max_retry_after_s`` ends the attempts at once (no point in
+hammering); other 4xx answers raise :class:`~planner.errors.ProviderAuthError` at once.
+
+Secrets given as ``secrets`` never appear in an exception message or a log line: messages
+name the host and path only, and while a fetcher is open a filter masks them in the records
+of httpx's own loggers.
 """
 
 from __future__ import annotations
@@ -176,6 +179,9 @@ class Fetcher:
         for attempt in range(self.policy.attempts):
             if attempt:
                 wait = self._wait_after(last_response, attempt - 1)
+                if wait > self.policy.max_retry_after_s:
+                    last += f", and the server asks for {wait:.0f} s before the next request"
+                    break
                 log.info("%s: retrying %s in %.1f s (%s)", self.service, where, wait, last)
                 self._sleep(wait)
             last_response = None
@@ -244,9 +250,7 @@ class Fetcher:
         if response is None or response.status_code != 429:
             return backoff
         retry_after = _retry_after_s(response.headers.get("Retry-After"))
-        if retry_after is None:
-            return backoff
-        return min(retry_after, self.policy.max_retry_after_s)
+        return backoff if retry_after is None else retry_after
 
 
 def _retry_after_s(value: str | None) -> float | None:

@@ -74,6 +74,16 @@ def test_429_waits_as_long_as_retry_after_says() -> None:
     assert len(seen) == 2
 
 
+def test_a_retry_after_beyond_patience_stops_at_once() -> None:
+    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "3600"}), OK)
+    waits: list[float] = []
+    with fetcher(handler, waits) as f, pytest.raises(TravelError) as err:
+        f.get_json(URL)
+    assert waits == []
+    assert len(seen) == 1
+    assert "HTTP 429, and the server asks for 3600 s before the next request" in str(err.value)
+
+
 def test_retry_after_as_an_http_date_in_the_past_means_now() -> None:
     handler, _ = scripted(
         httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), OK
