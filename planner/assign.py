@@ -180,10 +180,18 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
         musts = [v for v in rd.open_venues if v.id in rd.route.must_visit]
         slot_index[key] = len(slots)
         slot_keys.append(key)
+        # A step-free group sees only step-free venues, which may take smaller groups: when
+        # a step-free delegate may ride, every bus of the route-day carries at most that.
+        limit = rd.group_limit
+        if rd.step_free_ok and any(
+            d.step_free and key[0] in d.interests and key[1] in scenario.delegate_dates(d)
+            for d in scenario.delegates
+        ):
+            limit = min(limit, rd.step_free_limit)
         slots.append(
             Slot(
                 day=date_index[key[1]],
-                bus_capacity=tuple(min(b.seats, rd.group_limit) for b in fleet),
+                bus_capacity=tuple(min(b.seats, limit) for b in fleet),
                 max_buses=min((_venue_slots(scenario, v, key[1]) for v in musts), default=99),
             )
         )
@@ -391,7 +399,7 @@ def _why_unplaced(
             )
             taken = len(riders.get(s, []))
             if on_buses and taken >= seats:
-                reasons.append(f"{rid} on {date} was full ({taken} seats on {on_buses} bus(es))")
+                reasons.append(_full(scenario, rd, s, slots, buses, taken))
             elif slots[s].max_buses == 0:
                 reasons.append(
                     f"{rid} on {date}: its must-visit venue can receive no group that day"
@@ -416,3 +424,57 @@ def _why_unplaced(
                     )
     available = ", ".join(str(d) for d in dates)
     return f"available {available}; " + "; ".join(reasons)
+
+
+def _full(
+    scenario: Scenario,
+    rd: _RouteDay,
+    s: int,
+    slots: list[Slot],
+    buses: tuple[tuple[int, ...], ...],
+    taken: int,
+) -> str:
+    """Why a route-day that ran had no seat left: how many could ride it, what capped its
+    buses (a venue taking smaller groups than the seats) and whether the day's fleet was used up."""
+    rid, date, fleet = rd.route.id, rd.date, scenario.spec.fleet
+    wanted = sum(
+        1
+        for d in scenario.delegates
+        if rid in d.interests
+        and date in scenario.delegate_dates(d)
+        and (not d.step_free or rd.step_free_ok)
+    )
+    text = (
+        f"{rid} on {date} was full ({taken} seats on {sum(buses[s])} bus(es) for the "
+        f"{wanted} delegates who could ride it)"
+    )
+    capped = [
+        (fleet[b], cap)
+        for b, (cap, n) in enumerate(zip(slots[s].bus_capacity, buses[s], strict=True))
+        if n and cap < fleet[b].seats
+    ]
+    if capped:
+        bus, cap = capped[0]
+        text += f": a bus of {bus.seats} seats carries at most {cap} because {_cap_cause(rd, cap)}"
+    total = sum(b.count for b in fleet)
+    used = sum(sum(buses[t]) for t, other in enumerate(slots) if other.day == slots[s].day)
+    if used >= total:
+        text += f"; all {total} buses of that day were in use"
+    return text
+
+
+def _cap_cause(rd: _RouteDay, cap: int) -> str:
+    """The venue (or lunch) that limits the groups of a route-day to ``cap`` people."""
+    route = rd.route
+    if cap == rd.step_free_limit < rd.group_limit:
+        return "a delegate needs step-free access and the venues with it take smaller groups"
+    musts = [v.id for v in rd.open_venues if v.id in route.must_visit and v.max_group == cap]
+    if musts:
+        return f"must-visit {', '.join(musts)} takes at most {cap} people"
+    small = [v.id for v in rd.open_venues if v.max_group == cap]
+    if small:
+        return (
+            f"{', '.join(small)} takes at most {cap} people and the route needs "
+            f"{route.min_stops} stop(s) that day"
+        )
+    return f"no lunch venue open that day takes more than {cap} people"
