@@ -162,6 +162,7 @@ class _Routed:
 
     durations: dict[str, FloatArray] = field(default_factory=dict)
     distances: dict[str, FloatArray] = field(default_factory=dict)
+    known: dict[str, BoolArray] = field(default_factory=dict)
     failures: list[tuple[str, Block, str]] = field(default_factory=list)
     cached: int = 0
 
@@ -201,6 +202,7 @@ def _route(
             routed.cached += len(hits)
         routed.durations[key] = durations
         routed.distances[key] = distances
+        routed.known[key] = known
         work.extend((key, block) for block in service.blocks(wanted & ~known))
 
     queue = deque(work)
@@ -267,6 +269,7 @@ def _store(
     rows, cols = np.array(block.sources), np.array(block.destinations)
     routed.durations[key][np.ix_(rows, cols)] = durations
     routed.distances[key][np.ix_(rows, cols)] = distances
+    routed.known[key][np.ix_(rows, cols)] = True
 
 
 def _cache_block(
@@ -322,37 +325,31 @@ def _combine(
 
     fallbacks: list[Fallback] = []
     for key, block, reason in routed.failures:
-        fallbacks.append(
-            Fallback(
-                tuple(ids[i] for i in block.sources),
-                tuple(ids[j] for j in block.destinations),
-                all_bands if key == ANY_BAND else (key,),
-                reason,
+        bands_of = all_bands if key == ANY_BAND else (key,)
+        rows, cols = np.array(block.sources), np.array(block.destinations)
+        # The legs of the block that no answer (cached or fetched) covers.
+        missing = ~routed.known[key][np.ix_(rows, cols)] & (rows[:, None] != cols[None, :])
+        whole = missing | (rows[:, None] == cols[None, :])
+        if whole.all():
+            fallbacks.append(
+                Fallback(tuple(ids[i] for i in rows), tuple(ids[j] for j in cols), bands_of, reason)
             )
-        )
-    failed = {
-        (key, i, j)
-        for key, block, _ in routed.failures
-        for i in block.sources
-        for j in block.destinations
-    }
-    for key in routed.durations:
-        durations = routed.durations[key]
-        for i in range(n):
-            unroutable = [
-                ids[j]
-                for j in range(n)
-                if j != i and np.isnan(durations[i, j]) and (key, i, j) not in failed
-            ]
-            if unroutable:
-                fallbacks.append(
-                    Fallback(
-                        (ids[i],),
-                        tuple(unroutable),
-                        all_bands if key == ANY_BAND else (key,),
-                        f"{service.name} has no route",
-                    )
+            continue
+        for r, i in enumerate(rows):
+            if missing[r].any():
+                dests = tuple(ids[j] for j in cols[missing[r]])
+                fallbacks.append(Fallback((ids[i],), dests, bands_of, reason))
+    for key, durations in routed.durations.items():
+        no_route = routed.known[key] & np.isnan(durations) & off_diagonal
+        for i in np.flatnonzero(no_route.any(axis=1)):
+            fallbacks.append(
+                Fallback(
+                    (ids[i],),
+                    tuple(ids[j] for j in np.flatnonzero(no_route[i])),
+                    all_bands if key == ANY_BAND else (key,),
+                    f"{service.name} has no route",
                 )
+            )
     if not service.time_dependent:
         notes.append(
             f"{service.name} times do not depend on the time of day: "

@@ -70,8 +70,8 @@ DEFAULT_BANDS: tuple[Band, ...] = (
 
 @dataclass(frozen=True)
 class Fallback:
-    """A block of legs (every ``origins`` x ``destinations`` pair, in ``bands``) that the
-    named provider could not give, so the offline model filled them in, and why."""
+    """Legs the routing service could not give, so the offline model filled them in, and why:
+    every pair of *different* venues in ``origins`` x ``destinations``, in ``bands``."""
 
     origins: tuple[str, ...]
     destinations: tuple[str, ...]

@@ -135,3 +135,18 @@ def test_an_unusable_cache_file_is_skipped_with_a_warning(
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
     assert matrix.info()["legs"] == {"osrm": 80}
     assert "travel cache unusable" in caplog.text
+
+
+def test_a_failed_block_records_only_the_legs_the_cache_could_not_give() -> None:
+    build_matrix(
+        make_scenario(), "osrm", osrm_url=URL, transport=OsrmFake().transport(), retry=FAST
+    )
+    bigger = make_scenario([*HANGZHOU, ("new-venue", 30.3, 120.3)])
+    down = OsrmFake(breaks={k: answer(503, {}) for k in range(1, 10)})
+    matrix = build_matrix(bigger, "osrm", osrm_url=URL, transport=down.transport(), retry=FAST)
+    assert matrix.info()["legs"] == {"osrm": 4 * 20, "offline-fallback": 4 * 10}
+    fallback = {f["from"][0]: f["to"] for f in matrix.info()["fallback"]}
+    assert fallback["new-venue"] == [v for v, _, _ in HANGZHOU]
+    assert all(fallback[v] == ["new-venue"] for v, _, _ in HANGZHOU)
+    assert matrix.source_of("west-lake", "dream-town", 600) == "osrm"
+    assert matrix.source_of("west-lake", "new-venue", 600) == "offline-fallback"
