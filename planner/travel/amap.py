@@ -10,8 +10,9 @@ AMap works in GCJ-02: points are converted here and nowhere else. The key comes 
 ``FINDHZ_AMAP_KEY`` and is masked in every message and log line. Requests are spaced to the
 per-second quota. The distance API takes no departure time: its driving times reflect the
 traffic when it is asked (``type=1`` avoids congestion), so one fetch serves every band and
-plan.json says so. (AMap's future-route API does take a departure time but answers one pair
-per call, which a whole matrix cannot afford on a standard quota.)
+plan.json says so. AMap's future-route API (``v4/etd/driving``) does take a departure time,
+but it is open to enterprise developers only and answers one pair per call, which a whole
+matrix cannot afford on a standard quota; it is not used.
 """
 
 from __future__ import annotations

@@ -222,7 +222,7 @@ def _route(
             except ProviderAuthError:
                 raise
             except BlockTooBig:
-                queue = _replan(service, n, [(key, block), *queue])
+                queue = _replan(service, routed, n, [(key, block), *queue])
                 if progress is not None:
                     progress(done, done + len(queue))
                 continue
@@ -251,15 +251,16 @@ def _route(
 
 
 def _replan(
-    service: TravelTimeProvider, n: int, pending: list[tuple[str, Block]]
+    service: TravelTimeProvider, routed: _Routed, n: int, pending: list[tuple[str, Block]]
 ) -> deque[tuple[str, Block]]:
-    """The pending legs in the provider's (now smaller) blocks, band key by band key."""
+    """The pending legs still unknown, in the provider's (now smaller) blocks, key by key."""
     masks: dict[str, BoolArray] = {}
     for key, block in pending:
         mask = masks.setdefault(key, np.zeros((n, n), dtype=bool))
         mask[np.ix_(np.array(block.sources), np.array(block.destinations))] = True
-    for mask in masks.values():
+    for key, mask in masks.items():
         np.fill_diagonal(mask, False)
+        mask &= ~routed.known[key]
     return deque((key, block) for key, mask in masks.items() for block in service.blocks(mask))
 
 
