@@ -22,9 +22,6 @@ __all__ = ["RunReport", "make_plan"]
 
 log = logging.getLogger(__name__)
 
-#: Solutions the routing search accepts per day for each second of budget (its work budget).
-SOLUTIONS_PER_SECOND = 150
-
 
 @dataclass
 class RunReport:
@@ -71,9 +68,8 @@ def make_plan(
             matrix,
             date,
             todays,
-            time_limit_s=per_day * 3,
+            budget_s=per_day,
             seed=seed,
-            solution_limit=int(per_day * SOLUTIONS_PER_SECOND),
         )
         report.seconds[f"schedule {date}"] = time.perf_counter() - t0
         report.time_cap_hit |= bool(day.metrics.pop("time_cap_hit", False))
@@ -93,7 +89,7 @@ def make_plan(
         "days": days,
         "work_budget": {
             "assignment_deterministic_s": max(1.0, time_limit_s / 5) / 3,
-            "routing_solutions_per_day": int(per_day * SOLUTIONS_PER_SECOND),
+            "routing_budget_s_per_day": per_day,
         },
         "wall_clock": "run.json (machine-dependent, kept out of the plan)",
     }

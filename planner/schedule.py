@@ -36,15 +36,22 @@ __all__ = ["LUNCH_CANDIDATES", "MUST_VISIT_PRIZE", "DaySchedule", "schedule_day"
 
 log = logging.getLogger(__name__)
 
-#: Prize of one person-weight point: a venue of weight 5 for a group of 20 is worth
-#: 5 x (20 + 10) x 100 = 15,000, i.e. about four hours of bus time (costed 1 per second).
-PRIZE_PER_PERSON_WEIGHT = 100
-#: People added to every group's size in its prizes, so that small groups still visit.
+#: Prizes come before bus time (DESIGN: relevance, then total bus time). A visit's prize is
+#: weight x (group size + PRIZE_BASE_PEOPLE) x PRIZE_PER_PERSON_WEIGHT; the smallest one
+#: (weight 1, one person: 44,000) outweighs a whole day of bus time (costed 1 per second),
+#: so a bus drops a venue only when it cannot fit, and among venues, relevance and the number
+#: of people who see it decide.
+PRIZE_PER_PERSON_WEIGHT = 4_000
 PRIZE_BASE_PEOPLE = 10
-#: Prize of a must-visit venue: larger than any day of bus time, so only impossibility drops it.
-MUST_VISIT_PRIZE = 10_000_000
+#: Prize of a must-visit venue: more than all other prizes of a bus together.
+MUST_VISIT_PRIZE = 100_000_000
 #: How many lunch venues, nearest to a group's candidate venues, each group may choose from.
 LUNCH_CANDIDATES = 6
+#: Work budget of the routing search: accepted solutions per node and second of budget.
+SOLUTIONS_PER_NODE_SECOND = 11_000
+MIN_SOLUTIONS = 20
+#: The wall-clock cap, as a multiple of the budget (only a safety net).
+WALL_CAP_FACTOR = 4.0
 #: Rounds of re-timing with exact time-of-day travel before falling back to the slowest band.
 RETIME_ROUNDS = 3
 _FAR = 10 * 24 * 3600
@@ -74,22 +81,32 @@ def schedule_day(
     date: dt.date,
     groups: Sequence[PlannedGroup],
     *,
-    time_limit_s: float,
+    budget_s: float,
     seed: int = 0,
-    solution_limit: int = 200,
 ) -> DaySchedule:
-    """Choose, order and time the stops of every group of ``date``."""
+    """Choose, order and time the stops of every group of ``date``.
+
+    ``budget_s`` sets the work: the search accepts ``budget_s * SOLUTIONS_PER_NODE_SECOND /
+    nodes`` solutions (about ``budget_s`` seconds on a 2-core laptop of 2024), a number that
+    depends on the problem alone, so the answer does not depend on the machine's load. Wall
+    time is capped at ``WALL_CAP_FACTOR * budget_s``; the metrics say if the cap was hit.
+    """
     if not groups:
         return DaySchedule(groups=[])
     day = _DayModel(scenario, matrix, date, list(groups))
     guess = day.initial_travel()
     solution: RoutingSolution | None = None
-    rounds = 0
+    rounds = solutions = 0
+    cap_hit = False
     while True:
         problem = day.problem(guess, solution)
-        budget = time_limit_s if solution is None else max(0.5, time_limit_s / 4)
-        limit = solution_limit if solution is None else max(20, solution_limit // 4)
-        solution = _solve(problem, budget, seed, limit)
+        share = 1.0 if solution is None else 0.25  # re-solves start from the last answer
+        limit = max(
+            MIN_SOLUTIONS, int(share * budget_s * SOLUTIONS_PER_NODE_SECOND / len(day.nodes))
+        )
+        solution = _solve(problem, WALL_CAP_FACTOR * share * budget_s + 1.0, seed, limit)
+        solutions += limit
+        cap_hit = cap_hit or bool(solution.stats.get("time_cap_hit", 0))
         if not solution.feasible:
             raise _infeasible(day, solution)
         wrong = day.inconsistent_legs(solution, guess)
@@ -101,7 +118,10 @@ def schedule_day(
             continue
         for (i, j), seconds in wrong.items():
             guess[i, j] = max(guess[i, j], seconds)
-    return day.result(solution, rounds)
+    schedule = day.result(solution, rounds)
+    schedule.metrics["solution_limit"] = solutions
+    schedule.metrics["time_cap_hit"] = cap_hit
+    return schedule
 
 
 #: First-solution strategies that cope with per-bus minimum stops and mandatory lunch
@@ -506,7 +526,7 @@ class _DayModel:
                 "bus_s": bus_s,
                 "drive_s": drive_s,
                 "visits": visits,
-                "time_cap_hit": bool(solution.stats.get("time_cap_hit", 0)),
+                "nodes": len(self.nodes),
             },
         )
 
