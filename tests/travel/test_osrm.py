@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import httpx
@@ -161,6 +162,7 @@ def test_a_failing_server_falls_back_and_records_why(
     assert (matrix.seconds == build_matrix(scenario).seconds).all()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
+    assert json.loads(json.dumps(info)) == info  # ready for plan.json as it is
 
 
 def test_one_retry_is_enough_when_the_server_recovers(scenario: Scenario) -> None:
