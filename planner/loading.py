@@ -5,6 +5,9 @@ delegates table (CSV or xlsx), validates each record with the models, cross-chec
 against each other, and returns a frozen :class:`~planner.models.Scenario`. Every problem of
 every file is collected first and raised together as one :class:`~planner.errors.InputError`,
 one line per problem naming the file, the line or row, the field and what is wrong.
+
+A record that fails validation still lends its id to the cross-checks, so one bad venue is
+reported once, not again by every route and override that names it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import datetime as dt
 import io
 import itertools
 import logging
-import zipfile
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +30,8 @@ from pydantic import BaseModel, ValidationError
 from planner.bundled import bundled_routes
 from planner.errors import InputError, Problem
 from planner.models import (
+    DELEGATE_ID_PATTERN,
+    SLUG_PATTERN,
     Delegate,
     Route,
     Scenario,
@@ -43,8 +48,22 @@ HANGZHOU_BOUNDS = (29.10, 30.65, 118.30, 120.80)
 DELEGATE_COLUMNS = ("id", "name", "country", "interests")
 DELEGATE_OPTIONAL = ("organisation", "field", "languages", "available", "needs")
 _LIST_COLUMNS = ("interests", "languages", "available", "needs")
+_PATTERN_HINTS = {
+    SLUG_PATTERN: "is not a valid id (use lowercase letters, digits and single hyphens)",
+    DELEGATE_ID_PATTERN: "is not a valid delegate id (use letters, digits and single hyphens)",
+    r"^#[0-9a-fA-F]{6}$": "is not a colour (write it as #rrggbb, e.g. #1f77b4)",
+}
+_LONGEST_VALUE = 60
+_BOUNDS = {
+    "greater_than_equal": "must be at least",
+    "less_than_equal": "must be at most",
+    "greater_than": "must be more than",
+    "less_than": "must be less than",
+}
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+Lines = dict[tuple[Any, ...], int]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -55,9 +74,10 @@ def load_scenario(path: str | Path) -> Scenario:
     """Load a scenario and everything it names; raise ``InputError`` listing every problem."""
     path = Path(path)
     problems: list[Problem] = []
-    spec = _parse_spec(path, problems)
-    if spec is None:
-        raise InputError(problems)
+    parsed = _parse_spec(path, problems)
+    if parsed is None:
+        raise InputError(_one_line_each(problems))
+    spec, spec_lines = parsed
 
     folder = path.parent
     catalogue_path = _resolve(folder, spec.catalogue, "venues.yaml")
@@ -66,15 +86,17 @@ def load_scenario(path: str | Path) -> Scenario:
     routes = _parse_routes(routes_path, problems)
     delegates = _parse_delegates(folder / spec.delegates, problems)
 
-    checks = _CrossCheck(path, spec, venues, routes, delegates, catalogue_path, routes_path)
+    checks = _CrossCheck(
+        path, spec, spec_lines, venues, routes, delegates, catalogue_path, routes_path
+    )
     problems.extend(checks.run())
     if problems:
-        raise InputError(problems)
+        raise InputError(_one_line_each(problems))
     return Scenario(
         spec=spec,
-        venues={v.model.id: v.model for v in venues},
-        routes={r.model.id: r.model for r in routes},
-        delegates=tuple(d.model for d in delegates),
+        venues={v.model.id: v.model for v in venues.records},
+        routes={r.model.id: r.model for r in routes.records},
+        delegates=tuple(d.model for d in delegates.records),
         source=str(path),
     )
 
@@ -83,37 +105,34 @@ def load_catalogue(path: str | Path) -> dict[str, Venue]:
     """Load a venue catalogue on its own (with the checks that need no scenario)."""
     problems: list[Problem] = []
     venues = _parse_venues(Path(path), problems)
-    problems.extend(_check_venues(Path(path), venues))
+    problems.extend(_check_venues(Path(path), venues.records))
     if problems:
-        raise InputError(problems)
-    return {v.model.id: v.model for v in venues}
+        raise InputError(_one_line_each(problems))
+    return {v.model.id: v.model for v in venues.records}
 
 
 def load_routes(path: str | Path) -> dict[str, Route]:
     """Load a routes file on its own."""
     problems: list[Problem] = []
     routes = _parse_routes(Path(path), problems)
-    problems.extend(_duplicates(Path(path), routes, "route"))
+    problems.extend(_duplicates(Path(path), routes.records, "route"))
     if problems:
-        raise InputError(problems)
-    return {r.model.id: r.model for r in routes}
+        raise InputError(_one_line_each(problems))
+    return {r.model.id: r.model for r in routes.records}
 
 
 def load_delegates(path: str | Path) -> list[Delegate]:
     """Load a delegates table (CSV, or the first sheet of an xlsx) on its own."""
     problems: list[Problem] = []
     delegates = _parse_delegates(Path(path), problems)
-    problems.extend(_duplicates(Path(path), delegates, "delegate"))
+    problems.extend(_duplicates(Path(path), delegates.records, "delegate"))
     if problems:
-        raise InputError(problems)
-    return [d.model for d in delegates]
+        raise InputError(_one_line_each(problems))
+    return [d.model for d in delegates.records]
 
 
 # ---------------------------------------------------------------------------------------------
 # Records with where they came from
-
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,20 @@ class _Record(Generic[T]):
         return self.where
 
 
+@dataclass
+class _Parsed(Generic[T]):
+    """The valid records of a file, and the ids named in it (valid records or not).
+
+    ``readable`` is false when the file could not be read at all: references into it are
+    then not checked, since its own problem already says what is wrong.
+    """
+
+    records: list[_Record[T]] = field(default_factory=list)
+    named: set[str] = field(default_factory=set)
+    readable: bool = False
+    invalid: int = 0
+
+
 def _resolve(folder: Path, named: str | None, default: str) -> Path:
     return folder / named if named else bundled_routes() / default
 
@@ -141,95 +174,192 @@ def _display(path: Path) -> str:
     return str(path)
 
 
+def _one_line_each(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems with any line break inside a part escaped, so each prints as one line."""
+
+    def flat(text: str) -> str:
+        return text.replace("\r", "\\r").replace("\n", "\\n")
+
+    return [Problem(flat(p.file), p.where, flat(p.field), flat(p.message)) for p in problems]
+
+
 # ---------------------------------------------------------------------------------------------
-# YAML with line numbers
+# Text files and YAML with line numbers
+
+
+def _read_bytes(path: Path, problems: list[Problem]) -> bytes | None:
+    name = _display(path)
+    try:
+        if not path.exists():
+            problems.append(Problem(name, "", "", "file not found"))
+            return None
+        if path.is_dir():
+            problems.append(Problem(name, "", "", "is a folder, not a file"))
+            return None
+        data = path.read_bytes()
+    except (OSError, ValueError) as err:
+        problems.append(Problem(name, "", "", f"cannot be read ({err})"))
+        return None
+    if not data.strip():
+        problems.append(Problem(name, "", "", "file is empty"))
+        return None
+    return data
 
 
 def _read_text(path: Path, problems: list[Problem]) -> str | None:
-    name = _display(path)
-    if not path.exists():
-        problems.append(Problem(name, "", "", "file not found"))
+    data = _read_bytes(path, problems)
+    if data is None:
         return None
-    if path.is_dir():
-        problems.append(Problem(name, "", "", "is a folder, not a file"))
-        return None
-    data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         problems.append(
             Problem(
-                name,
+                _display(path),
                 f"line {line}",
                 "",
-                f"is not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8",
+                f"is not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8"
+                + (" (in Excel: CSV UTF-8)" if path.suffix.lower() == ".csv" else ""),
             )
         )
         return None
-    if not text.strip():
-        problems.append(Problem(name, "", "", "file is empty"))
-        return None
-    return text
 
 
-def _load_yaml(path: Path, problems: list[Problem]) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Parse YAML; return the data and a map from key paths to 1-based line numbers."""
+class _Loader(yaml.SafeLoader):
+    """The safe loader, reporting where a value cannot become a Python object.
+
+    PyYAML raises a bare ``ValueError`` for a timestamp such as ``2024-09-31``; this turns it
+    into a ``ConstructorError`` that carries the value's line.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as err:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' cannot be read ({err})", node.start_mark
+            ) from None
+
+
+def _load_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Lines]:
+    """Parse YAML; return the data and a map from key paths to 1-based line numbers.
+
+    Any problem is added to ``problems`` and the data returned is then ``None``.
+    """
     text = _read_text(path, problems)
     if text is None:
         return None, {}
+    name = _display(path)
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         reason = getattr(err, "problem", None) or str(err).splitlines()[0]
-        problems.append(Problem(_display(path), where, "", f"is not valid YAML: {reason}"))
+        if "'\\t'" in reason:
+            reason += " (indent with spaces, not tabs)"
+        problems.append(Problem(name, where, "", f"is not valid YAML: {reason}"))
         return None, {}
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _index_lines(node, (), lines)
+    except RecursionError:
+        problems.append(Problem(name, "", "", "is not valid YAML: nested too deeply"))
+        return None, {}
+    finally:
+        loader.dispose()
+    if node is None or data is None:
+        problems.append(Problem(name, "", "", "has nothing in it but comments"))
+        return None, {}
+    lines: Lines = {}
+    _index_lines(node, (), lines, name, problems, set())
     return data, lines
 
 
-def _index_lines(node: yaml.Node, key: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
-    lines[key] = node.start_mark.line + 1
+def _index_lines(
+    node: yaml.Node,
+    key: tuple[Any, ...],
+    lines: Lines,
+    name: str,
+    problems: list[Problem],
+    seen: set[int],
+) -> None:
+    if id(node) in seen:  # an alias: its lines were indexed where the anchor is
+        return
+    seen.add(id(node))
+    lines.setdefault(key, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        first: dict[Any, int] = {}
         for k, v in node.value:
-            child = (*key, k.value)
-            lines[child] = k.start_mark.line + 1
-            _index_lines(v, child, lines)
-            lines[child] = k.start_mark.line + 1
+            label = k.value if isinstance(k, yaml.ScalarNode) else None
+            if label is None:
+                continue
+            line = k.start_mark.line + 1
+            if label in first and label != "<<":
+                problems.append(
+                    Problem(
+                        name,
+                        f"line {line}",
+                        _format_loc((*key, label)),
+                        f"appears twice in the same place (first on line {first[label]}); keep one",
+                    )
+                )
+                continue
+            first[label] = line
+            child = (*key, label)
+            lines[child] = line
+            _index_lines(v, child, lines, name, problems, seen)
+            lines[child] = line
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            _index_lines(v, (*key, i), lines)
+            _index_lines(v, (*key, i), lines, name, problems, seen)
 
 
-def _yaml_list(
-    path: Path, key: str, problems: list[Problem]
-) -> Iterator[tuple[int, Any, dict[tuple[Any, ...], int]]]:
+def _line(lines: Mapping[tuple[Any, ...], int], *key: Any, default: str = "") -> str:
+    """The line of the deepest known prefix of ``key``."""
+    for cut in range(len(key), 0, -1):
+        line = lines.get(tuple(key[:cut]))
+        if line is not None:
+            return f"line {line}"
+    return default
+
+
+def _yaml_list(path: Path, key: str, problems: list[Problem]) -> Iterator[tuple[int, Any, Lines]]:
     """The items of the top-level list ``key`` of a YAML file, with per-item line maps."""
     data, lines = _load_yaml(path, problems)
     if data is None:
         return
     name = _display(path)
     if not isinstance(data, dict) or key not in data:
-        problems.append(Problem(name, "line 1", key, f"the file has no top-level '{key}:' list"))
+        found = ", ".join(sorted(map(str, data))) if isinstance(data, dict) else ""
+        problems.append(
+            Problem(
+                name,
+                "line 1",
+                key,
+                f"the file has no top-level '{key}:' list"
+                + (f" (found: {found})" if found else ""),
+            )
+        )
         return
-    extra = sorted(str(k) for k in data if k != key)
-    for k in extra:
-        problems.append(Problem(name, f"line {lines.get((k,), 1)}", k, "unknown top-level key"))
+    for k in sorted((k for k in data if k != key), key=str):
+        problems.append(
+            Problem(name, f"line {lines.get((k,), 1)}", str(k), "is not a known top-level key")
+        )
     items = data[key]
     if not isinstance(items, list) or not items:
         problems.append(
             Problem(name, f"line {lines.get((key,), 1)}", key, "must be a non-empty list")
         )
         return
+    by_item: dict[int, Lines] = {}
+    for k, line in lines.items():
+        if len(k) >= 2 and k[0] == key and isinstance(k[1], int):
+            by_item.setdefault(k[1], {})[k[2:]] = line
     for i, item in enumerate(items):
-        prefix = (key, i)
-        sub = {k[2:]: line for k, line in lines.items() if k[:2] == prefix}
-        yield i, item, sub
+        yield i, item, by_item.get(i, {})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,28 +378,49 @@ def _format_loc(loc: Sequence[Any]) -> str:
 
 def _clean_loc(loc: Sequence[Any]) -> tuple[Any, ...]:
     """Drop pydantic's internal markers (function-before[...], tagged unions) from a loc."""
-    return tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+    return tuple(p for p in loc if not (isinstance(p, str) and p.endswith("]") and "[" in p))
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _LONGEST_VALUE:
+        text = text[: _LONGEST_VALUE - 3] + "..."
+    return text
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    kind = error["type"]
+    """A pydantic error in words a coordinator understands."""
+    kind = str(error["type"])
     msg = str(error["msg"])
     value = error.get("input")
+    context = error.get("ctx") or {}
+    got = f" (got {_shown(value)})" if isinstance(value, str | int | float) else ""
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        return "is not a known field"
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    if kind in {"string_pattern_mismatch"}:
-        return f"'{value}' is not a valid id (use lowercase letters, digits and hyphens)"
-    if (
-        isinstance(value, str | int | float)
-        and not isinstance(value, bool)
-        and kind not in {"value_error"}
-    ):
-        return f"{msg.lower() if msg[:1].isupper() else msg} (got {value!r})"
-    return msg
+        return "is not a known field (check its spelling)"
+    if kind == "string_pattern_mismatch":
+        hint = _PATTERN_HINTS.get(str(context.get("pattern")))
+        return f"{_shown(value)} {hint}" if hint else f"{_shown(value)} has the wrong form"
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return "must not be empty"
+    if kind == "too_short":
+        return f"must list at least {context.get('min_length')} item(s)"
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return f"must be a mapping of fields (key: value){got}"
+    if kind in {"list_type", "tuple_type"}:
+        return f"must be a list{got}"
+    if kind.startswith("date_"):
+        return f"must be a date YYYY-MM-DD{got}"
+    if kind in _BOUNDS:
+        return f"{_BOUNDS[kind]} {next(iter(context.values()), '')}{got}"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if msg.startswith("Input should be "):
+        msg = "must be " + msg[len("Input should be ") :]
+    elif msg[:1].isupper():
+        msg = msg[0].lower() + msg[1:]
+    return msg + got
 
 
 def _validate(
@@ -286,11 +437,7 @@ def _validate(
     except ValidationError as err:
         for error in err.errors(include_url=False):
             loc = _clean_loc(error["loc"])
-            line = where
-            for cut in range(len(loc), 0, -1):
-                if loc[:cut] in lines:
-                    line = f"line {lines[loc[:cut]]}"
-                    break
+            line = _line(lines, *loc, default=where)
             field_name = _format_loc(loc)
             field_text = f"{label}: {field_name}" if label and field_name else label or field_name
             problems.append(Problem(file, line, field_text, _message(error)))
@@ -301,55 +448,66 @@ def _validate(
 # The four parsers
 
 
-def _parse_spec(path: Path, problems: list[Problem]) -> ScenarioSpec | None:
+def _parse_spec(path: Path, problems: list[Problem]) -> tuple[ScenarioSpec, Lines] | None:
     data, lines = _load_yaml(path, problems)
     if data is None:
         return None
     if not isinstance(data, dict):
         problems.append(Problem(_display(path), "line 1", "", "must be a mapping of fields"))
         return None
-    return _validate(ScenarioSpec, data, _display(path), "line 1", "", lines, problems)
+    spec = _validate(ScenarioSpec, data, _display(path), "line 1", "", lines, problems)
+    return None if spec is None else (spec, lines)
 
 
-def _parse_venues(path: Path, problems: list[Problem]) -> list[_Record[Venue]]:
-    out: list[_Record[Venue]] = []
-    for i, item, lines in _yaml_list(path, "venues", problems):
-        label = _item_label("venue", item, i)
-        where = f"line {lines.get((), 1)}"
-        venue = _validate(Venue, item, _display(path), where, label, lines, problems)
-        if venue is not None:
-            out.append(_Record(venue, where, lines))
-    return out
-
-
-def _parse_routes(path: Path, problems: list[Problem]) -> list[_Record[Route]]:
-    out: list[_Record[Route]] = []
-    for i, item, lines in _yaml_list(path, "routes", problems):
-        label = _item_label("route", item, i)
-        where = f"line {lines.get((), 1)}"
-        route = _validate(Route, item, _display(path), where, label, lines, problems)
-        if route is not None:
-            out.append(_Record(route, where, lines))
-    return out
-
-
-def _item_label(kind: str, item: Any, index: int) -> str:
-    if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
-        return f"{kind} {item['id']}"
-    return f"{kind} #{index + 1}"
-
-
-def _parse_delegates(path: Path, problems: list[Problem]) -> list[_Record[Delegate]]:
+def _parse_items(
+    path: Path, key: str, kind: str, model: type[M], problems: list[Problem]
+) -> _Parsed[M]:
+    parsed: _Parsed[M] = _Parsed()
     name = _display(path)
-    if path.suffix.lower() == ".xlsx":
+    for i, item, lines in _yaml_list(path, key, problems):
+        parsed.readable = True
+        ident = item.get("id") if isinstance(item, dict) else None
+        if isinstance(ident, str) and ident:
+            parsed.named.add(ident)
+            label = f"{kind} {ident}"
+        else:
+            label = f"{kind} #{i + 1}"
+        where = f"line {lines.get((), 1)}"
+        record = _validate(model, item, name, where, label, lines, problems)
+        if record is None:
+            parsed.invalid += 1
+        else:
+            parsed.records.append(_Record(record, where, lines))
+    return parsed
+
+
+def _parse_venues(path: Path, problems: list[Problem]) -> _Parsed[Venue]:
+    return _parse_items(path, "venues", "venue", Venue, problems)
+
+
+def _parse_routes(path: Path, problems: list[Problem]) -> _Parsed[Route]:
+    return _parse_items(path, "routes", "route", Route, problems)
+
+
+Table = tuple[list[str], list[tuple[int, list[Any]]], str]
+
+
+def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
+    name = _display(path)
+    parsed: _Parsed[Delegate] = _Parsed()
+    suffix = path.suffix.lower()
+    table: Table | None
+    if suffix == ".xlsx":
         table = _read_xlsx(path, problems)
-    elif path.suffix.lower() == ".csv":
+    elif suffix == ".csv":
         table = _read_csv(path, problems)
     else:
-        problems.append(Problem(name, "", "", "delegates must be a .csv or .xlsx file"))
-        return []
+        problems.append(
+            Problem(name, "", "", "the delegates table must be a .csv or an .xlsx file")
+        )
+        return parsed
     if table is None:
-        return []
+        return parsed
     header, rows, unit = table
     missing = [c for c in DELEGATE_COLUMNS if c not in header]
     if missing:
@@ -359,24 +517,57 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> list[_Record[Delega
                 name,
                 f"{unit} 1",
                 "",
-                f"missing column(s) {', '.join(missing)} (found {found})",
+                f"missing column(s) {', '.join(missing)} (the header has {found})",
             )
         )
-        return []
-    out: list[_Record[Delegate]] = []
+        return parsed
+    for column, n in Counter(h for h in header if h).items():
+        if n > 1:
+            problems.append(
+                Problem(name, f"{unit} 1", column, f"the column appears {n} times; keep one")
+            )
+    parsed.readable = True
     for number, cells in rows:
-        record = dict(zip(header, cells, strict=False))
-        if not any(str(v).strip() for v in record.values() if v is not None):
+        if not any(_cell_text(c) for c in cells):
             continue
-        data = _delegate_fields(record)
         where = f"{unit} {number}"
-        label = f"delegate {data['id']}" if data.get("id") else ""
+        extra = [c for c in cells[len(header) :] if _cell_text(c)]
+        if extra:
+            problems.append(
+                Problem(
+                    name,
+                    where,
+                    "",
+                    f"has {len(header) + len(extra)} cells but the header has {len(header)} "
+                    "columns (put text that contains commas in double quotes)",
+                )
+            )
+            continue
+        record = dict(zip(header, cells, strict=False))
+        data = _delegate_fields(record)
+        ident = data.get("id")
+        if isinstance(ident, str) and ident:
+            parsed.named.add(ident)
+        label = f"delegate {ident}" if ident else ""
         delegate = _validate(Delegate, data, name, where, label, {}, problems)
         if delegate is not None:
-            out.append(_Record(delegate, where))
-    if not out and not [p for p in problems if p.file == name]:
+            parsed.records.append(_Record(delegate, where))
+    if not parsed.named and not parsed.records:
         problems.append(Problem(name, "", "", "has a header but no delegates"))
-    return out
+    return parsed
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text: integral numbers without ``.0``, dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _delegate_fields(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -388,77 +579,74 @@ def _delegate_fields(record: Mapping[str, Any]) -> dict[str, Any]:
         if column in _LIST_COLUMNS:
             data[column] = _split_list(value)
         else:
-            data[column] = str(value).strip()
+            data[column] = _cell_text(value)
     return data
 
 
-def _split_list(value: Any) -> list[Any]:
-    if isinstance(value, dt.datetime):
-        return [value.date()]
-    if isinstance(value, dt.date):
-        return [value]
-    parts = str(value).replace("；", ";").split(";")
+def _split_list(value: Any) -> list[str]:
+    parts = _cell_text(value).replace("；", ";").split(";")
     return [p.strip() for p in parts if p.strip()]
 
 
-def _read_csv(
-    path: Path, problems: list[Problem]
-) -> tuple[list[str], list[tuple[int, list[Any]]], str] | None:
+def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
     text = _read_text(path, problems)
     if text is None:
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[Any]]] = []
     try:
-        header = [h.strip().lower() for h in next(reader)]
-        rows = []
+        header = [h.strip().lower() for h in next(reader, [])]
+        last = reader.line_num
         for cells in reader:
-            rows.append((reader.line_num, cells))
+            rows.append((last + 1, cells))  # the line where the record starts
+            last = reader.line_num
     except csv.Error as err:
-        problems.append(Problem(_display(path), f"line {reader.line_num}", "", f"bad CSV: {err}"))
+        problems.append(
+            Problem(_display(path), f"line {reader.line_num}", "", f"is not a valid CSV: {err}")
+        )
         return None
     return header, rows, "line"
 
 
-def _read_xlsx(
-    path: Path, problems: list[Problem]
-) -> tuple[list[str], list[tuple[int, list[Any]]], str] | None:
+def _read_xlsx(path: Path, problems: list[Problem]) -> Table | None:
     import openpyxl
 
     name = _display(path)
-    if not path.exists():
-        problems.append(Problem(name, "", "", "file not found"))
-        return None
-    if path.stat().st_size == 0:
-        problems.append(Problem(name, "", "", "file is empty"))
+    if _read_bytes(path, problems) is None:
         return None
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        problems.append(Problem(name, "", "", f"is not a readable xlsx workbook ({err})"))
+        with warnings.catch_warnings():  # style warnings mean nothing to a coordinator
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds on a file that is no workbook
+        log.debug("openpyxl cannot read %s: %r", path, err)
+        problems.append(
+            Problem(name, "", "", "is not an Excel workbook (.xlsx); save it as .xlsx or CSV")
+        )
         return None
     try:
-        sheet = book["delegates"] if "delegates" in book.sheetnames else book.worksheets[0]
+        sheets = book.sheetnames
+        sheet = book["delegates"] if "delegates" in sheets else book.worksheets[0]
         rows_iter = sheet.iter_rows(values_only=True)
         first = next(rows_iter, None)
-        if first is None:
-            problems.append(Problem(name, "", "", f"sheet '{sheet.title}' is empty"))
-            return None
-        header = [str(h).strip().lower() if h is not None else "" for h in first]
+        header = [_cell_text(h).lower() for h in first or ()]
         if "id" not in header:
             problems.append(
                 Problem(
                     name,
                     "row 1",
                     "",
-                    f"sheet '{sheet.title}' is not a delegates table (no 'id' column); "
-                    "put the delegates on the first sheet or on a sheet named 'delegates'",
+                    f"sheet '{sheet.title}' is not a delegates table (no 'id' column in its "
+                    "first row); put the delegates on the first sheet or on a sheet named "
+                    f"'delegates' (the workbook has: {', '.join(sheets)})",
                 )
             )
             return None
-        rows = [
-            (number, ["" if c is None else c for c in cells])
-            for number, cells in enumerate(rows_iter, start=2)
-        ]
+        rows = [(number, list(cells)) for number, cells in enumerate(rows_iter, start=2)]
+    except Exception as err:  # a damaged sheet fails while it is read
+        log.debug("openpyxl cannot read the rows of %s: %r", path, err)
+        problems.append(Problem(name, "", "", "the workbook is damaged and cannot be read"))
+        return None
     finally:
         book.close()
     return header, rows, "row"
@@ -469,15 +657,21 @@ def _read_xlsx(
 
 
 def _duplicates(path: Path, records: Iterable[_Record[Any]], kind: str) -> list[Problem]:
-    counts = Counter(getattr(r.model, "id") for r in records)  # noqa: B009
-    seen: set[str] = set()
+    first: dict[str, str] = {}
     out = []
     for r in records:
-        ident = getattr(r.model, "id")  # noqa: B009
-        if counts[ident] > 1:
-            if ident in seen:
-                out.append(Problem(_display(path), r.where, f"{kind} {ident}", "duplicate id"))
-            seen.add(ident)
+        ident = str(r.model.id)
+        if ident in first:
+            out.append(
+                Problem(
+                    _display(path),
+                    r.where,
+                    f"{kind} {ident}",
+                    f"duplicate id (first at {first[ident]})",
+                )
+            )
+        else:
+            first[ident] = r.where
     return out
 
 
@@ -491,9 +685,15 @@ def _check_venues(path: Path, venues: list[_Record[Venue]]) -> list[Problem]:
         label = f"venue {v.id}"
         if not (south <= lat <= north and west <= lon <= east):
             if south <= lon <= north and west <= lat <= east:
-                message = f"latitude {lat} and longitude {lon} look swapped"
+                message = (
+                    f"latitude {lat} and longitude {lon} look swapped: latitude comes first "
+                    "(about 30 in Hangzhou), then longitude (about 120)"
+                )
             else:
-                message = f"({lat}, {lon}) lies outside the Hangzhou region"
+                message = (
+                    f"({lat}, {lon}) lies outside the Hangzhou region (latitude "
+                    f"{south}-{north}, longitude {west}-{east}, WGS-84)"
+                )
             out.append(Problem(name, r.line_of("location"), f"{label}: location", message))
         for day, windows in v.hours.items():
             ordered = sorted(windows, key=lambda w: w.start)
@@ -514,49 +714,51 @@ def _check_venues(path: Path, venues: list[_Record[Venue]]) -> list[Problem]:
 class _CrossCheck:
     path: Path
     spec: ScenarioSpec
-    venues: list[_Record[Venue]]
-    routes: list[_Record[Route]]
-    delegates: list[_Record[Delegate]]
+    spec_lines: Lines
+    venues: _Parsed[Venue]
+    routes: _Parsed[Route]
+    delegates: _Parsed[Delegate]
     catalogue_path: Path
     routes_path: Path
 
     def run(self) -> list[Problem]:
-        out = _check_venues(self.catalogue_path, self.venues)
-        out += _duplicates(self.routes_path, self.routes, "route")
-        out += _duplicates(self.path.parent / self.spec.delegates, self.delegates, "delegate")
+        out = _check_venues(self.catalogue_path, self.venues.records)
+        out += _duplicates(self.routes_path, self.routes.records, "route")
+        out += _duplicates(
+            self.path.parent / self.spec.delegates, self.delegates.records, "delegate"
+        )
         out += self._routes()
         out += self._scenario()
         out += self._delegates()
         return out
 
     def _routes(self) -> list[Problem]:
-        venue_ids = {v.model.id for v in self.venues}
+        if not self.venues.readable:
+            return []
+        venue_ids = self.venues.named
         name = _display(self.routes_path)
         out = []
-        for r in self.routes:
+        for r in self.routes.records:
             route = r.model
             label = f"route {route.id}"
             pool = [v.id for v in route.venues]
+            seen: set[str] = set()
             for i, vid in enumerate(pool):
                 if vid not in venue_ids:
+                    message = f"unknown venue '{vid}'"
+                    out.append(
+                        Problem(name, r.line_of("venues", i), f"{label}: venues[{i}]", message)
+                    )
+                if vid in seen:
                     out.append(
                         Problem(
                             name,
                             r.line_of("venues", i),
                             f"{label}: venues[{i}]",
-                            f"unknown venue '{vid}'",
+                            f"venue '{vid}' is listed twice",
                         )
                     )
-            for vid, n in Counter(pool).items():
-                if n > 1:
-                    out.append(
-                        Problem(
-                            name,
-                            r.line_of("venues"),
-                            f"{label}: venues",
-                            f"venue '{vid}' is listed {n} times",
-                        )
-                    )
+                seen.add(vid)
             for i, vid in enumerate(route.must_visit):
                 if vid not in pool:
                     out.append(
@@ -567,13 +769,13 @@ class _CrossCheck:
                             f"'{vid}' is not among the route's venues",
                         )
                     )
-            if route.min_stops > len(pool):
+            if route.min_stops > len(set(pool)):
                 out.append(
                     Problem(
                         name,
                         r.line_of("min_stops"),
                         f"{label}: min_stops",
-                        f"{route.min_stops} stops but only {len(pool)} candidate venues",
+                        f"{route.min_stops} stops but only {len(set(pool))} candidate venues",
                     )
                 )
         return out
@@ -581,60 +783,79 @@ class _CrossCheck:
     def _scenario(self) -> list[Problem]:
         spec = self.spec
         name = _display(self.path)
-        venues = {v.model.id: v.model for v in self.venues}
-        route_ids = {r.model.id for r in self.routes}
+        venues = {v.model.id: v.model for v in self.venues.records}
         out = []
 
-        def add(field_name: str, message: str) -> None:
-            out.append(Problem(name, "", field_name, message))
+        def add(key: tuple[Any, ...], message: str) -> None:
+            out.append(Problem(name, _line(self.spec_lines, *key), _format_loc(key), message))
 
-        if spec.base not in venues and self.venues:
-            add("base", f"'{spec.base}' is not a venue of the catalogue")
-        for i, (d, n) in enumerate(Counter(spec.dates).items()):
-            if n > 1:
-                add(f"dates[{i}]", f"{d} is listed {n} times")
+        if self.venues.readable and spec.base not in self.venues.named:
+            add(("base",), f"'{spec.base}' is not a venue of the catalogue")
+        seen_dates: set[dt.date] = set()
+        for i, d in enumerate(spec.dates):
+            if d in seen_dates:
+                add(("dates", i), f"{d} is listed twice")
+            seen_dates.add(d)
         if spec.dates != sorted(spec.dates):
-            add("dates", "dates must be in calendar order")
+            add(("dates",), "the dates must be in calendar order")
         if spec.day.end <= spec.day.start:
-            add("day.end", "the day ends before it starts")
+            add(("day", "end"), "the day ends before it starts")
         lo, hi = spec.lunch.window
         if hi < lo:
-            add("lunch.window", "the lunch window ends before it starts")
-        elif lo < spec.day.start or hi + spec.lunch.minutes > spec.day.end:
-            add("lunch.window", "lunch must fit inside the day")
-        for i, (bus, n) in enumerate(Counter(b.id for b in spec.fleet).items()):
-            if n > 1:
-                add(f"fleet[{i}]", f"bus type '{bus}' is listed {n} times")
+            add(("lunch", "window"), "the lunch window ends before it starts")
+        elif spec.day.start < spec.day.end and (
+            lo < spec.day.start or hi + spec.lunch.minutes > spec.day.end
+        ):
+            add(
+                ("lunch", "window"),
+                "lunch must fit inside the day (start no earlier than day.start, "
+                "end no later than day.end)",
+            )
+        seen_buses: set[str] = set()
+        for i, bus in enumerate(spec.fleet):
+            if bus.id in seen_buses:
+                add(("fleet", i, "id"), f"bus type '{bus.id}' is listed twice")
+            seen_buses.add(bus.id)
         if sum(b.count for b in spec.fleet) == 0:
-            add("fleet", "no bus runs: every count is 0")
-        if spec.routes is not None:
+            add(("fleet",), "no bus runs: every count is 0")
+        if spec.routes is not None and self.routes.readable:
             for i, rid in enumerate(spec.routes):
-                if rid not in route_ids and self.routes:
-                    add(f"routes[{i}]", f"unknown route '{rid}'")
+                if rid not in self.routes.named:
+                    add(("routes", i), f"unknown route '{rid}'")
         for i, o in enumerate(spec.overrides):
-            if o.venue != "*" and o.venue not in venues and self.venues:
-                add(f"overrides[{i}].venue", f"unknown venue '{o.venue}'")
+            if o.venue != "*" and self.venues.readable and o.venue not in self.venues.named:
+                add(
+                    ("overrides", i, "venue"),
+                    f"unknown venue '{o.venue}' (use a venue id, or \"*\" for every venue)",
+                )
             if o.date not in spec.dates:
-                add(f"overrides[{i}].date", f"{o.date} is not one of the scenario's dates")
-        if venues and not any(v.lunch for v in venues.values()):
-            add("catalogue", "no venue of the catalogue serves lunch")
+                add(("overrides", i, "date"), f"{o.date} is not one of the scenario's dates")
+        if venues and not self.venues.invalid and not any(v.lunch for v in venues.values()):
+            add(("catalogue",), "no venue of the catalogue serves lunch (lunch: true)")
         return out
 
     def _delegates(self) -> list[Problem]:
         spec = self.spec
         name = _display(self.path.parent / spec.delegates)
-        known = {r.model.id for r in self.routes}
+        out: list[Problem] = []
+        if not self.routes.readable:
+            return out
+        known = self.routes.named
         running = known if spec.routes is None else set(spec.routes) & known
         dates = set(spec.dates)
-        out: list[Problem] = []
-        if not self.routes:
-            return out
-        for r in self.delegates:
+        for r in self.delegates.records:
             d = r.model
             label = f"delegate {d.id}"
             unknown = [i for i in d.interests if i not in known]
             for rid in unknown:
-                out.append(Problem(name, r.where, f"{label}: interests", f"unknown route '{rid}'"))
+                out.append(
+                    Problem(
+                        name,
+                        r.where,
+                        f"{label}: interests",
+                        f"unknown route '{rid}'",
+                    )
+                )
             if not unknown and not any(i in running for i in d.interests):
                 out.append(
                     Problem(

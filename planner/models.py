@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -168,6 +169,21 @@ class Location(_Frozen):
     confidence: Confidence
     source: str = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_swapped(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            lat, lon = value.get("lat"), value.get("lon")
+            numbers = all(
+                isinstance(x, int | float) and not isinstance(x, bool) for x in (lat, lon)
+            )
+            if numbers and abs(float(lat or 0)) > 90 >= abs(float(lon or 0)):
+                raise ValueError(
+                    f"latitude {lat} and longitude {lon} look swapped: latitude comes first "
+                    "(about 30 in Hangzhou), then longitude (about 120)"
+                )
+        return value
+
 
 class Venue(_Frozen):
     """A place a group visits, has lunch at, or starts from."""
@@ -227,11 +243,13 @@ class Route(_Frozen):
     min_stops: int = Field(ge=1)
     max_stops: int = Field(ge=1)
 
-    @model_validator(mode="after")
-    def _bounds(self) -> Route:
-        if self.max_stops < self.min_stops:
-            raise ValueError(f"max_stops {self.max_stops} is below min_stops {self.min_stops}")
-        return self
+    @field_validator("max_stops")
+    @classmethod
+    def _bounds(cls, value: int, info: ValidationInfo) -> int:
+        low = info.data.get("min_stops")
+        if low is not None and value < low:
+            raise ValueError(f"{value} is below min_stops {low}")
+        return value
 
     def weight(self, venue_id: str) -> int:
         """The relevance weight of a venue in this route, 0 if it is not a candidate."""
