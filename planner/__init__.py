@@ -1,0 +1,52 @@
+"""findhz's planner: load a scenario, compute travel times, assign, schedule, verify, export.
+
+The public surface, in the order of the data flow::
+
+    scenario = load_scenario("routes/scenarios/findhz-2024.yaml")   # Scenario, or InputError
+    matrix = build_matrix(scenario)                                  # TravelMatrix (offline)
+    plan, report = make_plan(scenario, matrix, time_limit_s=6, seed=0)
+    assert verify_plan(plan, scenario) == []
+"""
+
+from __future__ import annotations
+
+from planner.errors import (
+    FindhzError,
+    InputError,
+    PlanError,
+    Problem,
+    ProviderAuthError,
+    TravelError,
+    VerificationFailed,
+)
+from planner.loading import load_catalogue, load_delegates, load_routes, load_scenario
+from planner.models import Delegate, Group, Plan, Route, Scenario, Stop, Venue
+from planner.planning import RunReport, make_plan
+from planner.travel import TravelMatrix, build_matrix
+from planner.verify import verify_plan
+
+__all__ = [
+    "Delegate",
+    "FindhzError",
+    "Group",
+    "InputError",
+    "Plan",
+    "PlanError",
+    "Problem",
+    "ProviderAuthError",
+    "Route",
+    "RunReport",
+    "Scenario",
+    "Stop",
+    "TravelError",
+    "TravelMatrix",
+    "Venue",
+    "VerificationFailed",
+    "build_matrix",
+    "load_catalogue",
+    "load_delegates",
+    "load_routes",
+    "load_scenario",
+    "make_plan",
+    "verify_plan",
+]
