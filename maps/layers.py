@@ -17,15 +17,18 @@ layer control shows as HTML) are escaped before folium sees them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import folium
+import xyzservices
 from branca.element import Element, MacroElement
 from jinja2 import Template
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from maps.assets import leaflet_default_icon_script
 from maps.templating import environment
@@ -131,8 +134,8 @@ def group_label(group: Group, scenario: Scenario) -> Markup:
     color = route.color if route is not None else "#666666"
     title = f"{route.title.en} {route.title.zh}" if route is not None else group.route
     return Markup('<span class="fh-swatch" style="background:{}"></span>{} · {} · {}').format(
-        color, day_label(group.date).en, title, group.bus
-    ) + Markup(" <small>({})</small>").format(group.id)
+        color, day_label(group.date).en, html_text(title), html_text(group.bus)
+    ) + Markup(" <small>({})</small>").format(html_text(group.id))
 
 
 @dataclass
@@ -155,23 +158,70 @@ def to_datum(point: LatLon, datum: Datum) -> LatLon:
     return (round(lat, 6), round(lon, 6))
 
 
-class _BindPopup(MacroElement):
-    """Bind a popup (and optionally a tooltip) whose HTML is passed as a JSON string."""
+class _Marker(MacroElement):
+    """A marker with a div icon, a popup and a tooltip, written as one script statement.
+
+    folium's ``Marker`` with ``DivIcon`` and ``Popup`` makes four elements per stop, each of
+    whose output branca compiles again as a template: slow, and unsafe for text from input
+    files. Here the icon, popup and tooltip arrive as finished JavaScript string literals.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-{{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 300});
-{% if this.tooltip %}
-{{ this._parent.get_name() }}.bindTooltip({{ this.tooltip|tojson }});
-{% endif %}
+var {{ this.get_name() }} = L.marker({{ this.location|tojson }}, {icon: L.divIcon({{ this.icon }})})
+.bindPopup({{ this.popup }}, {maxWidth: 300}).bindTooltip({{ this.tooltip }})
+.addTo({{ this._parent.get_name() }});
 {% endmacro %}"""
     )
 
-    def __init__(self, html: str, tooltip: str = "") -> None:
+    def __init__(
+        self,
+        location: LatLon,
+        *,
+        icon_html: str,
+        size: int,
+        anchor: tuple[int, int],
+        popup: str,
+        tooltip: str,
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self._name = "BindPopup"
-        self.html = html
-        self.tooltip = tooltip
+        self._name = "Marker"
+        self.location = location
+        self.icon = (
+            f'{{"html": {js_string(icon_html)}, "iconSize": [{size}, {size}], '
+            f'"iconAnchor": [{anchor[0]}, {anchor[1]}], "className": "fh-icon"}}'
+        )
+        self.popup = js_string(popup)
+        self.tooltip = js_string(tooltip)
+
+
+def js_string(text: str) -> str:
+    """A JavaScript string literal safe inside ``<script>`` and inside a jinja2 template.
+
+    ``<``, ``>``, ``&`` and quotes are escaped as for HTML-safe JSON; braces too, because
+    branca compiles the output of every element once more as a template.
+    """
+    literal = json.dumps(text, ensure_ascii=False)
+    for char, code in _JS_ESCAPES.items():
+        literal = literal.replace(char, code)
+    return literal
+
+
+_JS_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "'": "\\u0027",
+    "{": "\\u007b",
+    "}": "\\u007d",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def html_text(text: str) -> Markup:
+    """Text escaped for HTML that folium puts into its pages, braces included (see above)."""
+    return Markup(str(escape(text)).replace("{", "&#123;").replace("}", "&#125;"))
 
 
 class _DatumSwitch(MacroElement):
@@ -200,6 +250,10 @@ class _DatumSwitch(MacroElement):
   map.getContainer().setAttribute("data-datum", {{ this.datum|tojson }});
   map.fitBounds({{ this.bounds|tojson }}, {padding: [30, 30], animate: false});
   map.on("baselayerchange", function (e) { apply(e.layer.options.datum); });
+  var legend = map.getContainer().previousElementSibling;
+  if (window.innerWidth < 600 && legend && legend.querySelector("details")) {
+    legend.querySelector("details").open = false;
+  }
   window.findhzMap = map;
 })();
 {{ this.icon_script }}
@@ -235,22 +289,15 @@ def _stop_marker(
     scenario: Scenario,
     shifts: _Shifts,
     slot: int,
-) -> folium.Marker:
+) -> _Marker:
     """A numbered marker; the ``slot``-th marker at the same venue sits beside the first."""
     venue = scenario.venues[stop.venue]
     tz = scenario.tz()
     confidence = venue.location.confidence
-    html = Markup(
+    icon = Markup(
         '<div class="fh-stop fh-{} fh-conf-{}" style="--c:{}" data-group="{}" data-stop="{}"'
         ' data-venue="{}">{}</div>'
     ).format(stop.kind, confidence, route.color, group.id, number, venue.id, number)
-    icon = folium.DivIcon(
-        html=str(html),
-        icon_size=(26, 26),
-        icon_anchor=(13 - MARKER_SPACING_PX * slot, 13),
-        class_name="fh-icon",
-    )
-    marker = folium.Marker(location=shifts.place([_point(venue)])[0], icon=icon)
     popup = _POPUP.render(
         number=number,
         venue=venue,
@@ -266,7 +313,14 @@ def _stop_marker(
         confidence=CONFIDENCE[confidence],
     )
     tooltip = str(Markup("{}. {} · {}").format(number, venue.name.en, venue.name.zh))
-    marker.add_child(_BindPopup(popup, tooltip))  # type: ignore[no-untyped-call]
+    marker = _Marker(
+        shifts.place([_point(venue)])[0],
+        icon_html=str(icon),
+        size=26,
+        anchor=(13 - MARKER_SPACING_PX * slot, 13),
+        popup=popup,
+        tooltip=tooltip,
+    )
     shifts.register(marker, [_point(venue)], single=True)
     return marker
 
@@ -334,19 +388,15 @@ def group_layer(
 def base_layer(scenario: Scenario, shifts: _Shifts) -> folium.FeatureGroup:
     """The base where buses start and end, drawn once."""
     base = scenario.base
-    layer = folium.FeatureGroup(
-        name=str(Markup("★ Base · 出发地: {}").format(base.name.en)), show=True
-    )
-    icon = folium.DivIcon(
-        html='<div class="fh-base">★</div>',
-        icon_size=(30, 30),
-        icon_anchor=(15, 15),
-        class_name="fh-icon",
-    )
-    marker = folium.Marker(location=shifts.place([_point(base)])[0], icon=icon)
-    tooltip = str(Markup("Base · 出发地: {} · {}").format(base.name.en, base.name.zh))
-    marker.add_child(  # type: ignore[no-untyped-call]
-        _BindPopup(_BASE_POPUP.render(venue=base), tooltip)
+    name = Markup("★ Base · 出发地: {}").format(html_text(base.name.en))
+    layer = folium.FeatureGroup(name=str(name), show=True)
+    marker = _Marker(
+        shifts.place([_point(base)])[0],
+        icon_html='<div class="fh-base">★</div>',
+        size=30,
+        anchor=(15, 15),
+        popup=_BASE_POPUP.render(venue=base),
+        tooltip=str(Markup("Base · 出发地: {} · {}").format(base.name.en, base.name.zh)),
     )
     shifts.register(marker, [_point(base)], single=True)
     layer.add_child(marker)
@@ -384,7 +434,7 @@ def build_map(
     ]
     for spec in TILES:
         folium.TileLayer(
-            tiles=spec.url,
+            tiles=_provider(spec),
             attr=spec.attribution,
             name=spec.name,
             subdomains=spec.subdomains,
@@ -412,7 +462,7 @@ def build_map(
         open=not compact,
     )
     figure: Any = fmap.get_root()
-    figure.html.add_child(Element(legend))
+    figure.html.add_child(Element(str(legend).replace("{", "&#123;").replace("}", "&#125;")))
     figure.header.add_child(Element(f"<style>{STYLE}</style>"))
     placed = shifts.place(points)
     bounds = (
@@ -421,6 +471,14 @@ def build_map(
     )
     fmap.add_child(_DatumSwitch(shifts, bounds))
     return fmap
+
+
+@functools.cache
+def _provider(spec: TileSpec) -> xyzservices.TileProvider:
+    """The tile source as an xyzservices provider (a plain URL makes folium search its list)."""
+    return xyzservices.TileProvider(
+        name=spec.name, url=spec.url, attribution=spec.name, html_attribution=spec.attribution
+    )
 
 
 def _center(points: Sequence[LatLon]) -> LatLon:

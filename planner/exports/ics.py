@@ -2,7 +2,8 @@
 
 One event per leg of the day that matters to a delegate: the bus ride from the base to the
 first venue, each visit and the lunch, and the ride back. Times carry the scenario's time zone
-(``TZID=Asia/Shanghai``) with its ``VTIMEZONE`` block, which icalendar does not add by itself.
+(``TZID=Asia/Shanghai``) with its ``VTIMEZONE`` block (for the years of the plan), which
+icalendar does not add by itself.
 UIDs are stable (scenario, group, stop, delegate) and ``DTSTAMP`` is derived from the plan
 (the earliest departure in it, in UTC), so the same plan gives the same bytes.
 """
@@ -10,6 +11,7 @@ UIDs are stable (scenario, group, stop, delegate) and ``DTSTAMP`` is derived fro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import NamedTuple
 
 import icalendar
@@ -49,6 +51,8 @@ def delegate_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"{scenario.spec.name.en} · {delegate.name}")
     calendar.add("x-wr-timezone", scenario.spec.timezone)
+    dates = [g.date for g in groups] or scenario.dates
+    calendar.add_component(_timezone(scenario.spec.timezone, min(dates).year, max(dates).year))
     for group in groups:
         route = scenario.routes.get(group.route)
         route_title = f"{route.title.en} · {route.title.zh}" if route else group.route
@@ -72,7 +76,6 @@ def delegate_calendar(
             event.add("transp", "OPAQUE")
             event.add("status", "CONFIRMED")
             calendar.add_component(event)
-    calendar.add_missing_timezones()
     data: bytes = calendar.to_ical()
     return data
 
@@ -118,6 +121,14 @@ def _events(group: Group, scenario: Scenario) -> list[_Event]:
                 _Event(f"Bus back to {venue.name.en} · 返回", venue, begin, stop.arrive, name)
             )
     return events
+
+
+@functools.cache
+def _timezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    """The VTIMEZONE block of a zone for the years of the plan (built once: it is slow)."""
+    return icalendar.Timezone.from_tzid(
+        tzid, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1)
+    )
 
 
 def _location(venue: Venue) -> str:

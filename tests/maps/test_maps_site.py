@@ -114,7 +114,8 @@ def test_overview_has_a_marker_and_popup_per_stop(site: Path, sample_plan: Plan)
     html = (site / "maps/overview.html").read_text(encoding="utf-8")
     stops = [s for g in sample_plan.groups for s in g.stops if s.kind in ("visit", "lunch")]
     assert html.count("data-stop=") == len(stops)
-    assert len(re.findall(r"marker_\w+\.bindPopup\(", html)) == len(stops) + 1  # and the base
+    markers = re.findall(r"var marker_\w+ = L\.marker\(.*\n\.bindPopup\(", html)
+    assert len(markers) == len(stops) + 1  # and the base
     assert "fh-conf-low" in html  # the low-confidence venue is drawn as approximate
     assert html.count("L.circle(") == sum(
         1 for s in stops if s.venue == "zhejiang-lab"
@@ -214,3 +215,34 @@ def test_planner_never_imports_maps() -> None:
         "assert not any(n == 'maps' or n.startswith('maps.') for n in sys.modules), 'maps'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_template_syntax_in_input_text_stays_text(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    """branca compiles each element's output again as a jinja2 template: braces must not run."""
+    lab = sample_scenario.venues["zhejiang-lab"]
+    lab = lab.model_copy(
+        update={
+            "name": lab.name.model_copy(update={"en": "{{ 7*7 }} Lab"}),
+            "description": lab.name.model_copy(
+                update={"en": "{% for x in 'ab' %}{{x}}{% endfor %}"}
+            ),
+        }
+    )
+    route = sample_scenario.routes["gen-ai"]
+    route = route.model_copy(
+        update={"title": route.title.model_copy(update={"en": "AI {{ 6*7 }}"})}
+    )
+    scenario = sample_scenario.model_copy(
+        update={
+            "venues": {**sample_scenario.venues, lab.id: lab},
+            "routes": {**sample_scenario.routes, route.id: route},
+        }
+    )
+    render_site(sample_plan, scenario, tmp_path)
+    html = (tmp_path / "maps/overview.html").read_text(encoding="utf-8")
+    assert "{{" not in html and "{%" not in html
+    assert "\\u007b\\u007b 7*7 \\u007d\\u007d Lab" in html  # the popup, as a JS string
+    assert "AI &#123;&#123; 6*7 &#125;&#125;" in html  # the legend and the layer names
+    assert "AI 42" not in html and "49 Lab" not in html
