@@ -7,17 +7,15 @@ input) or 1 (anything else); they never show a traceback.
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from planner.bundled import DEFAULT_SCENARIO, bundled_routes, scenario_path
-from planner.errors import FindhzError, InputError, VerificationFailed
+from planner.bundled import DEFAULT_SCENARIO, bundled_routes
+from planner.cli_common import ScenarioArg, err, friendly, load, out
+from planner.errors import InputError, VerificationFailed
 from planner.models import Plan, Scenario
 from planner.travel.matrix import TravelMatrix
 
@@ -34,62 +32,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-ScenarioArg = Annotated[
-    str,
-    typer.Argument(
-        help=(
-            f"A scenario YAML file, or the id of a bundled scenario (default: {DEFAULT_SCENARIO})."
-        ),
-        show_default=False,
-    ),
-]
-
-
-def _friendly(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn findhz's own errors into one line each and a non-zero exit; no traceback."""
-
-    @functools.wraps(command)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except InputError as error:
-            for problem in error.problems:
-                err.print(str(problem), markup=False)
-            raise typer.Exit(2) from None
-        except VerificationFailed as error:
-            err.print(
-                f"findhz: the plan breaks {len(error.violations)} hard constraint(s); "
-                "no output was written",
-                markup=False,
-            )
-            raise typer.Exit(1) from None
-        except FindhzError as error:
-            for line in str(error).splitlines() or [type(error).__name__]:
-                err.print(f"findhz: {line}", markup=False)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("findhz: interrupted; nothing was written", markup=False)
-            raise typer.Exit(130) from None
-
-    return run
-
 
 @app.command()
-@_friendly
+@friendly
 def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     """Check a scenario and every file it names; list every problem, one line each.
 
     Exit code 0 when the scenario is sound, 2 when any file has a problem.
     """
-    from planner.loading import load_scenario
-
-    loaded = load_scenario(scenario_path(scenario))
+    loaded = load(scenario)
     spec = loaded.spec
     routes = loaded.running_routes
     out.print(
@@ -103,7 +54,7 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
 
 
 @app.command()
-@_friendly
+@friendly
 def schemas(
     out_dir: Annotated[
         Path | None,
@@ -139,12 +90,6 @@ TravelOption = Annotated[
         case_sensitive=False,
     ),
 ]
-
-
-def _load(scenario: str) -> Scenario:
-    from planner.loading import load_scenario
-
-    return load_scenario(scenario_path(scenario))
 
 
 def _matrix(scenario: Scenario, travel: str, osrm_url: str | None, use_cache: bool) -> TravelMatrix:
@@ -195,7 +140,7 @@ def _check(plan: Plan, scenario: Scenario) -> None:
 
 
 @app.command()
-@_friendly
+@friendly
 def plan(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     out_dir: Annotated[
@@ -233,7 +178,7 @@ def plan(
     from planner.planning import make_plan
 
     started = time.perf_counter()
-    loaded = _load(scenario)
+    loaded = load(scenario)
     matrix = _matrix(loaded, travel, osrm_url, not no_cache)
     with err.status("planning", spinner="dots") as status:
         made, report = make_plan(
@@ -296,7 +241,7 @@ def _scenario_of(plan_: Plan, scenario: str | None) -> Scenario:
                 "name its scenario file"
             )
         scenario = str(candidate)
-    return _load(scenario)
+    return load(scenario)
 
 
 PlanArg = Annotated[
@@ -313,7 +258,7 @@ OptionalScenarioArg = Annotated[
 
 
 @app.command()
-@_friendly
+@friendly
 def verify(plan_file: PlanArg, scenario: OptionalScenarioArg = None) -> None:
     """Re-check every hard constraint of a plan; list each violation (exit 1 if any)."""
     made = _read_plan(plan_file)
@@ -322,7 +267,7 @@ def verify(plan_file: PlanArg, scenario: OptionalScenarioArg = None) -> None:
 
 
 @app.command()
-@_friendly
+@friendly
 def render(
     plan_file: PlanArg,
     scenario: OptionalScenarioArg = None,

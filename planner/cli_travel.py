@@ -4,21 +4,19 @@ venue coordinates. Mounted on the main command by :func:`register`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from planner.bundled import DEFAULT_SCENARIO, scenario_path
-from planner.errors import FindhzError, InputError
-from planner.models import Scenario
+from planner.bundled import DEFAULT_SCENARIO
+from planner.cli_common import ScenarioArg, err, friendly, load, out
 
 __all__ = ["geocode", "register", "travel_app", "travel_progress"]
 
@@ -27,12 +25,6 @@ travel_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 class Service(StrEnum):
@@ -51,15 +43,6 @@ class GeocodeService(StrEnum):
     amap = "amap"
 
 
-ScenarioArg = Annotated[
-    str,
-    typer.Argument(
-        help=(
-            f"A scenario YAML file, or the id of a bundled scenario (default: {DEFAULT_SCENARIO})."
-        ),
-        show_default=False,
-    ),
-]
 OsrmUrl = Annotated[
     str | None,
     typer.Option("--osrm-url", help="The OSRM server, e.g. http://localhost:5000."),
@@ -99,33 +82,8 @@ def travel_progress(
         yield progress
 
 
-def _friendly(command: Callable[P, R]) -> Callable[P, R]:
-    """findhz's own errors as one line each and a non-zero exit; no traceback."""
-
-    @functools.wraps(command)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except InputError as error:
-            for problem in error.problems:
-                err.print(str(problem), markup=False)
-            raise typer.Exit(2) from None
-        except FindhzError as error:
-            for line in str(error).splitlines() or [type(error).__name__]:
-                err.print(f"findhz: {line}", markup=False)
-            raise typer.Exit(1) from None
-
-    return run
-
-
-def _load(scenario: str) -> Scenario:
-    from planner.loading import load_scenario
-
-    return load_scenario(scenario_path(scenario))
-
-
 @travel_app.command("warm")
-@_friendly
+@friendly
 def warm(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     provider: Annotated[
@@ -147,7 +105,7 @@ def warm(
     from planner.travel import build_matrix
     from planner.travel.cache import default_cache_path
 
-    loaded = _load(scenario)
+    loaded = load(scenario)
     with travel_progress(err, f"{provider.value}: fetching legs") as progress:
         matrix = build_matrix(
             loaded,
@@ -177,7 +135,7 @@ def warm(
 
 
 @travel_app.command("show")
-@_friendly
+@friendly
 def show(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     origin: Annotated[str, typer.Option("--from", help="Venue id the legs start from.")] = "",
@@ -190,7 +148,7 @@ def show(
     """Print the legs from one venue (the base by default) in every band, in minutes."""
     from planner.travel import build_matrix
 
-    loaded = _load(scenario)
+    loaded = load(scenario)
     with travel_progress(err) as progress:
         matrix = build_matrix(
             loaded, provider.value, osrm_url=osrm_url, use_cache=not no_cache, progress=progress
@@ -219,7 +177,7 @@ def show(
 
 
 @travel_app.command("cache")
-@_friendly
+@friendly
 def cache_info() -> None:
     """Say where the travel cache is and how many legs it holds."""
     from planner.travel.cache import LegCache, default_cache_path
@@ -236,7 +194,7 @@ def cache_info() -> None:
         )
 
 
-@_friendly
+@friendly
 def geocode(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     service: Annotated[
@@ -262,7 +220,7 @@ def geocode(
     """
     from planner.travel.geocode import open_geocoder, propose, write_report
 
-    loaded = _load(scenario)
+    loaded = load(scenario)
     venues = [
         v
         for v in loaded.venues.values()
