@@ -30,7 +30,7 @@ from maps.assets import leaflet_head
 from maps.layers import STYLE, build_map
 from maps.pages import MapPage, finish_map
 from maps.templating import environment
-from maps.text import CONFIDENCE, KINDS, STOP_KINDS, Bilingual, clock, day_label
+from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
 from planner.exports.tables import TABLE_NAMES, sorted_groups
 from planner.models import Delegate, Group, Plan, Scenario, Venue
 
@@ -235,7 +235,7 @@ class _Site:
                     venue=venue,
                     number=shown,
                     note=note,
-                    confidence=CONFIDENCE[venue.location.confidence],
+                    confidence=CONFIDENCE_SHORT[venue.location.confidence],
                 )
             )
         return rows

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 __all__ = [
     "CONFIDENCE",
+    "CONFIDENCE_SHORT",
     "KINDS",
     "STOP_KINDS",
     "Bilingual",
@@ -44,6 +45,13 @@ CONFIDENCE: dict[str, Bilingual] = {
         "Location approximate (low confidence): the place is somewhere near here",
         "位置为粗略估计（低可信度）：实际地点在附近",
     ),
+}
+
+# The same, short, for timelines and lists.
+CONFIDENCE_SHORT: dict[str, Bilingual] = {
+    "high": Bilingual("Exact location", "位置准确"),
+    "medium": Bilingual("≈ Location approximate", "位置为近似值"),
+    "low": Bilingual("≈ Location rough, somewhere near here", "位置为粗略估计"),
 }
 
 _WEEKDAYS = (
