@@ -74,12 +74,13 @@ def load_scenario(path: str | Path) -> Scenario:
     """Load a scenario and everything it names; raise ``InputError`` listing every problem."""
     path = Path(path)
     problems: list[Problem] = []
-    parsed = _parse_spec(path, problems)
-    if parsed is None:
-        raise InputError(_one_line_each(problems))
-    spec, spec_lines = parsed
-
     folder = path.parent
+    data, spec_lines = _load_yaml(path, problems)
+    spec = _parse_spec(path, data, spec_lines, problems)
+    if spec is None:
+        _check_named_files(folder, data, problems)
+        raise InputError(_one_line_each(problems))
+
     catalogue_path = _resolve(folder, spec.catalogue, "venues.yaml")
     routes_path = _resolve(folder, spec.themes, "themes.yaml")
     venues = _parse_venues(catalogue_path, problems)
@@ -175,10 +176,10 @@ def _display(path: Path) -> str:
 
 
 def _one_line_each(problems: Iterable[Problem]) -> list[Problem]:
-    """Problems with any line break inside a part escaped, so each prints as one line."""
+    """Problems with line breaks and other control characters escaped: one line each."""
 
     def flat(text: str) -> str:
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
     return [Problem(flat(p.file), p.where, flat(p.field), flat(p.message)) for p in problems]
 
@@ -448,15 +449,34 @@ def _validate(
 # The four parsers
 
 
-def _parse_spec(path: Path, problems: list[Problem]) -> tuple[ScenarioSpec, Lines] | None:
-    data, lines = _load_yaml(path, problems)
-    if data is None:
+def _parse_spec(
+    path: Path, data: Any, lines: Lines, problems: list[Problem]
+) -> ScenarioSpec | None:
+    if data is None:  # _load_yaml said why
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(_display(path), "line 1", "", "must be a mapping of fields"))
+        problems.append(
+            Problem(_display(path), "line 1", "", "must be a mapping of fields (key: value)")
+        )
         return None
-    spec = _validate(ScenarioSpec, data, _display(path), "line 1", "", lines, problems)
-    return None if spec is None else (spec, lines)
+    return _validate(ScenarioSpec, data, _display(path), "line 1", "", lines, problems)
+
+
+def _check_named_files(folder: Path, data: Any, problems: list[Problem]) -> None:
+    """Check the files a broken scenario names, each on its own, so all problems show at once."""
+    if not isinstance(data, dict):
+        return
+    named = {key: data.get(key) for key in ("catalogue", "themes", "delegates")}
+    if named["catalogue"] is None or isinstance(named["catalogue"], str):
+        catalogue = _resolve(folder, named["catalogue"], "venues.yaml")
+        problems.extend(_check_venues(catalogue, _parse_venues(catalogue, problems).records))
+    if named["themes"] is None or isinstance(named["themes"], str):
+        themes = _resolve(folder, named["themes"], "themes.yaml")
+        problems.extend(_duplicates(themes, _parse_routes(themes, problems).records, "route"))
+    if isinstance(named["delegates"], str) and named["delegates"].strip():
+        table = folder / named["delegates"].strip()
+        delegates = _parse_delegates(table, problems)
+        problems.extend(_duplicates(table, delegates.records, "delegate"))
 
 
 def _parse_items(
@@ -527,19 +547,20 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
                 Problem(name, f"{unit} 1", column, f"the column appears {n} times; keep one")
             )
     parsed.readable = True
+    filled = 0
     for number, cells in rows:
         if not any(_cell_text(c) for c in cells):
             continue
+        filled += 1
         where = f"{unit} {number}"
-        extra = [c for c in cells[len(header) :] if _cell_text(c)]
-        if extra:
+        if unit == "line" and len(cells) > len(header):  # a CSV cell with an unquoted comma
             problems.append(
                 Problem(
                     name,
                     where,
                     "",
-                    f"has {len(header) + len(extra)} cells but the header has {len(header)} "
-                    "columns (put text that contains commas in double quotes)",
+                    f"has {len(cells)} cells but the header has {len(header)} columns "
+                    "(put text that contains commas in double quotes)",
                 )
             )
             continue
@@ -552,7 +573,7 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
         delegate = _validate(Delegate, data, name, where, label, {}, problems)
         if delegate is not None:
             parsed.records.append(_Record(delegate, where))
-    if not parsed.named and not parsed.records:
+    if not filled:
         problems.append(Problem(name, "", "", "has a header but no delegates"))
     return parsed
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from openpyxl import Workbook
 
 HERE = Path(__file__).resolve().parent
 FIXED_TIME = dt.datetime(2024, 9, 1, 0, 0, 0)
+STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
 HEADER = ["id", "name", "country", "organisation", "field", "interests", "languages"]
 HEADER += ["available", "needs", "note"]
@@ -52,7 +54,14 @@ def workbook_bytes(sheets: list[tuple[str, list[list[Any]]]]) -> bytes:
         for info in src.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             member.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(member, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the saving time here
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + STAMP + rb"\g<2>",
+                    content,
+                )
+            dst.writestr(member, content)
     return out.getvalue()
 
 
