@@ -352,6 +352,7 @@ class _Site:
             unassigned=unassigned,
             delegates=delegates,
             hosts=hosts,
+            metrics=_scalar_metrics(self.plan.metrics),
         )
 
     def _figures(self) -> list[dict[str, Any]]:
@@ -389,7 +390,39 @@ class _Site:
             },
             {"key": "routes", "value": len(routes), "en": "routes running", "zh": "线路"},
             {"key": "days", "value": len(buses_per_day), "en": "days", "zh": "天"},
+            {
+                "key": "bus_hours",
+                "value": f"{_bus_seconds(self.groups) / 3600:.1f}",
+                "en": "bus hours, base to base",
+                "zh": "车辆运行小时",
+            },
+            {
+                "key": "drive_hours",
+                "value": f"{sum(s.travel_s or 0 for g in self.groups for s in g.stops) / 3600:.1f}",
+                "en": "hours on the road",
+                "zh": "行车小时",
+            },
         ]
+
+
+def _bus_seconds(groups: list[Group]) -> float:
+    """Time from leaving the base to coming back, summed over the groups."""
+    total = 0.0
+    for group in groups:
+        leave = next((s.depart for s in group.stops if s.kind == "depart"), None)
+        back = next((s.arrive for s in group.stops if s.kind == "return"), None)
+        if leave is not None and back is not None:
+            total += (back - leave).total_seconds()
+    return total
+
+
+def _scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    """The plan's top-level metrics that are plain values, sorted by name."""
+    return [
+        (key, str(value))
+        for key, value in sorted(metrics.items())
+        if isinstance(value, str | int | float | bool)
+    ]
 
 
 def _counted(counter: Counter[Any]) -> str:
