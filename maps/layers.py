@@ -117,6 +117,9 @@ STYLE = """
 .fh-swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;
  vertical-align:middle}
 .fh-datum{color:#555;font-size:11px}
+.fh-line{display:inline-block;width:22px;margin:0 4px 0 0;vertical-align:middle;
+ border-top:3px solid #555}
+.fh-line.fh-dashed{border-top-style:dashed}
 .fh-pop{font:13px/1.35 system-ui,"Noto Sans CJK SC",sans-serif;min-width:200px}
 .fh-pop-title{font-size:14px;margin-bottom:3px}
 .fh-pop-kind,.fh-pop-route{color:#444;margin-bottom:3px}
@@ -460,6 +463,7 @@ def build_map(
         routes=list(routes_shown.values()),
         home=home,
         open=not compact,
+        dashed=any(count > 1 for count in per_route_day.values()),
     )
     figure: Any = fmap.get_root()
     figure.html.add_child(Element(str(legend).replace("{", "&#123;").replace("}", "&#125;")))

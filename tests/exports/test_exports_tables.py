@@ -123,3 +123,16 @@ def test_same_plan_same_bytes(sample_plan: Plan, sample_scenario: Scenario, tmp_
     for path in sorted((tmp_path / "a").rglob("*.*")):
         twin = tmp_path / "b" / path.relative_to(tmp_path / "a")
         assert path.read_bytes() == twin.read_bytes(), path
+
+
+def test_public_surface() -> None:
+    import planner.exports
+
+    assert planner.exports.__all__ == [
+        "TABLE_NAMES",
+        "Table",
+        "atomic_output_dir",
+        "build_tables",
+        "delegate_calendar",
+        "write_exports",
+    ]
