@@ -9,6 +9,7 @@ and computes a reason for every delegate it could not place.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import Counter
@@ -17,9 +18,16 @@ from typing import Any
 
 from planner import solver
 from planner.models import BusType, Delegate, Explanation, Route, Scenario, Unassigned, Venue
-from planner.problems import AssignmentProblem, Option, SharedLimit, Slot
+from planner.problems import AssignmentHint, AssignmentProblem, Option, SharedLimit, Slot
 
-__all__ = ["RANK_VALUES", "Assignment", "PlannedGroup", "assign", "route_day_venues"]
+__all__ = [
+    "RANK_VALUES",
+    "Assignment",
+    "PlannedGroup",
+    "assign",
+    "greedy_hint",
+    "route_day_venues",
+]
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +243,7 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
         shared_limits=tuple(shared),
         bus_cost=tuple(10 + b.seats for b in fleet),
     )
+    problem = dataclasses.replace(problem, hint=greedy_hint(problem))
     solution = solver.solve_assignment(problem, time_limit_s=time_limit_s, seed=seed)
     if not solution.feasible:
         log.warning("assignment found no solution (%s)", solution.status)
@@ -280,6 +289,59 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
         "delegates_unassigned": len(unassigned),
     }
     return Assignment(tuple(groups), tuple(unassigned), tuple(explanations), metrics)
+
+
+def greedy_hint(problem: AssignmentProblem) -> AssignmentHint:
+    """A feasible start for the solver, so that it never ends a stage empty-handed.
+
+    People with the fewest options go first; each takes their most valued option that still
+    has a seat, or that can get one more bus (the roomiest left that day) within the fleet,
+    the slot's bus limit and the venues' shared limits.
+    """
+    riders = [0] * len(problem.slots)
+    buses = [[0] * len(slot.bus_capacity) for slot in problem.slots]
+    left = [list(day) for day in problem.fleet]
+    limits_of: dict[int, list[int]] = {}
+    for i, limit in enumerate(problem.shared_limits):
+        for s in limit.slots:
+            limits_of.setdefault(s, []).append(i)
+    shared_used = [0] * len(problem.shared_limits)
+    options_of: dict[int, list[int]] = {}
+    for k, option in enumerate(problem.options):
+        options_of.setdefault(option.person, []).append(k)
+    chosen: list[int] = []
+    for person in sorted(options_of, key=lambda p: (len(options_of[p]), p)):
+        days: set[int] = set()
+        families: set[int] = set()
+        for k in sorted(options_of[person], key=lambda k: (-problem.options[k].value, k)):
+            if len(days) >= problem.rides:
+                break
+            option = problem.options[k]
+            slot = problem.slots[option.slot]
+            if slot.day in days or option.family in families:
+                continue
+            seats = sum(c * n for c, n in zip(slot.bus_capacity, buses[option.slot], strict=True))
+            if riders[option.slot] >= seats:
+                room = [
+                    b for b, c in enumerate(slot.bus_capacity) if c > 0 and left[slot.day][b] > 0
+                ]
+                limits = limits_of.get(option.slot, [])
+                if (
+                    not room
+                    or sum(buses[option.slot]) >= slot.max_buses
+                    or any(shared_used[i] >= problem.shared_limits[i].max_buses for i in limits)
+                ):
+                    continue
+                b = max(room, key=lambda b: (slot.bus_capacity[b], -b))
+                buses[option.slot][b] += 1
+                left[slot.day][b] -= 1
+                for i in limits:
+                    shared_used[i] += 1
+            riders[option.slot] += 1
+            chosen.append(k)
+            days.add(slot.day)
+            families.add(option.family)
+    return AssignmentHint(tuple(sorted(chosen)), tuple(tuple(row) for row in buses))
 
 
 def _split(

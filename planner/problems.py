@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "AssignmentHint",
     "AssignmentProblem",
     "AssignmentSolution",
     "Choice",
@@ -191,6 +192,15 @@ class AssignmentProblem:
     rides: int = 1
     shared_limits: tuple[SharedLimit, ...] = ()
     bus_cost: tuple[int, ...] = ()
+    hint: AssignmentHint | None = None
+
+
+@dataclass(frozen=True)
+class AssignmentHint:
+    """A feasible starting point: chosen option indices and buses per slot and type."""
+
+    chosen: tuple[int, ...]
+    buses: tuple[tuple[int, ...], ...]
 
 
 @dataclass(frozen=True)
