@@ -92,6 +92,7 @@ def _finish(
     results: Path,
     report: Path,
     settings: dict[str, Any],
+    suffix: str = "",
 ) -> None:
     results.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -101,11 +102,12 @@ def _finish(
         "machine": machine_info(),
         "records": records,
     }
-    (results / f"{set_name}.json").write_text(json.dumps(payload, indent=1) + "\n")
+    target = results / f"{set_name}{suffix}.json"
+    target.write_text(json.dumps(payload, indent=1) + "\n")
     if json_out is not None:
         json_out.write_text(json.dumps(records, indent=1) + "\n")
     write_report(results, report)
-    typer.echo(f"wrote {results / f'{set_name}.json'} and {report}")
+    typer.echo(f"wrote {target} and {report}")
 
 
 @app.command()
@@ -139,7 +141,8 @@ def optw(
         "workers": workers,
         "work_limit": work_limit,
     }
-    _finish("optw", records, json_out, results, report, settings)
+    suffix = "-m" + "-".join(str(m) for m in tour_counts)
+    _finish("optw", records, json_out, results, report, settings, suffix)
 
 
 @app.command()

@@ -313,9 +313,15 @@ def render_report(results: Path) -> str:
     lines = [_INTRO]
     payloads = []
     for name in ("optw", "solomon", "scale"):
-        path = results / f"{name}.json"
-        if path.exists():
-            payloads.append((name, json.loads(path.read_text())))
+        paths = sorted(results.glob(f"{name}*.json"))
+        if not paths:
+            continue
+        parts = [json.loads(path.read_text()) for path in paths]
+        merged = dict(parts[0])
+        merged["records"] = [r for part in parts for r in part["records"]]
+        merged["commands"] = [part["command"] for part in parts]
+        merged["all_settings"] = [part.get("settings", {}) for part in parts]
+        payloads.append((name, merged))
     if payloads:
         machine = payloads[0][1].get("machine", {})
         lines += [
@@ -326,16 +332,14 @@ def render_report(results: Path) -> str:
             "## Commands to reproduce",
             "",
             "```",
-            *[p["command"] for _, p in payloads],
+            *[command for _, p in payloads for command in p["commands"]],
             "```",
             "",
         ]
         for name, payload in payloads:
-            settings = payload.get("settings", {})
-            lines += [
-                f"Settings of `{name}`: " + ", ".join(f"{k}={v}" for k, v in settings.items()),
-                "",
-            ]
+            for settings in payload["all_settings"]:
+                text = ", ".join(f"{k}={v}" for k, v in settings.items())
+                lines += [f"Settings of a `{name}` run: {text}", ""]
     for name, payload in payloads:
         lines += _SECTIONS[name](payload)
     return "\n".join(lines).rstrip() + "\n"
