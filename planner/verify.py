@@ -88,6 +88,8 @@ def _group(group: Group, scenario: Scenario) -> Iterator[str]:
             yield f"{size} people at {venue.id}, which takes at most {venue.max_group} (3)"
         if stop.kind == "visit" and route.weight(venue.id) == 0:
             yield f"visits {venue.id}, which is not among route {route.id}'s venues (7)"
+        if stop.start is None or stop.end is None:
+            continue  # the timeline says what the stop lacks
         yield from _inside_opening(stop, scenario, group.date)
     lunches = [s for s in stops if s.kind == "lunch"]
     if len(lunches) != 1:
@@ -251,6 +253,11 @@ def _delegates(plan: Plan, scenario: Scenario) -> list[str]:
                             f"stops at {venue.id}, which has none (6)"
                         )
     unassigned = Counter(u.delegate for u in plan.unassigned)
+    out += [
+        f"delegate {u.delegate} is listed as unassigned without a reason (8)"
+        for u in plan.unassigned
+        if not u.reason.strip()
+    ]
     for did, n in unassigned.items():
         if did in rides:
             out.append(f"delegate {did} is both in a group and unassigned")

@@ -402,3 +402,19 @@ def test_the_factory_files_pass_findhz_validate(tmp_path: Path) -> None:
         ).base.id
         == BASE
     )
+
+
+def test_a_stop_without_times_is_reported_not_a_crash(hand_plan: Plan, scenario: Scenario) -> None:
+    """A ``plan.json`` edited by hand may lose a field: the check names it and goes on."""
+    i, _ = _stop_at(hand_plan, G1, "far-lab")
+    broken = _replace_stop(hand_plan, G1, i, start=None)
+    assert verify_plan(broken, scenario) == [
+        f"group {G1}: stop at far-lab lacks start, end or depart"
+    ]
+
+
+def test_an_unassigned_delegate_needs_a_reason(hand_plan: Plan, scenario: Scenario) -> None:
+    broken = hand_plan.model_copy(update={"unassigned": [Unassigned(delegate="U1", reason=" ")]})
+    assert verify_plan(broken, scenario) == [
+        "delegate U1 is listed as unassigned without a reason (8)"
+    ]
