@@ -136,3 +136,13 @@ def test_public_surface() -> None:
         "delegate_calendar",
         "write_exports",
     ]
+
+
+def test_a_plan_with_no_groups_still_exports(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    empty = sample_plan.model_copy(update={"groups": []})
+    paths = write_exports(empty, sample_scenario, tmp_path)
+    assert not list((tmp_path / "delegates").glob("*.ics"))
+    assert tmp_path / "workbook.xlsx" in paths
+    assert _sheet(tmp_path / "workbook.xlsx", "groups") == []

@@ -246,3 +246,15 @@ def test_template_syntax_in_input_text_stays_text(
     assert "\\u007b\\u007b 7*7 \\u007d\\u007d Lab" in html  # the popup, as a JS string
     assert "AI &#123;&#123; 6*7 &#125;&#125;" in html  # the legend and the layer names
     assert "AI 42" not in html and "49 Lab" not in html
+
+
+def test_a_plan_with_no_groups_still_renders(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    empty = sample_plan.model_copy(update={"groups": []})
+    render_site(empty, sample_scenario, tmp_path)
+    assert (tmp_path / "maps/overview.html").is_file()
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'data-figure="groups"><b>0</b>' in index
+    delegate = (tmp_path / "delegates/D001.html").read_text(encoding="utf-8")
+    assert "No visit is planned for you yet" in delegate
