@@ -157,14 +157,19 @@ class _Record(Generic[T]):
 class _Parsed(Generic[T]):
     """The valid records of a file, and the ids named in it (valid records or not).
 
-    ``readable`` is false when the file could not be read at all: references into it are
-    then not checked, since its own problem already says what is wrong.
+    References into the file are checked only when it ``knows_ids``: it could be read and
+    every record in it has an id. Otherwise its own problems already say what is wrong.
     """
 
     records: list[_Record[T]] = field(default_factory=list)
     named: set[str] = field(default_factory=set)
     readable: bool = False
     invalid: int = 0
+    anonymous: int = 0
+
+    @property
+    def knows_ids(self) -> bool:
+        return self.readable and not self.anonymous
 
 
 def _resolve(folder: Path, named: str | None, default: str) -> Path:
@@ -254,7 +259,19 @@ def _load_yaml(path: Path, problems: list[Problem]) -> tuple[Any, Lines]:
     if text is None:
         return None, {}
     name = _display(path)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as err:
+        line = text[: err.position].count("\n") + 1
+        problems.append(
+            Problem(
+                name,
+                f"line {line}",
+                "",
+                f"contains a control character (#x{err.character:04x}) that YAML does not allow",
+            )
+        )
+        return None, {}
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -405,6 +422,10 @@ def _message(error: Mapping[str, Any]) -> str:
         return f"{_shown(value)} {hint}" if hint else f"{_shown(value)} has the wrong form"
     if kind == "string_too_short" and context.get("min_length") == 1:
         return "must not be empty"
+    if kind == "too_long":
+        return f"must list at most {context.get('max_length')} item(s)"
+    if kind == "invalid_key":
+        return "is not a known field (field names are words)"
     if kind == "too_short":
         return f"must list at least {context.get('min_length')} item(s)"
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
@@ -491,6 +512,7 @@ def _parse_items(
             parsed.named.add(ident)
             label = f"{kind} {ident}"
         else:
+            parsed.anonymous += 1
             label = f"{kind} #{i + 1}"
         where = f"line {lines.get((), 1)}"
         record = _validate(model, item, name, where, label, lines, problems)
@@ -754,7 +776,7 @@ class _CrossCheck:
         return out
 
     def _routes(self) -> list[Problem]:
-        if not self.venues.readable:
+        if not self.venues.knows_ids:
             return []
         venue_ids = self.venues.named
         name = _display(self.routes_path)
@@ -810,7 +832,7 @@ class _CrossCheck:
         def add(key: tuple[Any, ...], message: str) -> None:
             out.append(Problem(name, _line(self.spec_lines, *key), _format_loc(key), message))
 
-        if self.venues.readable and spec.base not in self.venues.named:
+        if self.venues.knows_ids and spec.base not in self.venues.named:
             add(("base",), f"'{spec.base}' is not a venue of the catalogue")
         seen_dates: set[dt.date] = set()
         for i, d in enumerate(spec.dates):
@@ -839,12 +861,12 @@ class _CrossCheck:
             seen_buses.add(bus.id)
         if sum(b.count for b in spec.fleet) == 0:
             add(("fleet",), "no bus runs: every count is 0")
-        if spec.routes is not None and self.routes.readable:
+        if spec.routes is not None and self.routes.knows_ids:
             for i, rid in enumerate(spec.routes):
                 if rid not in self.routes.named:
                     add(("routes", i), f"unknown route '{rid}'")
         for i, o in enumerate(spec.overrides):
-            if o.venue != "*" and self.venues.readable and o.venue not in self.venues.named:
+            if o.venue != "*" and self.venues.knows_ids and o.venue not in self.venues.named:
                 add(
                     ("overrides", i, "venue"),
                     f"unknown venue '{o.venue}' (use a venue id, or \"*\" for every venue)",
@@ -859,7 +881,7 @@ class _CrossCheck:
         spec = self.spec
         name = _display(self.path.parent / spec.delegates)
         out: list[Problem] = []
-        if not self.routes.readable:
+        if not self.routes.knows_ids:
             return out
         known = self.routes.named
         running = known if spec.routes is None else set(spec.routes) & known

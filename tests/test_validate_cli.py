@@ -72,6 +72,9 @@ EXPECTED: dict[str, list[str]] = {
     "delegates-missing-column": [
         "delegates.csv: line 1: missing column(s) country (the header has id, name, organisation, field, interests, languages, available, needs)",
     ],
+    "delegates-unquoted-comma": [
+        "delegates.csv: line 2: has 10 cells but the header has 9 columns (put text that contains commas in double quotes)",
+    ],
     "delegates-wrong-extension": [
         "delegates.txt: the delegates table must be a .csv or an .xlsx file",
     ],
@@ -142,6 +145,9 @@ EXPECTED: dict[str, list[str]] = {
     "scenario-missing-field": [
         "scenario.yaml: line 1: base: is required",
     ],
+    "scenario-not-a-mapping": [
+        "scenario.yaml: line 1: must be a mapping of fields (key: value)",
+    ],
     "scenario-not-yaml": [
         "scenario.yaml: line 5: is not valid YAML: expected ',' or ']', but got ':'",
     ],
@@ -190,6 +196,9 @@ EXPECTED: dict[str, list[str]] = {
     "venue-windows-overlap": [
         "venues.yaml: line 22: venue lab-a: hours.fri: windows '09:00-12:00' and '11:30-17:30' overlap",
     ],
+    "venue-without-id": [
+        "venues.yaml: line 34: venue #4: id: is required",
+    ],
     "venues-gbk-encoding": [
         "venues.yaml: line 3: is not UTF-8 text (byte 0xb2); save the file as UTF-8",
     ],
@@ -213,6 +222,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "xlsx-wrong-sheet": [
         "delegates.xlsx: row 1: sheet 'Summary' is not a delegates table (no 'id' column in its first row); put the delegates on the first sheet or on a sheet named 'delegates' (the workbook has: Summary, Registrations)",
+    ],
+    "yaml-control-character": [
+        "themes.yaml: line 3: contains a control character (#x0007) that YAML does not allow",
     ],
     "yaml-duplicate-key": [
         "venues.yaml: line 31: venues[2].visit_min: appears twice in the same place (first on line 30); keep one",

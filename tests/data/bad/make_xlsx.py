@@ -26,13 +26,33 @@ STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
 HEADER = ["id", "name", "country", "organisation", "field", "interests", "languages"]
 HEADER += ["available", "needs", "note"]
-D27, D28 = dt.datetime(2024, 9, 27), dt.datetime(2024, 9, 28)
+D28 = dt.datetime(2024, 9, 28)
 ROWS: list[list[Any]] = [
-    ["D001", "Alice Martin", "France", "Sorbonne", "Machine learning", "ai-route;bio-route"]
-    + ["en;fr", None, None, "test"],
+    [
+        "D001",
+        "Alice Martin",
+        "France",
+        "Sorbonne",
+        "Machine learning",
+        "ai-route;bio-route",
+        "en;fr",
+        None,
+        None,
+        "test",
+    ],
     ["D002", "李明", "Singapore", "NUS", "Biology", "bio-route", "zh;en", D28, "step-free", None],
-    ["D003", "Hans Müller", "Germany", None, None, "ai-route", "de;en", "2024-09-27;2024-09-28"]
-    + ["vegetarian", None],
+    [
+        "D003",
+        "Hans Müller",
+        "Germany",
+        None,
+        None,
+        "ai-route",
+        "de;en",
+        "2024-09-27;2024-09-28",
+        "vegetarian",
+        None,
+    ],
 ]
 
 
@@ -90,7 +110,15 @@ def fixtures() -> dict[str, bytes]:
             [("delegates", [HEADER, *bad_need])]
         ),
         "bad/xlsx-missing-column/delegates.xlsx": workbook_bytes(
-            [("delegates", [[c for c, h in zip(row, HEADER) if h != "interests"] for row in table])]
+            [
+                (
+                    "delegates",
+                    [
+                        [c for c, h in zip(row, HEADER, strict=True) if h != "interests"]
+                        for row in table
+                    ],
+                )
+            ]
         ),
         "bad/xlsx-not-a-workbook/delegates.xlsx": (
             ",".join(HEADER) + "\nD001,Alice Martin,France,,,ai-route,en,,,\n"
