@@ -477,8 +477,11 @@ def _why_unplaced(
                     else []
                 )
                 total = sum(b.count for b in scenario.spec.fleet)
+                taken_venue = _must_visit_taken(scenario, rd, slot_index, buses)
                 if used and sum(used) >= total:
                     reasons.append(f"{rid} on {date}: all {total} buses of that day were taken")
+                elif taken_venue is not None:
+                    reasons.append(taken_venue)
                 else:
                     reasons.append(
                         f"{rid} on {date} did not run (too few riders to justify a bus "
@@ -486,6 +489,35 @@ def _why_unplaced(
                     )
     available = ", ".join(str(d) for d in dates)
     return f"available {available}; " + "; ".join(reasons)
+
+
+def _must_visit_taken(
+    scenario: Scenario,
+    rd: _RouteDay,
+    slot_index: dict[tuple[str, dt.date], int],
+    buses: tuple[tuple[int, ...], ...],
+) -> str | None:
+    """A must-visit venue of the route whose groups for the day are all taken by the buses
+    of routes that must visit it too; None if there is none."""
+    if not buses:
+        return None
+    for venue in rd.open_venues:
+        if venue.id not in rd.route.must_visit:
+            continue
+        capacity = _venue_slots(scenario, venue, rd.date)
+        users: dict[str, int] = {}
+        for (rid, date), s in sorted(slot_index.items()):
+            if date == rd.date and venue.id in scenario.routes[rid].must_visit and any(buses[s]):
+                users[rid] = sum(buses[s])
+        if sum(users.values()) >= capacity:
+            hours = ", ".join(str(w) for w in scenario.opening(venue.id, rd.date))
+            by = ", ".join(f"{rid} ({n} bus(es))" for rid, n in users.items())
+            return (
+                f"{rd.route.id} on {rd.date}: its must-visit {venue.id} receives at most "
+                f"{capacity} group(s) that day ({hours}, {venue.visit_min}-minute visits, "
+                f"{venue.concurrent_groups} at a time), all taken by {by}"
+            )
+    return None
 
 
 def _full(

@@ -470,3 +470,36 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
     first = run_plan(scenario, seed=3).plan.model_dump_json()
     second = run_plan(scenario, seed=3).plan.model_dump_json()
     assert first == second
+
+
+def test_a_must_visit_taken_by_another_route_names_the_venue(tmp_path: Path) -> None:
+    """Routes ``alpha`` (one delegate) and ``beta`` (two) must both visit ``one-room``, open
+    09:00-10:00 for 60-minute visits, one group at a time: it receives one group that day.
+
+    Only one route can run; the best plan (the worst-off delegate is left out either way,
+    then most delegates placed) runs ``beta``, the route with more riders. ``A1`` must be
+    told that ``one-room``'s only group of the day went to ``beta``, not a generic message.
+    """
+    run = _verified(
+        run_plan(
+            load(
+                tmp_path,
+                venues=[venue("one-room", 30.2950, 120.0000, hours="09:00-10:00"), canteen()],
+                routes=[
+                    route("alpha", ["one-room"], must_visit=["one-room"]),
+                    route("beta", ["one-room"], must_visit=["one-room"]),
+                ],
+                delegates=[
+                    delegate("A1", ["alpha"]),
+                    delegate("B1", ["beta"]),
+                    delegate("B2", ["beta"], country="Kenya"),
+                ],
+            )
+        )
+    )
+    assert [(g.route, g.delegates) for g in run.plan.groups] == [("beta", ["B1", "B2"])]
+    assert run.reason_of("A1") == (
+        "available 2024-11-14; alpha on 2024-11-14: its must-visit one-room receives at most "
+        "1 group(s) that day (09:00-10:00, 60-minute visits, 1 at a time), all taken by "
+        "beta (1 bus(es))"
+    )
