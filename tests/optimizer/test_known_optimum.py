@@ -10,9 +10,13 @@ takes more than 15 minutes; the proofs only use that legs take a positive time.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
+from planner.loading import load_scenario
 from planner.models import Group, Stop
 from planner.verify import verify_plan
 from tests.optimizer.factory import (
@@ -28,6 +32,7 @@ from tests.optimizer.factory import (
     route,
     run_plan,
     venue,
+    write_scenario,
 )
 
 
@@ -448,28 +453,56 @@ def test_two_routes_and_one_bus_tell_who_lost_the_bus(tmp_path: Path) -> None:
 
 
 def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
-    """Planning is deterministic: the same scenario and seed give byte-identical plans."""
-    scenario = load(
+    """Planning is deterministic: the same scenario and seed give byte-identical plans, in
+    this process and in others whose string hashing differs (``PYTHONHASHSEED``), so no
+    result depends on the iteration order of a set or a dict built from one."""
+    scenario_file = write_scenario(
         tmp_path,
         venues=[
             venue("one-room", 30.2950, 120.0000, hours="09:00-11:00"),
             venue("lab-b", 30.3000, 120.0300, concurrent_groups=2),
             venue("lab-c", 30.2800, 120.0000, step_free=False),
             canteen(),
+            canteen("small-canteen", max_group=8),
         ],
         routes=[
             route("alpha", ["one-room", "lab-b", "lab-c"], must_visit=["one-room"]),
             route("beta", ["one-room", "lab-b"], must_visit=["one-room"]),
         ],
         fleet=[("van", 4, 4)],
+        dates=[THU, FRI],
         delegates=[
-            delegate(f"D{i}", ["alpha", "beta"] if i % 2 else ["beta", "alpha"], country=c)
+            delegate(
+                f"D{i}",
+                ["alpha", "beta"] if i % 2 else ["beta", "alpha"],
+                country=c,
+                needs=["step-free"] if i == 3 else [],
+            )
             for i, c in enumerate(["France", "Kenya", "Chile", "Japan"] * 3)
         ],
     )
+    scenario = load_scenario(scenario_file)
     first = run_plan(scenario, seed=3).plan.model_dump_json()
     second = run_plan(scenario, seed=3).plan.model_dump_json()
     assert first == second
+    code = (
+        "import sys\n"
+        "from planner.loading import load_scenario\n"
+        "from planner.planning import make_plan\n"
+        "from planner.travel import build_matrix\n"
+        "s = load_scenario(sys.argv[1])\n"
+        "plan, _ = make_plan(s, build_matrix(s), time_limit_s=1.0, seed=3)\n"
+        "sys.stdout.write(plan.model_dump_json())\n"
+    )
+    for hash_seed in ("1", "2"):
+        other = subprocess.run(
+            [sys.executable, "-c", code, str(scenario_file)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        assert other.stdout == first
 
 
 def test_a_must_visit_taken_by_another_route_names_the_venue(tmp_path: Path) -> None:
