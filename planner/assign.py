@@ -113,9 +113,11 @@ def _route_day(scenario: Scenario, route: Route, date: dt.date, lunch: list[Venu
     lunch_limit = max((v.max_group for v in lunch), default=0)
     problem = None
     if len(venues) < route.min_stops:
+        shut = [rv.id for rv in route.venues if rv.id not in {v.id for v in venues}]
         problem = (
             f"only {len(venues)} of its {len(route.venues)} venues open on {date} "
-            f"and it needs at least {route.min_stops}"
+            f"and it needs at least {route.min_stops} (closed or open too briefly for a "
+            f"visit that day: {', '.join(shut)})"
         )
     elif not lunch:
         problem = f"no venue serves a group lunch on {date}"

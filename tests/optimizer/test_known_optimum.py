@@ -200,12 +200,14 @@ def test_a_delegate_available_on_no_running_day_is_told_why(tmp_path: Path) -> N
     plan = run.plan
     assert [(g.date, g.delegates) for g in plan.groups] == [(THU, ["A1"])]
     assert [u.delegate for u in plan.unassigned] == ["A2"]
-    assert run.reason_of("A2") == (
-        "available 2024-11-15; alpha cannot run on 2024-11-15 (only 0 of its 1 venues "
-        "open on 2024-11-15 and it needs at least 1)"
+    why = (
+        "only 0 of its 1 venues open on 2024-11-15 and it needs at least 1 (closed or open "
+        "too briefly for a visit that day: lab)"
     )
-    not_run = [e for e in plan.explanations if e.kind == "route-day-not-run"]
-    assert [(e.route, e.date) for e in not_run] == [("alpha", FRI)]
+    assert run.reason_of("A2") == f"available 2024-11-15; alpha cannot run on 2024-11-15 ({why})"
+    (not_run,) = [e for e in plan.explanations if e.kind == "route-day-not-run"]
+    assert (not_run.route, not_run.date) == ("alpha", FRI)
+    assert not_run.reason == f"route alpha cannot run on 2024-11-15: {why}"
 
 
 def test_a_closed_must_visit_is_explained_and_the_others_visited(tmp_path: Path) -> None:
