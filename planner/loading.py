@@ -865,7 +865,15 @@ class _CrossCheck:
             for i, rid in enumerate(spec.routes):
                 if rid not in self.routes.named:
                     add(("routes", i), f"unknown route '{rid}'")
+        overridden: dict[tuple[str, dt.date], int] = {}
         for i, o in enumerate(spec.overrides):
+            if (o.venue, o.date) in overridden:
+                add(
+                    ("overrides", i),
+                    f"'{o.venue}' on {o.date} is already overridden by overrides"
+                    f"[{overridden[o.venue, o.date]}]; keep one line per venue and date",
+                )
+            overridden.setdefault((o.venue, o.date), i)
             if o.venue != "*" and self.venues.knows_ids and o.venue not in self.venues.named:
                 add(
                     ("overrides", i, "venue"),
@@ -890,6 +898,16 @@ class _CrossCheck:
             d = r.model
             label = f"delegate {d.id}"
             unknown = [i for i in d.interests if i not in known]
+            for rid, n in Counter(d.interests).items():
+                if n > 1:
+                    out.append(
+                        Problem(
+                            name,
+                            r.where,
+                            f"{label}: interests",
+                            f"route '{rid}' is listed {n} times; list each route once, best first",
+                        )
+                    )
             for rid in unknown:
                 out.append(
                     Problem(

@@ -48,6 +48,9 @@ EXPECTED: dict[str, list[str]] = {
     "delegate-id-with-slash": [
         "delegates.csv: line 3: delegate D/002: id: 'D/002' is not a valid delegate id (use letters, digits and single hyphens)",
     ],
+    "delegate-interest-listed-twice": [
+        "delegates.csv: line 2: delegate D001: interests: route 'ai-route' is listed 2 times; list each route once, best first",
+    ],
     "delegate-interest-unknown-route": [
         "delegates.csv: line 2: delegate D001: interests: unknown route 'ocean-route'",
     ],
@@ -116,6 +119,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "override-date-outside": [
         "scenario.yaml: line 17: overrides[1].date: 2024-10-27 is not one of the scenario's dates",
+    ],
+    "override-twice": [
+        "scenario.yaml: line 18: overrides[2]: 'lab-b' on 2024-09-27 is already overridden by overrides[1]; keep one line per venue and date",
     ],
     "override-unknown-venue": [
         "scenario.yaml: line 17: overrides[1].venue: unknown venue 'lab-z' (use a venue id, or \"*\" for every venue)",
