@@ -62,6 +62,7 @@ WorkOption = Annotated[
 
 DEFAULT_RESULTS = Path("benchmarks/results")
 DEFAULT_REPORT = Path("benchmarks/BENCHMARKS.md")
+DEFAULT_SIZES = "250x300,500x300,1000x300,2000x300,2000x60,2000x150,250x60"
 
 
 def _names(instances: str | None) -> list[str] | None:
@@ -179,3 +180,47 @@ def solomon(
         "objective": "hierarchical" if hierarchical else "distance",
     }
     _finish("solomon", records, json_out, results, report, settings)
+
+
+@app.command()
+def scale(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Where to write the generated weeks (default: a temp folder)."),
+    ] = None,
+    sizes: Annotated[
+        str,
+        typer.Option("--sizes", help="Comma-separated DELEGATESxVENUES, e.g. 250x60,2000x300."),
+    ] = DEFAULT_SIZES,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="findhz plan --time-limit.")
+    ] = 6.0,
+    seeds: SeedsOption = 1,
+    buses: Annotated[int, typer.Option("--buses", help="Buses a day (fleet size).")] = 50,
+    json_out: JsonOption = None,
+    results: ResultsOption = DEFAULT_RESULTS,
+    report: ReportOption = DEFAULT_REPORT,
+) -> None:
+    """Generated conference weeks (5 days) planned end to end by findhz plan: time, memory."""
+    import tempfile
+    from dataclasses import asdict
+
+    from benchmarks.scale import run_scale
+
+    pairs = [tuple(int(x) for x in size.lower().split("x")) for size in sizes.split(",")]
+    records: list[Record] = []
+    with tempfile.TemporaryDirectory(prefix="findhz-scale-") as tmp:
+        folder = data if data is not None else Path(tmp)
+        for delegates, venues in pairs:
+            for seed in range(seeds):
+                run = run_scale(folder, delegates, venues, seed, time_limit, buses)
+                record: Record = {"set": "scale", "seed": seed, "solver": "ours", **asdict(run)}
+                records.append(record)
+                typer.echo(
+                    f"scale {delegates} delegates, {venues} venues, seed {seed}: "
+                    f"{run.seconds:.1f} s (planning {run.planned_s} s), "
+                    f"{run.peak_mib:.0f} MiB{'' if run.feasible else '  FAILED ' + run.message}",
+                    err=True,
+                )
+    settings = {"time_limit": time_limit, "seeds": seeds, "buses": buses, "sizes": sizes}
+    _finish("scale", records, json_out, results, report, settings)

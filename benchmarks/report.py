@@ -4,6 +4,7 @@ machine, and the commands that produced them. Never edited by hand."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -259,22 +260,66 @@ def _solomon_section(payload: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of log(y) on log(x): y grows like x to this power."""
+    pts = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
+    if len({x for x, _ in pts}) < 2:
+        return None
+    mx = statistics.fmean(x for x, _ in pts)
+    my = statistics.fmean(y for _, y in pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx
+
+
 def _scale_section(payload: dict[str, Any]) -> list[str]:
     records: list[Record] = payload["records"]
     lines = [
         "## Scale: generated conference weeks planned end to end",
         "",
-        "| delegates | venues | days | buses/day cap | seconds | peak memory MiB | feasible |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "`findhz plan` on a seeded synthetic week (5 days, the 11 routes, venues cloned from the",
+        "catalogue); seconds = the whole command (planning, verification, writing every map",
+        "and itinerary); planning = what the command reports as planning; peak memory = the",
+        "maximum resident set of the `findhz plan` process.",
+        "",
+        _row(
+            (
+                "delegates",
+                "venues",
+                "days",
+                "buses/day",
+                "seconds",
+                "planning s",
+                "peak MiB",
+                "groups",
+                "unassigned",
+                "ok",
+            )
+        ),
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for r in sorted(records, key=lambda r: (r["delegates"], r["venues"], r["seed"])):
+    for r in sorted(records, key=lambda r: (r["venues"], r["delegates"], r["seed"])):
+        planned = "–" if r.get("planned_s") is None else f"{r['planned_s']:.1f}"
         lines.append(
             f"| {r['delegates']} | {r['venues']} | {r['days']} | {r['buses']} | "
-            f"{r['seconds']:.1f} | {r['peak_mib']:.0f} | {'yes' if r['feasible'] else 'no'} |"
+            f"{r['seconds']:.1f} | {planned} | {r['peak_mib']:.0f} | {r['groups']} | "
+            f"{r['unassigned']} | {'yes' if r['feasible'] else 'no: ' + r.get('message', '')} |"
         )
-    growth = payload.get("growth")
-    if growth:
-        lines += ["", f"- {growth}"]
+    lines.append("")
+    for venues in sorted({r["venues"] for r in records}):
+        rows = [r for r in records if r["venues"] == venues and r["feasible"]]
+        slope = _slope([(r["delegates"], r["seconds"]) for r in rows])
+        if slope is not None:
+            lines.append(
+                f"- {venues} venues: time grows like delegates^{slope:.2f} "
+                "(1.00 = linear; target: about linear or better)"
+            )
+    big = [r for r in records if r["delegates"] == 2000 and r["venues"] == 300]
+    if big:
+        worst = max(big, key=lambda r: r["seconds"])
+        lines.append(
+            f"- 2,000 delegates / 300 venues / 5 days: {worst['seconds']:.1f} s "
+            f"(target ≤ 120 s), peak {worst['peak_mib']:.0f} MiB (target ≤ 2048 MiB)"
+        )
     return [*lines, ""]
 
 

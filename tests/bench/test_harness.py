@@ -155,3 +155,44 @@ def test_report_gap_and_ratio_from_records(tmp_path: Path) -> None:
     # median 310 of the optimum 320: gap 3.125 %, ratio 310 / 320
     assert "| c101 | 320 | 310 [304–320] | 3.12 % | 320 | 0.9688 |" in text
     assert "at the optimum: 0 of 1" in text
+
+
+def test_generated_week_loads_and_repeats(tmp_path: Path) -> None:
+    from benchmarks.scale import generate_week
+    from planner.loading import load_scenario
+
+    first = generate_week(tmp_path / "a", delegates=40, venues=30, seed=7)
+    second = generate_week(tmp_path / "b", delegates=40, venues=30, seed=7)
+    for name in ("venues.yaml", "themes.yaml", "delegates.csv", "scenario.yaml"):
+        assert (first.parent / name).read_bytes() == (second.parent / name).read_bytes()
+    scenario = load_scenario(first)
+    assert len(scenario.delegates) == 40
+    assert len(scenario.venues) == 31  # the clones and the base
+    assert len(scenario.spec.dates) == 5
+    assert sum(bus.count for bus in scenario.spec.fleet) == 50
+
+
+@pytest.mark.slow
+def test_scale_command_plans_a_small_week(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "scale",
+            "--data",
+            str(tmp_path / "weeks"),
+            "--sizes",
+            "30x20",
+            "--time-limit",
+            "1",
+            "--results",
+            str(tmp_path / "results"),
+            "--report",
+            str(tmp_path / "BENCHMARKS.md"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads((tmp_path / "results" / "scale.json").read_text())
+    (record,) = payload["records"]
+    assert record["feasible"], record["message"]
+    assert record["groups"] > 0 and record["peak_mib"] > 0
+    assert "| 30 | 20 | 5 | 50 |" in (tmp_path / "BENCHMARKS.md").read_text()
