@@ -54,6 +54,16 @@ _PATTERN_HINTS = {
     r"^#[0-9a-fA-F]{6}$": "is not a colour (write it as #rrggbb, e.g. #1f77b4)",
 }
 _LONGEST_VALUE = 60
+_KINDS = {
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+}
 _BOUNDS = {
     "greater_than_equal": "must be at least",
     "less_than_equal": "must be at most",
@@ -434,6 +444,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return f"must be a list{got}"
     if kind.startswith("date_"):
         return f"must be a date YYYY-MM-DD{got}"
+    if kind in _KINDS:
+        return _KINDS[kind] + got
     if kind in _BOUNDS:
         return f"{_BOUNDS[kind]} {next(iter(context.values()), '')}{got}"
     if kind == "value_error":
@@ -638,7 +650,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[Any]]] = []
     try:
-        header = [h.strip().lower() for h in next(reader, [])]
+        header = [h.strip().lstrip("\ufeff").lower() for h in next(reader, [])]
         last = reader.line_num
         for cells in reader:
             rows.append((last + 1, cells))  # the line where the record starts

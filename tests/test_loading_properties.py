@@ -131,8 +131,12 @@ def _write(files: dict[str, Any], folder: Path) -> dict[str, bytes]:
     return out
 
 
-def _damage_bytes(draw: st.DrawFn, data: bytes) -> bytes:
-    op = draw(st.sampled_from(["truncate", "flip", "insert", "gbk", "bom", "tab"]))
+TEXT_DAMAGE = ("truncate", "flip", "insert", "gbk", "bom", "tab")
+BINARY_DAMAGE = ("truncate", "flip", "insert")
+
+
+def _damage_bytes(draw: st.DrawFn, data: bytes, ops: tuple[str, ...] = TEXT_DAMAGE) -> bytes:
+    op = draw(st.sampled_from(ops))
     at = draw(st.integers(min_value=0, max_value=len(data)))
     if op == "truncate":
         return data[:at]
@@ -150,9 +154,19 @@ def _damage_bytes(draw: st.DrawFn, data: bytes) -> bytes:
 
 @st.composite
 def mutated_scenarios(draw: st.DrawFn) -> dict[str, bytes]:
-    """The four files of the small scenario with one to three mutations."""
+    """The four files of the small scenario with one to three mutations.
+
+    Sometimes the scenario reads the delegates from the xlsx workbook instead, whole or
+    damaged (truncated, a byte changed, bytes inserted).
+    """
     files = copy.deepcopy(BASE)
     damaged: dict[str, bytes] = {}
+    if draw(st.integers(min_value=0, max_value=3)) == 0:
+        files["scenario.yaml"]["delegates"] = "delegates.xlsx"
+        workbook = (VALID / "delegates.xlsx").read_bytes()
+        if draw(st.booleans()):
+            workbook = _damage_bytes(draw, workbook, BINARY_DAMAGE)
+        damaged["delegates.xlsx"] = workbook
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         name = draw(st.sampled_from(FILES))
         kind = draw(st.sampled_from(["data", "data", "bytes"]))

@@ -105,6 +105,9 @@ EXPECTED: dict[str, list[str]] = {
     "lunch-window-reversed": [
         "scenario.yaml: line 7: lunch.window: the lunch window ends before it starts",
     ],
+    "max-group-not-a-number": [
+        "venues.yaml: line 31: venue lab-b: max_group: must be a whole number (got 'twenty')",
+    ],
     "min-stops-above-max": [
         "themes.yaml: line 11: route ai-route: max_stops: 2 is below min_stops 3",
     ],
@@ -171,6 +174,9 @@ EXPECTED: dict[str, list[str]] = {
         "venues.yaml: line 29: venue lab-b: location: latitude 120.034 and longitude 30.33 look swapped: latitude comes first (about 30 in Hangzhou), then longitude (about 120)",
         "venues.yaml: line 30: venue lab-b: visit_min: must be at least 5 (got 2)",
         "venues.yaml: line 36: venue park-c: kind: must be 'research_platform', 'university', 'park', 'enterprise', 'conference_venue', 'hotel' or 'restaurant' (got 'museum')",
+    ],
+    "step-free-not-yes-or-no": [
+        "venues.yaml: line 43: venue park-c: step_free: must be true or false (got 'sometimes')",
     ],
     "time-not-a-clock": [
         "scenario.yaml: line 6: day.end: '25:00' is not a time HH:MM",
