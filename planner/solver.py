@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
@@ -49,6 +49,9 @@ _STATUS_NAMES: dict[int, str] = {
     value.number: name.removeprefix("ROUTING_").lower()
     for name, value in routing_enums_pb2.RoutingSearchStatus.DESCRIPTOR.enum_values_by_name.items()
 }
+
+# Restarts after a search that ended early stop after this many in a row bring nothing.
+_MAX_STALE_RESTARTS = 8
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -444,6 +447,64 @@ def _solve_one(
     work_limit: int | None,
     solution_limit: int | None,
 ) -> RoutingSolution:
+    """Search with ``config``; when a search ends before its budget is spent (the
+    metaheuristic ran out of moves), restart from another permutation of the visits with
+    what is left, and keep the best (ties: the earliest). Restarts depend only on the work
+    spent, so a fixed ``work_limit`` keeps the result reproducible."""
+    started = time.perf_counter()
+    best: RoutingSolution | None = None
+    remaining = work_limit
+    restarts = 0
+    stale = 0  # restarts in a row that found nothing better
+    branches = 0.0
+    while True:
+        result = _search_once(
+            problem, config, deadline, seed + restarts * 1_000_003, remaining, solution_limit,
+            use_initial=restarts == 0,
+        )  # fmt: skip
+        branches += result.stats["branches"]
+        if best is None or (not best.feasible, best.objective) > (
+            not result.feasible,
+            result.objective,
+        ):
+            best = result
+            stale = 0
+        else:
+            stale += 1
+        if (
+            result.stats["time_cap_hit"]
+            or solution_limit is not None
+            or not result.feasible
+            or stale >= _MAX_STALE_RESTARTS
+        ):
+            break
+        if remaining is not None:
+            remaining -= int(result.stats["branches"])
+            if remaining < max(1000, work_limit // 20 if work_limit else 0):
+                break
+        elif time.time() >= deadline - 0.05:
+            break
+        restarts += 1
+    stats = dict(best.stats)
+    stats["restarts"] = float(restarts)
+    stats["branches"] = branches
+    stats["seconds"] = time.perf_counter() - started
+    stats["time_cap_hit"] = float(
+        (work_limit is None and solution_limit is None) or bool(result.stats["time_cap_hit"])
+    )
+    return replace(best, stats=stats, seconds=stats["seconds"])
+
+
+def _search_once(
+    problem: RoutingProblem,
+    config: SearchConfig,
+    deadline: float,
+    seed: int,
+    work_limit: int | None,
+    solution_limit: int | None,
+    *,
+    use_initial: bool = True,
+) -> RoutingSolution:
     """One search; ``deadline`` (``time.time()``) is the wall-clock safety cap."""
     started = time.perf_counter()
     model = _Model(problem, seed)
@@ -454,7 +515,7 @@ def _solve_one(
         routing.AddSearchMonitor(routing.solver().BranchesLimit(work_limit))
     routing.CloseModelWithParameters(params)
     initial = None
-    if problem.initial_tours is not None:
+    if problem.initial_tours is not None and use_initial:
         routes = [[model.index_of_visit(k) for k in tour] for tour in problem.initial_tours]
         initial = routing.ReadAssignmentFromRoutes(routes, True)
         if initial is None:
@@ -475,10 +536,7 @@ def _solve_one(
         "work_limit": float(work_limit if work_limit is not None else -1),
         "solution_limit": float(solution_limit if solution_limit is not None else -1),
         # The wall-clock cap decided when the search stopped: not reproducible.
-        "time_cap_hit": float(
-            (work_limit is None and solution_limit is None)
-            or time.time() >= deadline - 0.02 * search_limit_s
-        ),
+        "time_cap_hit": float(time.time() >= deadline - 0.02 * search_limit_s),
     }
     if assignment is None:
         return RoutingSolution(
