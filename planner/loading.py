@@ -337,9 +337,8 @@ def _index_lines(
                 continue
             first[label] = line
             child = (*key, label)
-            lines[child] = line
+            lines[child] = line  # a key's own line wins over where its value starts
             _index_lines(v, child, lines, name, problems, seen)
-            lines[child] = line
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
             _index_lines(v, (*key, i), lines, name, problems, seen)
