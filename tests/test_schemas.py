@@ -133,6 +133,8 @@ def test_schemas_reject_what_the_loader_rejects() -> None:
     assert _errors("venues.schema.json", broken(id="Lab_B"))
     assert _errors("venues.schema.json", broken(kind="museum"))
     assert _errors("venues.schema.json", broken(hours={"mon": ["9 to 5"]}))
+    assert _errors("venues.schema.json", broken(hours={"mon": ["25:00-26:00"]}))
+    assert _errors("venues.schema.json", broken(hours={"mon": ["09:00-17:00"]})) == []
     assert _errors("venues.schema.json", broken(hours={"friday": ["09:00-17:00"]}))
     assert _errors("venues.schema.json", broken(visit_min=600))
     assert _errors("venues.schema.json", broken(opening="always"))
