@@ -538,3 +538,43 @@ def test_a_must_visit_taken_by_another_route_names_the_venue(tmp_path: Path) -> 
         "1 group(s) that day (09:00-10:00, 60-minute visits, 1 at a time), all taken by "
         "beta (1 bus(es))"
     )
+
+
+def test_an_impossible_minimum_is_explained_not_fatal(tmp_path: Path) -> None:
+    """Route ``alpha`` needs two stops, but both its venues are open only 09:00-10:00 for
+    60-minute visits: at most one fits in a day. The assignment counts two open venues and
+    runs the route-day, so the day's timetable cannot give ``alpha`` its minimum.
+
+    The plan must not fail as a whole (route ``beta`` runs normally): ``alpha``'s group makes
+    the one visit that fits, at 09:00, and an explanation says it is below the minimum.
+    """
+    run = _verified(
+        run_plan(
+            load(
+                tmp_path,
+                venues=[
+                    venue("dawn-a", 30.2950, 120.0000, hours="09:00-10:00"),
+                    venue("dawn-b", 30.3000, 120.0300, hours="09:00-10:00"),
+                    venue("lab", 30.2800, 120.0000),
+                    canteen(),
+                ],
+                routes=[
+                    route("alpha", ["dawn-a", "dawn-b"], min_stops=2, max_stops=2),
+                    route("beta", ["lab"]),
+                ],
+                delegates=[delegate("A1", ["alpha"]), delegate("B1", ["beta"])],
+            )
+        )
+    )
+    alpha, beta = run.plan.groups
+    assert (alpha.route, alpha.delegates, beta.route, beta.delegates) == (
+        "alpha",
+        ["A1"],
+        "beta",
+        ["B1"],
+    )
+    (visit,) = _visits(alpha)
+    assert visit.venue in ("dawn-a", "dawn-b") and clock(visit.start) == "09:00"
+    (explained,) = run.plan.explanations
+    assert (explained.kind, explained.route, explained.date) == ("stop-bounds", "alpha", THU)
+    assert alpha.id in explained.reason and "minimum of 2" in explained.reason
