@@ -296,7 +296,7 @@ def timed_group(
             raise ValueError(f"{id}: arrives at {venue_id} at {clock(arrive)}, after {start}")
         out.append(
             Stop(
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 venue=venue_id,
                 arrive=arrive,
                 start=begin,

@@ -19,7 +19,8 @@ from pathlib import Path
 from planner.loading import load_scenario
 from planner.models import Group, Stop
 from planner.verify import verify_plan
-from tests.optimizer.factory import (
+
+from .factory import (
     BASE,
     FRI,
     THU,
@@ -41,9 +42,9 @@ def _visits(group: Group) -> list[Stop]:
 
 
 def _kinds(group: Group) -> list[str]:
+    """The day as ``depart``, ``visit:<venue>``, ``lunch:<venue>``, ..., ``return``."""
     return [
-        f"{s.kind}:{s.venue}" if s.kind != "depart" and s.kind != "return" else s.kind
-        for s in group.stops
+        s.kind if s.kind in ("depart", "return") else f"{s.kind}:{s.venue}" for s in group.stops
     ]
 
 
@@ -86,7 +87,7 @@ def test_two_buses_take_turns_at_a_one_group_venue(tmp_path: Path) -> None:
     assert plan.unassigned == [] and plan.explanations == []
     for group in plan.groups:
         assert _kinds(group) == ["depart", "visit:one-room", "lunch:canteen", "return"]
-    first, second = sorted(plan.groups, key=lambda g: _visits(g)[0].start or g.stops[0].depart)
+    first, second = sorted(plan.groups, key=lambda g: clock(_visits(g)[0].start))
     one, two = _visits(first)[0], _visits(second)[0]
     assert (clock(one.start), clock(one.end)) == ("09:00", "10:00")
     assert (clock(two.start), clock(two.end)) == ("10:00", "11:00")

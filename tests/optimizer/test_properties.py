@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from planner.errors import PlanError
 from planner.models import Plan
 from planner.verify import verify_plan
-from tests.optimizer.factory import (
+
+from .factory import (
     ALL_DAYS,
     FRI,
     SAT,

@@ -20,14 +20,14 @@ from planner.cli import app
 from planner.models import Group, Plan, Scenario, Stop, TravelInfo, Unassigned
 from planner.travel import TravelMatrix, build_matrix
 from planner.verify import verify_plan
-from tests.optimizer.factory import (
+
+from .factory import (
     BASE,
     THU,
     at,
     canteen,
     clock,
     delegate,
-    load,
     route,
     run_plan,
     timed_group,
@@ -393,15 +393,6 @@ def test_the_factory_files_pass_findhz_validate(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(scenario_file)])
     assert result.exit_code == 0, result.output
     assert "3 venues, 1 routes running, 2 delegates from 2 countries" in result.stdout
-    assert (
-        load(
-            tmp_path / "again",
-            venues=[venue("lab", 30.3, 120.03), canteen()],
-            routes=[route("alpha", ["lab"])],
-            delegates=[delegate("A1", ["alpha"])],
-        ).base.id
-        == BASE
-    )
 
 
 def test_a_stop_without_times_is_reported_not_a_crash(hand_plan: Plan, scenario: Scenario) -> None:
