@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -409,3 +410,42 @@ def test_an_unassigned_delegate_needs_a_reason(hand_plan: Plan, scenario: Scenar
     assert verify_plan(broken, scenario) == [
         "delegate U1 is listed as unassigned without a reason (8)"
     ]
+
+
+def test_times_in_another_offset_mean_the_same(hand_plan: Plan, scenario: Scenario) -> None:
+    """``plan.json`` times carry their offset: the same instants written in UTC still hold,
+    and a visit moved by the offset's eight hours does not."""
+    utc = dt.UTC
+
+    def shifted(stop: Stop, hours: int) -> Stop:
+        update = {
+            name: getattr(stop, name).astimezone(utc) + dt.timedelta(hours=hours)
+            for name in ("arrive", "start", "end", "depart")
+            if getattr(stop, name) is not None
+        }
+        return stop.model_copy(update=update)
+
+    def moved(hours: int) -> Plan:
+        return hand_plan.model_copy(
+            update={
+                "groups": [
+                    g.model_copy(update={"stops": [shifted(s, hours) for s in g.stops]})
+                    for g in hand_plan.groups
+                ]
+            }
+        )
+
+    assert clock(moved(0).groups[0].stops[0].depart) == "23:45"  # 07:45 in Hangzhou
+    assert verify_plan(moved(0), scenario) == []
+    assert verify_plan(moved(8), scenario) != []
+
+
+def test_findhz_verify_needs_the_scenario_of_an_unbundled_plan(
+    tmp_path: Path, hand_plan: Plan
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(hand_plan.model_dump_json(), encoding="utf-8")
+    result = CliRunner().invoke(app, ["verify", str(plan_file)])
+    assert result.exit_code == 2
+    text = re.sub(r"[\s│╭╮╰╯─]+", " ", result.stderr)  # the usage error is drawn in a box
+    assert "the plan is for scenario 'test-scenario', which is not bundled" in text
