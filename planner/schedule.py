@@ -17,7 +17,9 @@ choice: a timetable shows minutes), so ``arrive = depart + travel_s`` holds exac
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import logging
 import math
 from collections.abc import Sequence
@@ -28,8 +30,17 @@ import numpy as np
 
 from planner import solver
 from planner.assign import PlannedGroup, route_day_venues
+from planner.errors import PlanError
 from planner.models import Explanation, Group, Scenario, Stop, Venue
-from planner.problems import Choice, Resource, RoutingProblem, RoutingSolution, Vehicle, Visit
+from planner.problems import (
+    Choice,
+    Resource,
+    RoutingProblem,
+    RoutingSolution,
+    Tour,
+    Vehicle,
+    Visit,
+)
 from planner.travel.matrix import TravelMatrix
 
 __all__ = ["LUNCH_CANDIDATES", "MUST_VISIT_PRIZE", "DaySchedule", "schedule_day"]
@@ -45,13 +56,24 @@ PRIZE_PER_PERSON_WEIGHT = 4_000
 PRIZE_BASE_PEOPLE = 10
 #: Prize of a must-visit venue: more than all other prizes of a bus together.
 MUST_VISIT_PRIZE = 100_000_000
-#: How many lunch venues, nearest to a group's candidate venues, each group may choose from.
-LUNCH_CANDIDATES = 6
+#: How many lunch venues, nearest to a group's candidate venues, each group may choose from,
+#: and how many of those (the nearest with room left) a bus is offered when built on its own.
+LUNCH_CANDIDATES = 10
+LUNCH_OFFERED = 6
 #: Work budget of the routing search: accepted solutions per node and second of budget.
 SOLUTIONS_PER_NODE_SECOND = 11_000
 MIN_SOLUTIONS = 20
 #: The wall-clock cap, as a multiple of the budget (only a safety net).
 WALL_CAP_FACTOR = 4.0
+#: Share of a day's budget spent building it bus by bus; the rest improves it jointly.
+SEQUENTIAL_SHARE = 0.5
+#: Days with more routing nodes than this keep the bus-by-bus answer (the joint search
+#: would spend its whole budget on a few moves).
+JOINT_MAX_NODES = 200
+#: The joint search checks venue capacity at every move and accepts fewer solutions a second.
+JOINT_SOLUTIONS_PER_NODE_SECOND = 4_000
+#: How many orders of the buses the day is built in (the best is kept).
+ORDERS = 4
 #: Rounds of re-timing with exact time-of-day travel before falling back to the slowest band.
 RETIME_ROUNDS = 3
 _FAR = 10 * 24 * 3600
@@ -95,20 +117,13 @@ def schedule_day(
         return DaySchedule(groups=[])
     day = _DayModel(scenario, matrix, date, list(groups))
     guess = day.initial_travel()
-    solution: RoutingSolution | None = None
     rounds = solutions = 0
     cap_hit = False
     while True:
-        problem = day.problem(guess, solution)
-        share = 1.0 if solution is None else 0.25  # re-solves start from the last answer
-        limit = max(
-            MIN_SOLUTIONS, int(share * budget_s * SOLUTIONS_PER_NODE_SECOND / len(day.nodes))
-        )
-        solution = _solve(problem, WALL_CAP_FACTOR * share * budget_s + 1.0, seed, limit)
-        solutions += limit
-        cap_hit = cap_hit or bool(solution.stats.get("time_cap_hit", 0))
-        if not solution.feasible:
-            raise _infeasible(day, solution)
+        share = 1.0 if rounds == 0 else 0.25  # re-timing rounds get a smaller budget
+        solution, work, hit = _solve_day(day, guess, share * budget_s, seed)
+        solutions += work
+        cap_hit = cap_hit or hit
         wrong = day.inconsistent_legs(solution, guess)
         if not wrong:
             break
@@ -124,14 +139,70 @@ def schedule_day(
     return schedule
 
 
+def _limit(budget_s: float, nodes: int) -> int:
+    return max(MIN_SOLUTIONS, int(budget_s * SOLUTIONS_PER_NODE_SECOND / max(1, nodes)))
+
+
+def _solve_day(
+    day: _DayModel, guess: np.ndarray, budget_s: float, seed: int
+) -> tuple[RoutingSolution, int, bool]:
+    """Build the day bus by bus, then improve all buses together from there.
+
+    The first part never fails for want of search: each bus is a small problem of its own,
+    and the venues' capacity is kept by removing from later buses' windows the times that
+    earlier buses fill. The joint search then may move visits between times and venues
+    across buses; it starts from that feasible day and keeps it if it finds nothing better.
+    """
+    best: _Built | None = None
+    work = 0
+    cap_hit = False
+    orders = day.orders(seed)
+    for order in orders:
+        built = day.sequential(guess, SEQUENTIAL_SHARE * budget_s / len(orders), seed, order)
+        work += built.work
+        cap_hit = cap_hit or built.cap_hit
+        if best is None or built.solution.objective < best.solution.objective:
+            best = built
+    assert best is not None
+    day.relaxed = best.relaxed
+    first = best.solution
+    if len(day.groups) == 1 or len(day.nodes) > JOINT_MAX_NODES:
+        return first, work, cap_hit
+    limit = max(
+        MIN_SOLUTIONS,
+        int((1 - SEQUENTIAL_SHARE) * budget_s * JOINT_SOLUTIONS_PER_NODE_SECOND / len(day.nodes)),
+    )
+    joint = _solve(
+        day.problem(guess, first), WALL_CAP_FACTOR * budget_s + 1.0, seed, limit, starts=True
+    )
+    cap_hit = cap_hit or bool(joint.stats.get("time_cap_hit", 0))
+    if joint.feasible and joint.objective <= first.objective:
+        return joint, work + limit, cap_hit
+    return first, work + limit, cap_hit
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A day built bus by bus: its tours, the buses that could not make their minimum
+    stops, the work spent and whether the wall-clock cap was hit."""
+
+    solution: RoutingSolution
+    relaxed: list[int]
+    work: int
+    cap_hit: bool
+
+
 #: First-solution strategies that cope with per-bus minimum stops and mandatory lunch
 #: choices (cheapest-insertion heuristics give up on them), tried in this order.
 FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "FIRST_UNBOUND_MIN_VALUE")
 
 
-def _solve(problem: RoutingProblem, budget: float, seed: int, limit: int) -> RoutingSolution:
+def _solve(
+    problem: RoutingProblem, budget: float, seed: int, limit: int, *, starts: bool = False
+) -> RoutingSolution:
+    """Solve with the planner's search; ``starts``: from the problem's initial tours only."""
     solution = None
-    for strategy in FIRST_SOLUTIONS:
+    for strategy in FIRST_SOLUTIONS[:1] if starts else FIRST_SOLUTIONS:
         config = solver.SearchConfig(
             f"planner-{strategy.lower()}", strategy, "gls", prize_operators=False
         )
@@ -164,6 +235,7 @@ class _DayModel:
         self.vehicles: list[Vehicle] = []
         self.choices: list[Choice] = []
         self.explanations: list[Explanation] = []
+        self.relaxed: list[int] = []  # buses that could not make their route's minimum stops
         base = scenario.spec.base
         lunch_pool = self._lunch_pool()
         for g, group in enumerate(groups):
@@ -405,6 +477,118 @@ class _DayModel:
             initial_tours=initial,
         )
 
+    def sequential(
+        self, travel: np.ndarray, budget_s: float, seed: int, order: Sequence[int]
+    ) -> _Built:
+        """Schedule the buses one at a time in ``order``, each in the time its venues have
+        left after the buses before it; the tours of all, as one solution."""
+        booked: dict[str, list[tuple[int, int]]] = {}
+        tours: list[Tour] = []
+        objective = work = 0
+        cap_hit = False
+        relaxed_buses: list[int] = []
+        for g in order:
+            mine = [k for k, v in enumerate(self.visits) if self.nodes[v.node].group == g]
+            windows = [_free(self.visits[k], self._venue_of(k), booked) for k in mine]
+            lunch = [
+                i for i, k in enumerate(mine) if self.nodes[self.visits[k].node].kind == "lunch"
+            ]
+            # Of the lunch venues (nearest first), offer the bus the nearest few with room.
+            offered = [i for i in lunch if windows[i]][:LUNCH_OFFERED]
+            for i in lunch:
+                if i not in offered:
+                    windows[i] = ()
+            local = tuple(
+                Visit(
+                    node=self.visits[k].node,
+                    service=self.visits[k].service,
+                    windows=windows[i],
+                    prize=self.visits[k].prize,
+                    vehicles=(0,),
+                    counts_as_stop=self.visits[k].counts_as_stop,
+                )
+                for i, k in enumerate(mine)
+            )
+            limit = _limit(budget_s / len(self.groups), 2 + len(mine))
+            problem = RoutingProblem(
+                travel=travel,
+                cost=travel,
+                visits=local,
+                vehicles=(self.vehicles[g],),
+                choices=(Choice(tuple(lunch)),),
+            )
+            answer = _solve(problem, WALL_CAP_FACTOR * budget_s + 1.0, seed, limit)
+            if not answer.feasible and self.vehicles[g].min_stops:
+                relaxed = dataclasses.replace(self.vehicles[g], min_stops=0)
+                answer = _solve(
+                    dataclasses.replace(problem, vehicles=(relaxed,)),
+                    WALL_CAP_FACTOR * budget_s + 1.0,
+                    seed,
+                    limit,
+                )
+                relaxed_buses.append(g)
+            if not answer.feasible:
+                raise self._stuck(g, [self.visits[mine[i]] for i in lunch], offered, answer)
+            work += limit
+            cap_hit = cap_hit or bool(answer.stats.get("time_cap_hit", 0))
+            objective += answer.objective
+            tour = answer.tours[0]
+            visits = tuple(mine[i] for i in tour.visits)
+            tours.append(Tour(g, visits, tour.starts, tour.depart, tour.back))
+            for k, start in zip(visits, tour.starts, strict=True):
+                booked.setdefault(self._venue_of(k).id, []).append(
+                    (start, start + self.visits[k].service)
+                )
+        tours.sort(key=lambda t: t.vehicle)
+        solution = RoutingSolution(
+            feasible=True,
+            tours=tuple(tours),
+            objective=objective,
+            dropped=(),
+            status="bus-by-bus",
+            seconds=0.0,
+        )
+        return _Built(solution, relaxed_buses, work, cap_hit)
+
+    def orders(self, seed: int) -> list[list[int]]:
+        """The orders in which to build the day: largest group first, then shuffles."""
+        first = sorted(
+            range(len(self.groups)),
+            key=lambda g: (-len(self.groups[g].delegates), self.groups[g].id),
+        )
+        out = [first]
+        rng = np.random.default_rng(seed)
+        for _ in range(1, ORDERS if len(first) > 1 else 1):
+            out.append([first[i] for i in rng.permutation(len(first))])
+        return out
+
+    def _stuck(
+        self, g: int, lunches: list[Visit], offered: list[int], answer: RoutingSolution
+    ) -> PlanError:
+        """Why bus ``g`` has no timetable even with no minimum of stops."""
+        group = self.groups[g]
+        if not lunches:
+            return PlanError(
+                f"no lunch venue can take group {group.id} on {self.date} (too many people, "
+                "no step-free access, or none open in the lunch window)"
+            )
+        if not offered:
+            names = ", ".join(self.nodes[v.node].venue for v in lunches)
+            return PlanError(
+                f"group {group.id} finds no lunch on {self.date}: the lunch venues near its "
+                f"route ({names}) are full with other groups during the lunch window; add "
+                "lunch venues, raise their concurrent_groups, or widen the lunch window"
+            )
+        return PlanError(
+            f"group {group.id} has no timetable on {self.date} ({answer.status}): the day "
+            f"{self.spec.day.start // 60:02d}:{self.spec.day.start % 60:02d}-"
+            f"{self.spec.day.end // 60:02d}:{self.spec.day.end % 60:02d} is too short for "
+            "lunch and the travel to it"
+        )
+
+    def _venue_of(self, k: int) -> Venue:
+        return self.scenario.venues[self.nodes[self.visits[k].node].venue]
+
     # -- reading back -------------------------------------------------------------------
 
     def _exact(self, i: int, j: int, depart_s: int) -> int:
@@ -515,6 +699,22 @@ class _DayModel:
                 )
             )
             dropped += self._dropped_musts(g, group, nodes)
+            if g in self.relaxed:
+                made = sum(1 for n in nodes if self.nodes[n].kind == "visit")
+                route = self.scenario.routes[group.route]
+                dropped.append(
+                    Explanation(
+                        kind="stop-bounds",
+                        route=group.route,
+                        date=self.date,
+                        reason=(
+                            f"group {group.id} makes {made} visit(s), fewer than route "
+                            f"{route.id}'s minimum of {route.min_stops}: its venues' opening "
+                            "hours, the other groups already there, lunch and travel leave "
+                            "no room for more"
+                        ),
+                    )
+                )
         return DaySchedule(
             groups=out,
             explanations=dropped,
@@ -569,9 +769,38 @@ class _DayModel:
         return out
 
 
-def _infeasible(day: _DayModel, solution: RoutingSolution) -> Exception:
-    from planner.errors import PlanError
+def _free(
+    visit: Visit, venue: Venue, booked: dict[str, list[tuple[int, int]]]
+) -> tuple[tuple[int, int], ...]:
+    """The visit's start windows less the starts that would overlap a moment when the venue
+    already receives as many groups as it can (``concurrent_groups``)."""
+    spans = booked.get(venue.id, [])
+    if len(spans) < venue.concurrent_groups:
+        return visit.windows
+    events = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    full: list[tuple[int, int]] = []
+    count = 0
+    for (moment, step), (following, _) in itertools.pairwise(events):
+        count += step
+        if count >= venue.concurrent_groups and following > moment:
+            full.append((moment, following))
+    windows = list(visit.windows)
+    for b1, b2 in full:
+        lo, hi = b1 - visit.service + 1, b2 - 1  # starts in [lo, hi] would overlap [b1, b2)
+        kept: list[tuple[int, int]] = []
+        for a, b in windows:
+            if hi < a or lo > b:
+                kept.append((a, b))
+                continue
+            if a < lo:
+                kept.append((a, lo - 1))
+            if b > hi:
+                kept.append((hi + 1, b))
+        windows = kept
+    return tuple(windows)
 
+
+def _infeasible(day: _DayModel, solution: RoutingSolution) -> Exception:
     no_lunch = [day.groups[g].id for g, choice in enumerate(day.choices) if not choice.visits]
     if no_lunch:
         return PlanError(
