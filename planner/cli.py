@@ -7,6 +7,7 @@ input) or 1 (anything else); they never show a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -115,8 +116,6 @@ def _write_outputs(
     base_url: str | None,
 ) -> None:
     """Write the whole output folder at once: the previous one survives any failure."""
-    import json
-
     from maps import render_site
     from planner.exports import write_exports
     from planner.exports.atomic import atomic_output_dir
@@ -285,14 +284,20 @@ def render(
     loaded = _scenario_of(made, scenario)
     _check(made, loaded)
     folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent)
-    _write_outputs(made, loaded, folder, None, base_url)
+    run = None
+    previous_run = (plan_file if plan_file.is_dir() else plan_file.parent) / "run.json"
+    if previous_run.is_file():  # keep the timings of the run that made the plan
+        run = json.loads(previous_run.read_text(encoding="utf-8"))
+    _write_outputs(made, loaded, folder, run, base_url)
     out.print(f"wrote {folder / 'index.html'}", markup=False)
 
 
 def _mount() -> None:
+    from benchmarks.cli import app as bench_app
     from planner.cli_travel import register
 
     register(app)
+    app.add_typer(bench_app, name="bench")
     try:
         from benchmarks.cli import app as bench_app
     except ImportError:  # an installation without the benchmarks package
