@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner import solver
-from planner.models import BusType, Delegate, Explanation, Route, Scenario, Unassigned, Venue
+from planner.models import (
+    BusType,
+    Delegate,
+    Explanation,
+    Route,
+    Scenario,
+    Unassigned,
+    Venue,
+    format_clock,
+)
 from planner.problems import AssignmentHint, AssignmentProblem, Option, SharedLimit, Slot
 
 __all__ = [
@@ -98,6 +107,20 @@ def _lunch_venues(scenario: Scenario, date: dt.date) -> list[Venue]:
     return out
 
 
+def _no_lunch(scenario: Scenario, date: dt.date) -> str:
+    """Why no lunch venue works on a date: each one's hours against the lunch rule."""
+    lo, hi = scenario.spec.lunch.window
+    hours = [
+        f"{v.id} ({', '.join(str(w) for w in scenario.opening(v.id, date)) or 'closed'})"
+        for v in scenario.venues.values()
+        if v.lunch
+    ]
+    return (
+        f"a {scenario.spec.lunch.minutes}-minute lunch starting between {format_clock(lo)} "
+        f"and {format_clock(hi)} fits none of {', '.join(hours)}"
+    )
+
+
 def _limit(venues: list[Venue], route: Route, needed: int) -> int:
     """The largest group that can visit the must-visits and ``needed`` venues of the route."""
     musts = [v.max_group for v in venues if v.id in route.must_visit]
@@ -120,7 +143,7 @@ def _route_day(scenario: Scenario, route: Route, date: dt.date, lunch: list[Venu
             f"visit that day: {', '.join(shut)})"
         )
     elif not lunch:
-        problem = f"no venue serves a group lunch on {date}"
+        problem = f"no venue serves a group lunch on {date}: {_no_lunch(scenario, date)}"
     limit = min(_limit(venues, route, route.min_stops), lunch_limit)
 
     free = [v for v in venues if v.step_free]

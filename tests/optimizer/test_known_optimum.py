@@ -579,3 +579,28 @@ def test_an_impossible_minimum_is_explained_not_fatal(tmp_path: Path) -> None:
     (explained,) = run.plan.explanations
     assert (explained.kind, explained.route, explained.date) == ("stop-bounds", "alpha", THU)
     assert alpha.id in explained.reason and "minimum of 2" in explained.reason
+
+
+def test_a_day_without_lunch_names_the_lunch_venues(tmp_path: Path) -> None:
+    """The only lunch venue, ``canteen``, is closed on Friday 15 (its ``closed`` list): route
+    ``alpha`` cannot run that day, whatever else is open, and the explanation shows the
+    canteen's hours against the lunch rule so a coordinator can find another lunch."""
+    run = _verified(
+        run_plan(
+            load(
+                tmp_path,
+                venues=[venue("lab", 30.3000, 120.0300), canteen(closed=[FRI])],
+                routes=[route("alpha", ["lab"])],
+                dates=[THU, FRI],
+                delegates=[delegate("A1", ["alpha"]), delegate("A2", ["alpha"], available=[FRI])],
+            )
+        )
+    )
+    assert [(g.date, g.delegates) for g in run.plan.groups] == [(THU, ["A1"])]
+    why = (
+        "no venue serves a group lunch on 2024-11-15: a 60-minute lunch starting between "
+        "11:30 and 13:00 fits none of canteen (closed)"
+    )
+    (not_run,) = [e for e in run.plan.explanations if e.kind == "route-day-not-run"]
+    assert not_run.reason == f"route alpha cannot run on 2024-11-15: {why}"
+    assert run.reason_of("A2") == f"available 2024-11-15; alpha cannot run on 2024-11-15 ({why})"
