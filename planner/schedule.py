@@ -295,15 +295,7 @@ class _DayModel:
             )
         self.resources, resource_of = self._resources()
         self.visits = [
-            Visit(
-                node=v.node,
-                service=v.service,
-                windows=v.windows,
-                prize=v.prize,
-                vehicles=v.vehicles,
-                resource=resource_of.get(self.nodes[v.node].venue),
-                counts_as_stop=v.counts_as_stop,
-            )
+            dataclasses.replace(v, resource=resource_of.get(self.nodes[v.node].venue))
             for v in self.visits
         ]
         self.venue_index = np.array([matrix.index(n.venue) for n in self.nodes], dtype=np.int64)
@@ -499,13 +491,8 @@ class _DayModel:
                 if i not in offered:
                     windows[i] = ()
             local = tuple(
-                Visit(
-                    node=self.visits[k].node,
-                    service=self.visits[k].service,
-                    windows=windows[i],
-                    prize=self.visits[k].prize,
-                    vehicles=(0,),
-                    counts_as_stop=self.visits[k].counts_as_stop,
+                dataclasses.replace(
+                    self.visits[k], windows=windows[i], vehicles=(0,), resource=None
                 )
                 for i, k in enumerate(mine)
             )
