@@ -686,9 +686,9 @@ class _DayModel:
                 )
             )
             dropped += self._dropped_musts(g, group, nodes)
-            if g in self.relaxed:
-                made = sum(1 for n in nodes if self.nodes[n].kind == "visit")
-                route = self.scenario.routes[group.route]
+            made = sum(1 for n in nodes if self.nodes[n].kind == "visit")
+            route = self.scenario.routes[group.route]
+            if g in self.relaxed and made < route.min_stops:
                 dropped.append(
                     Explanation(
                         kind="stop-bounds",
