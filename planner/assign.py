@@ -240,6 +240,8 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
             )
             if len(users) > 1:
                 shared.append(SharedLimit(users, _venue_slots(scenario, venue, date)))
+    pool_limits = _pool_limits(scenario, days, slot_keys)
+    shared += [limit for limit, _ in pool_limits]
 
     route_order = {r.id: i for i, r in enumerate(routes)}
     options: list[Option] = []
@@ -290,7 +292,9 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
     unassigned = [
         Unassigned(
             delegate=d.id,
-            reason=_why_unplaced(scenario, d, days, slot_index, riders, slots, solution.buses),
+            reason=_why_unplaced(
+                scenario, d, days, slot_index, riders, slots, solution.buses, pool_limits
+            ),
         )
         for p, d in enumerate(scenario.delegates)
         if placed[p] == 0
@@ -456,6 +460,7 @@ def _why_unplaced(
     riders: dict[int, list[int]],
     slots: list[Slot],
     buses: tuple[tuple[int, ...], ...],
+    pool_limits: list[tuple[SharedLimit, str]],
 ) -> str:
     """A reason a coordinator can act on, computed from the data and the solution."""
     running = {r.id for r in scenario.running_routes}
@@ -486,7 +491,9 @@ def _why_unplaced(
             )
             taken = len(riders.get(s, []))
             if on_buses and taken >= seats:
-                reasons.append(_full(scenario, rd, s, slots, buses, taken))
+                pool = _pool_taken(s, slot_index, buses, pool_limits)
+                full = _full(scenario, rd, s, slots, buses, taken)
+                reasons.append(full if pool is None else f"{full}; no more buses: {pool}")
             elif slots[s].max_buses == 0:
                 reasons.append(
                     f"{rid} on {date}: its must-visit venue can receive no group that day"
@@ -502,7 +509,10 @@ def _why_unplaced(
                     else []
                 )
                 total = sum(b.count for b in scenario.spec.fleet)
-                taken_venue = _must_visit_taken(scenario, rd, slot_index, buses)
+                pool = _pool_taken(s, slot_index, buses, pool_limits)
+                taken_venue = _must_visit_taken(scenario, rd, slot_index, buses) or (
+                    pool and f"{rid} on {date}: {pool}"
+                )
                 if used and sum(used) >= total:
                     reasons.append(f"{rid} on {date}: all {total} buses of that day were taken")
                 elif taken_venue is not None:
@@ -514,6 +524,62 @@ def _why_unplaced(
                     )
     available = ", ".join(str(d) for d in dates)
     return f"available {available}; " + "; ".join(reasons)
+
+
+def _pool_limits(
+    scenario: Scenario,
+    days: dict[tuple[str, dt.date], _RouteDay],
+    slot_keys: list[tuple[str, dt.date]],
+) -> list[tuple[SharedLimit, str]]:
+    """Limits on buses from the visits a route-day's venues can receive in a day.
+
+    Every bus of a route needs ``min_stops`` visits at the route's open venues, and a venue
+    receives at most ``_venue_slots`` visits a day. So the buses of all route-days whose open
+    venues lie within a pool ``P`` (the open venues of one route-day) are at most the visits
+    of ``P`` divided by the smallest ``min_stops`` among them: a necessary condition, which
+    keeps a bus from being sent out with no venue left to visit. Each limit comes with the
+    words that explain it.
+    """
+    base = scenario.spec.base
+    pools = {
+        key: frozenset(v.id for v in days[key].open_venues if v.id != base) for key in slot_keys
+    }
+    out: list[tuple[SharedLimit, str]] = []
+    seen: set[tuple[int, ...]] = set()
+    for key in slot_keys:
+        date, pool = key[1], pools[key]
+        users = tuple(
+            i for i, other in enumerate(slot_keys) if other[1] == date and pools[other] <= pool
+        )
+        if users in seen or not pool:
+            continue
+        seen.add(users)
+        least = min(scenario.routes[slot_keys[i][0]].min_stops for i in users)
+        visits = sum(_venue_slots(scenario, scenario.venues[v], date) for v in sorted(pool))
+        words = (
+            f"its venues that day ({', '.join(sorted(pool))}) can receive {visits} group "
+            f"visit(s) in all and each bus needs {least} stop(s)"
+        )
+        out.append((SharedLimit(users, visits // least), words))
+    return out
+
+
+def _pool_taken(
+    s: int,
+    slot_index: dict[tuple[str, dt.date], int],
+    buses: tuple[tuple[int, ...], ...],
+    pool_limits: list[tuple[SharedLimit, str]],
+) -> str | None:
+    """The venue-pool limit that kept route-day ``s`` from more buses, in words; or None."""
+    if not buses:
+        return None
+    slot_keys = {i: key for key, i in slot_index.items()}
+    for limit, words in pool_limits:
+        used = {slot_keys[t][0]: sum(buses[t]) for t in limit.slots if any(buses[t])}
+        if s in limit.slots and sum(used.values()) >= limit.max_buses:
+            by = ", ".join(f"{r} ({n} bus(es))" for r, n in sorted(used.items())) or "no route"
+            return f"{words}; they went to {by}"
+    return None
 
 
 def _must_visit_taken(

@@ -604,3 +604,37 @@ def test_a_day_without_lunch_names_the_lunch_venues(tmp_path: Path) -> None:
     (not_run,) = [e for e in run.plan.explanations if e.kind == "route-day-not-run"]
     assert not_run.reason == f"route alpha cannot run on 2024-11-15: {why}"
     assert run.reason_of("A2") == f"available 2024-11-15; alpha cannot run on 2024-11-15 ({why})"
+
+
+def test_no_bus_rides_out_with_nothing_left_to_visit(tmp_path: Path) -> None:
+    """Routes ``alpha`` and ``beta`` (one delegate each) have one venue, ``one-room``, open
+    09:00-10:00 for 60-minute visits, one group at a time; neither must visit it.
+
+    ``one-room`` receives one group that day, so only one bus can make the routes' one stop.
+    A second bus would ride out for lunch alone (this was a bug: the assignment counted the
+    venues' daily capacity only for must-visits, and the day's schedule then excused the
+    empty bus as below the route's minimum). The best plan runs one route and tells the
+    other delegate that ``one-room``'s one visit went to the other route.
+    """
+    run = _verified(
+        run_plan(
+            load(
+                tmp_path,
+                venues=[venue("one-room", 30.2950, 120.0000, hours="09:00-10:00"), canteen()],
+                routes=[route("alpha", ["one-room"]), route("beta", ["one-room"])],
+                delegates=[delegate("A1", ["alpha"]), delegate("B1", ["beta"], country="Kenya")],
+            )
+        )
+    )
+    (group,) = run.plan.groups
+    assert _kinds(group) == ["depart", "visit:one-room", "lunch:canteen", "return"]
+    (left,) = run.plan.unassigned
+    other = "beta" if group.route == "alpha" else "alpha"
+    assert left.reason == (
+        f"available 2024-11-14; {other} on 2024-11-14: its venues that day (one-room) can "
+        f"receive 1 group visit(s) in all and each bus needs 1 stop(s); they went to "
+        f"{group.route} (1 bus(es))"
+    )
+    assert run.plan.explanations == [
+        e for e in run.plan.explanations if e.kind == "delegate-unassigned"
+    ]

@@ -161,7 +161,7 @@ def cases(draw: st.DrawFn, easy: bool) -> Case:
     )
 
 
-def _check(case: Case, seed: int) -> Plan:
+def _check(case: Case, seed: int, *, every_group_visits: bool = False) -> Plan:
     with tempfile.TemporaryDirectory() as folder:
         scenario = load(Path(folder), **case.kwargs)
         run = run_plan(scenario, time_limit_s=1.0, seed=seed)
@@ -188,9 +188,20 @@ def _check(case: Case, seed: int) -> Plan:
             assert str(e.date) in e.reason and e.route in e.reason
         if e.kind == "must-visit-dropped":
             assert e.venue is not None and e.venue in e.reason
+        if e.kind == "stop-bounds":  # only for a group that really is outside the bounds
+            r = scenario.routes[e.route or ""]
+            assert any(
+                g.route == r.id
+                and g.date == e.date
+                and g.id in e.reason
+                and not r.min_stops <= sum(s.kind == "visit" for s in g.stops) <= r.max_stops
+                for g in plan.groups
+            ), e.reason
     for group in plan.groups:
         assert group.delegates == sorted(group.delegates)
         assert 1 <= len(group.delegates) <= group.seats
+        if every_group_visits:
+            assert any(s.kind == "visit" for s in group.stops), group.id
     return plan
 
 
@@ -206,8 +217,9 @@ SETTINGS = settings(
 @SETTINGS
 @given(case=cases(easy=True), seed=st.integers(0, 3))
 def test_every_plan_verifies_and_loses_no_one(case: Case, seed: int) -> None:
-    """Feasible by construction: a plan must come out, verify, and place or explain everyone."""
-    _check(case, seed)
+    """Feasible by construction: a plan must come out, verify, place or explain everyone,
+    and send no bus out without a visit."""
+    _check(case, seed, every_group_visits=True)
 
 
 @SETTINGS
