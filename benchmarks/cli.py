@@ -96,11 +96,13 @@ def _finish(
     suffix: str = "",
 ) -> None:
     results.mkdir(parents=True, exist_ok=True)
+    machine = machine_info()
+    settings = {**settings, "commit": machine["commit"]}
     payload = {
         "set": set_name,
         "command": "findhz bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
         "settings": settings,
-        "machine": machine_info(),
+        "machine": machine,
         "records": records,
     }
     target = results / f"{set_name}{suffix}.json"

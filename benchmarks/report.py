@@ -8,6 +8,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -45,7 +46,21 @@ def machine_info() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             return "not installed"
 
+    commit = "unknown"
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).parent,
+        )
+        if done.returncode == 0:
+            commit = done.stdout.strip()
+    except OSError:
+        pass
     return {
+        "commit": commit,
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "memory": memory,
