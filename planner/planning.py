@@ -1,6 +1,7 @@
 """From a scenario and its travel matrix to a plan: assign, then schedule each day.
 
-The time budget is split between the assignment (a fifth) and the days (the rest, evenly).
+The time budget is split between the assignment (``ASSIGNMENT_SHARE``) and the days (the
+rest, evenly).
 The search stops after a fixed amount of work, so the plan depends only on the inputs and
 the seed; the wall-clock budget is a safety cap, and ``RunReport`` says if it was reached.
 """
@@ -18,9 +19,12 @@ from planner.models import Plan, Scenario, TravelInfo
 from planner.schedule import schedule_day
 from planner.travel.matrix import TravelMatrix
 
-__all__ = ["RunReport", "make_plan"]
+__all__ = ["ASSIGNMENT_SHARE", "RunReport", "make_plan"]
 
 log = logging.getLogger(__name__)
+
+#: Share of the time budget for the assignment; the days share the rest.
+ASSIGNMENT_SHARE = 0.4
 
 
 @dataclass
@@ -51,11 +55,12 @@ def make_plan(
     say = progress or (lambda _message: None)
 
     say("assigning delegates to route-days")
-    assignment = assign(scenario, time_limit_s=max(1.0, time_limit_s / 5), seed=seed)
+    assignment_s = max(1.0, time_limit_s * ASSIGNMENT_SHARE)
+    assignment = assign(scenario, time_limit_s=assignment_s, seed=seed)
     report.seconds["assign"] = time.perf_counter() - started
 
     dates = sorted({g.date for g in assignment.groups})
-    per_day = max(1.0, time_limit_s * 4 / 5 / max(1, len(dates)))
+    per_day = max(1.0, time_limit_s * (1 - ASSIGNMENT_SHARE) / max(1, len(dates)))
     groups = []
     explanations = list(assignment.explanations)
     days: dict[str, Any] = {}
@@ -88,7 +93,7 @@ def make_plan(
         "drive_time_s": sum(d["drive_s"] for d in days.values()),
         "days": days,
         "work_budget": {
-            "assignment_deterministic_s": max(1.0, time_limit_s / 5) / 3,
+            "assignment_budget_s": assignment_s,
             "routing_budget_s_per_day": per_day,
         },
         "wall_clock": "run.json (machine-dependent, kept out of the plan)",

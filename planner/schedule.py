@@ -60,9 +60,13 @@ MUST_VISIT_PRIZE = 100_000_000
 #: and how many of those (the nearest with room left) a bus is offered when built on its own.
 LUNCH_CANDIDATES = 10
 LUNCH_OFFERED = 6
-#: Work budget of the routing search: accepted solutions per node and second of budget.
-SOLUTIONS_PER_NODE_SECOND = 11_000
-MIN_SOLUTIONS = 20
+#: Work budgets of the routing search, in search branches (a count, so the same inputs give
+#: the same plan on any machine). Measured on this project's 2-core machine: a bus on its own
+#: runs about 200,000 branches a second; a joint day about 1.5 million divided by its nodes.
+BUS_BRANCHES_PER_SECOND = 100_000
+JOINT_BRANCHES_PER_NODE_SECOND = 1_500_000
+JOINT_MIN_NODES = 100  # tiny days need no more work than a day of 100 nodes
+MIN_BRANCHES = 500
 #: The wall-clock cap, as a multiple of the budget (only a safety net).
 WALL_CAP_FACTOR = 4.0
 #: Share of a day's budget spent building it bus by bus; the rest improves it jointly.
@@ -70,8 +74,8 @@ SEQUENTIAL_SHARE = 0.5
 #: Days with more routing nodes than this keep the bus-by-bus answer (the joint search
 #: would spend its whole budget on a few moves).
 JOINT_MAX_NODES = 200
-#: The joint search checks venue capacity at every move and accepts fewer solutions a second.
-JOINT_SOLUTIONS_PER_NODE_SECOND = 4_000
+#: How much more work a search that found nothing gets before the next strategy.
+ESCALATION = 10
 #: How many orders of the buses the day is built in (the best is kept).
 ORDERS = 4
 #: Rounds of re-timing with exact time-of-day travel before falling back to the slowest band.
@@ -108,10 +112,10 @@ def schedule_day(
 ) -> DaySchedule:
     """Choose, order and time the stops of every group of ``date``.
 
-    ``budget_s`` sets the work: the search accepts ``budget_s * SOLUTIONS_PER_NODE_SECOND /
-    nodes`` solutions (about ``budget_s`` seconds on a 2-core laptop of 2024), a number that
-    depends on the problem alone, so the answer does not depend on the machine's load. Wall
-    time is capped at ``WALL_CAP_FACTOR * budget_s``; the metrics say if the cap was hit.
+    ``budget_s`` sets the work as a number of search branches (about ``budget_s`` seconds on
+    a 2-core machine), a number that depends on the problem alone, so the answer does not
+    depend on the machine's load. Wall time is capped at ``WALL_CAP_FACTOR * budget_s``; the
+    metrics say if the cap was hit.
     """
     if not groups:
         return DaySchedule(groups=[])
@@ -134,13 +138,13 @@ def schedule_day(
         for (i, j), seconds in wrong.items():
             guess[i, j] = max(guess[i, j], seconds)
     schedule = day.result(solution, rounds)
-    schedule.metrics["solution_limit"] = solutions
+    schedule.metrics["work_branches"] = solutions
     schedule.metrics["time_cap_hit"] = cap_hit
     return schedule
 
 
-def _limit(budget_s: float, nodes: int) -> int:
-    return max(MIN_SOLUTIONS, int(budget_s * SOLUTIONS_PER_NODE_SECOND / max(1, nodes)))
+def _bus_work(budget_s: float) -> int:
+    return max(MIN_BRANCHES, int(budget_s * BUS_BRANCHES_PER_SECOND))
 
 
 def _solve_day(
@@ -169,8 +173,13 @@ def _solve_day(
     if len(day.groups) == 1 or len(day.nodes) > JOINT_MAX_NODES:
         return first, work, cap_hit
     limit = max(
-        MIN_SOLUTIONS,
-        int((1 - SEQUENTIAL_SHARE) * budget_s * JOINT_SOLUTIONS_PER_NODE_SECOND / len(day.nodes)),
+        MIN_BRANCHES,
+        int(
+            (1 - SEQUENTIAL_SHARE)
+            * budget_s
+            * JOINT_BRANCHES_PER_NODE_SECOND
+            / max(len(day.nodes), JOINT_MIN_NODES)
+        ),
     )
     joint = _solve(
         day.problem(guess, first), WALL_CAP_FACTOR * budget_s + 1.0, seed, limit, starts=True
@@ -200,16 +209,23 @@ FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "FIRST_UNBOUND_MIN_VALUE")
 def _solve(
     problem: RoutingProblem, budget: float, seed: int, limit: int, *, starts: bool = False
 ) -> RoutingSolution:
-    """Solve with the planner's search; ``starts``: from the problem's initial tours only."""
+    """Solve with the planner's search; ``starts``: from the problem's initial tours only.
+
+    A search that ends its work budget without any solution (not one that proves there is
+    none) is given ``ESCALATION`` times more work, then the next first-solution strategy.
+    """
     solution = None
     for strategy in FIRST_SOLUTIONS[:1] if starts else FIRST_SOLUTIONS:
         config = solver.SearchConfig(
             f"planner-{strategy.lower()}", strategy, "gls", prize_operators=False
         )
-        solution = solver.solve_routing(
-            problem, time_limit_s=budget, seed=seed, solution_limit=limit, configs=[config]
-        )
-        if solution.feasible:
+        for work in (limit, limit * ESCALATION, limit * ESCALATION**2):
+            solution = solver.solve_routing(
+                problem, time_limit_s=budget, seed=seed, work_limit=work, configs=[config]
+            )
+            if solution.feasible or solution.status == "infeasible":
+                break
+        if solution is not None and solution.feasible:
             break
     assert solution is not None
     return solution
@@ -496,7 +512,7 @@ class _DayModel:
                 )
                 for i, k in enumerate(mine)
             )
-            limit = _limit(budget_s / len(self.groups), 2 + len(mine))
+            limit = _bus_work(budget_s / len(self.groups))
             problem = RoutingProblem(
                 travel=travel,
                 cost=travel,

@@ -16,8 +16,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from planner.loading import load_scenario
 from planner.models import Group, Stop
 from planner.verify import verify_plan
@@ -670,11 +668,6 @@ def test_a_full_route_day_says_its_venues_take_no_more_buses(tmp_path: Path) -> 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tiny days search until the wall-clock cap: the routing search is bounded by a "
-    "number of solutions that guided local search never reaches on a problem this small",
-)
 def test_a_tiny_day_stops_on_its_work_budget(tmp_path: Path) -> None:
     """Two vans, one venue with two visit slots, one canteen: the search space is a handful
     of tours. The plan must come from the deterministic work budget, not from the wall-clock
