@@ -471,6 +471,7 @@ def _why_unplaced(
     if not dates:
         return "is available on none of the scenario's dates"
     reasons = []
+    no_bus: dict[dt.date, list[str]] = {}  # dates whose whole fleet went elsewhere
     for rid in interests:
         for date in dates:
             rd = days[(rid, date)]
@@ -514,7 +515,7 @@ def _why_unplaced(
                     pool and f"{rid} on {date}: {pool}"
                 )
                 if used and sum(used) >= total:
-                    reasons.append(f"{rid} on {date}: all {total} buses of that day were taken")
+                    no_bus.setdefault(date, []).append(rid)
                 elif taken_venue is not None:
                     reasons.append(taken_venue)
                 else:
@@ -522,6 +523,11 @@ def _why_unplaced(
                         f"{rid} on {date} did not run (too few riders to justify a bus "
                         "while others needed the seats)"
                     )
+    total = sum(b.count for b in scenario.spec.fleet)
+    reasons += [
+        f"on {date} all {total} buses were taken by other route-days ({', '.join(rids)} got none)"
+        for date, rids in sorted(no_bus.items())
+    ]
     available = ", ".join(str(d) for d in dates)
     return f"available {available}; " + "; ".join(reasons)
 

@@ -451,7 +451,8 @@ def test_two_routes_and_one_bus_tell_who_lost_the_bus(tmp_path: Path) -> None:
     (left,) = run.plan.unassigned
     other = "beta" if group.route == "alpha" else "alpha"
     assert left.reason == (
-        f"available 2024-11-14; {other} on 2024-11-14: all 1 buses of that day were taken"
+        "available 2024-11-14; on 2024-11-14 all 1 buses were taken by other route-days "
+        f"({other} got none)"
     )
 
 
