@@ -34,55 +34,6 @@ app = typer.Typer(
 )
 
 
-@app.command()
-@friendly
-def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
-    """Check a scenario and every file it names; list every problem, one line each.
-
-    Exit code 0 when the scenario is sound, 2 when any file has a problem.
-    """
-    loaded = load(scenario)
-    spec = loaded.spec
-    routes = loaded.running_routes
-    out.print(
-        f"{spec.id}: {len(loaded.venues)} venues, {len(routes)} routes running, "
-        f"{len(loaded.delegates)} delegates from "
-        f"{len({d.country for d in loaded.delegates})} countries and regions, "
-        f"{len(spec.dates)} days ({spec.dates[0]} to {spec.dates[-1]}), "
-        f"{sum(b.count for b in spec.fleet)} buses a day: OK",
-        markup=False,
-    )
-
-
-@app.command()
-@friendly
-def schemas(
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Folder to write the JSON Schemas to (default: bundled)."),
-    ] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="Only check that the files are up to date.")
-    ] = False,
-) -> None:
-    """Write the JSON Schemas of the venue, route, scenario and delegate formats."""
-    from planner.schemas import render_schemas
-
-    folder = out_dir or bundled_routes() / "schemas"
-    stale = []
-    for name, text in render_schemas().items():
-        target = folder / name
-        if check:
-            if not target.is_file() or target.read_text(encoding="utf-8") != text:
-                stale.append(name)
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    if stale:
-        err.print(f"out of date: {', '.join(stale)} (run `findhz schemas`)", markup=False)
-        raise typer.Exit(1)
-
-
 TravelOption = Annotated[
     str,
     typer.Option(
@@ -290,6 +241,55 @@ def render(
         run = json.loads(previous_run.read_text(encoding="utf-8"))
     _write_outputs(made, loaded, folder, run, base_url)
     out.print(f"wrote {folder / 'index.html'}", markup=False)
+
+
+@app.command()
+@friendly
+def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
+    """Check a scenario and every file it names; list every problem, one line each.
+
+    Exit code 0 when the scenario is sound, 2 when any file has a problem.
+    """
+    loaded = load(scenario)
+    spec = loaded.spec
+    routes = loaded.running_routes
+    out.print(
+        f"{spec.id}: {len(loaded.venues)} venues, {len(routes)} routes running, "
+        f"{len(loaded.delegates)} delegates from "
+        f"{len({d.country for d in loaded.delegates})} countries and regions, "
+        f"{len(spec.dates)} days ({spec.dates[0]} to {spec.dates[-1]}), "
+        f"{sum(b.count for b in spec.fleet)} buses a day: OK",
+        markup=False,
+    )
+
+
+@app.command()
+@friendly
+def schemas(
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write the JSON Schemas to (default: bundled)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check that the files are up to date.")
+    ] = False,
+) -> None:
+    """Write the JSON Schemas of the venue, route, scenario and delegate formats."""
+    from planner.schemas import render_schemas
+
+    folder = out_dir or bundled_routes() / "schemas"
+    stale = []
+    for name, text in render_schemas().items():
+        target = folder / name
+        if check:
+            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+                stale.append(name)
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    if stale:
+        err.print(f"out of date: {', '.join(stale)} (run `findhz schemas`)", markup=False)
+        raise typer.Exit(1)
 
 
 def _mount() -> None:

@@ -214,9 +214,11 @@ def geocode(
         ),
     ] = None,
 ) -> None:
-    """Look the scenario's venues up by address or name and write a report of proposed
-    coordinate changes with their distances. The catalogue is never changed: review the
-    report, then edit venues.yaml by hand.
+    """Propose better venue coordinates from a geocoder, as a report to review.
+
+    Looks the scenario's venues up by address or name and writes the proposed coordinate
+    changes with their distances. The catalogue is never changed: review the report, then
+    edit venues.yaml by hand.
     """
     from planner.travel.geocode import open_geocoder, propose, write_report
 
