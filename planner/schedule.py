@@ -1,11 +1,18 @@
 """The timed day of every bus: which venues each group visits, in what order, at what minute.
 
-All groups of one date go into one :class:`~planner.problems.RoutingProblem`, each group a
-vehicle from the base and back, because venues couple them (a venue receives at most
+The groups of one date are the vehicles of one :class:`~planner.problems.RoutingProblem`,
+each from the base and back, because venues couple them (a venue receives at most
 ``concurrent_groups`` groups at once, lunch stops included). Each group gets its own copy
 of the venues it may use: the open candidates of its route (optional, with a prize from the
 route's weights and the group's size; must-visits with a prize so large that only
 impossibility drops them) and a mandatory choice of lunch venue.
+
+The day is solved in two steps. First it is built bus by bus, in a few orders, each bus a
+small problem of its own in the time its venues have left after the buses before it (so
+the venues' capacity holds by construction and no search can fail for want of time). Then,
+on days small enough, all buses are searched together from the best of those builds, with
+the venues' capacity as cumulative constraints over the visits' intervals; the joint answer
+is kept only if it is better.
 
 Travel times depend on the hour. The routing model takes one time per leg, so the day is
 solved with a guess of each leg's band, then re-timed exactly (each leg at the band of its
@@ -121,12 +128,12 @@ def schedule_day(
         return DaySchedule(groups=[])
     day = _DayModel(scenario, matrix, date, list(groups))
     guess = day.initial_travel()
-    rounds = solutions = 0
+    rounds = branches = 0
     cap_hit = False
     while True:
         share = 1.0 if rounds == 0 else 0.25  # re-timing rounds get a smaller budget
         solution, work, hit = _solve_day(day, guess, share * budget_s, seed)
-        solutions += work
+        branches += work
         cap_hit = cap_hit or hit
         wrong = day.inconsistent_legs(solution, guess)
         if not wrong:
@@ -138,7 +145,7 @@ def schedule_day(
         for (i, j), seconds in wrong.items():
             guess[i, j] = max(guess[i, j], seconds)
     schedule = day.result(solution, rounds)
-    schedule.metrics["work_branches"] = solutions
+    schedule.metrics["work_branches"] = branches
     schedule.metrics["time_cap_hit"] = cap_hit
     return schedule
 
