@@ -185,6 +185,47 @@ def solomon(
 
 
 @app.command()
+def planner(
+    scenarios: Annotated[
+        str,
+        typer.Option("--scenarios", help="Comma-separated scenario ids or files."),
+    ] = "findhz-2024,conference-300",
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="The default budget (findhz plan's).")
+    ] = 6.0,
+    factor: Annotated[
+        float, typer.Option("--factor", help="Also run with this many times the budget.")
+    ] = 10.0,
+    seeds: SeedsOption = 3,
+    json_out: JsonOption = None,
+    results: ResultsOption = DEFAULT_RESULTS,
+    report: ReportOption = DEFAULT_REPORT,
+) -> None:
+    """The planner on the bundled scenarios: seconds end to end, and what a longer budget gains."""
+    import tempfile
+
+    from benchmarks.planner import run_planner
+
+    records: list[Record] = []
+    budgets = [time_limit] if factor <= 1 else [time_limit, time_limit * factor]
+    with tempfile.TemporaryDirectory(prefix="findhz-planner-") as tmp:
+        for scenario in [s.strip() for s in scenarios.split(",") if s.strip()]:
+            for budget in budgets:
+                for seed in range(seeds):
+                    run = run_planner(scenario, seed, budget, Path(tmp))
+                    records.append(run.record())
+                    typer.echo(
+                        f"planner {run.instance} budget {budget:g} s seed {seed}: "
+                        f"{run.seconds:.1f} s, objective {run.objective}, "
+                        f"satisfaction {run.satisfaction}"
+                        f"{'' if run.feasible else '  FAILED ' + run.message}",
+                        err=True,
+                    )
+    settings = {"time_limit": time_limit, "factor": factor, "seeds": seeds}
+    _finish("planner", records, json_out, results, report, settings)
+
+
+@app.command()
 def scale(
     data: Annotated[
         Path | None,
