@@ -86,6 +86,19 @@ def _progress(record: Record) -> None:
     )
 
 
+def _command(argv: list[str]) -> str:
+    """The command as a reader should type it: the data folder shown as ``DIR/<name>``, so
+    no path of the machine that ran it ends up in the report."""
+    shown = []
+    for before, arg in zip(["", *argv], argv, strict=False):
+        if before == "--data":
+            arg = f"DIR/{Path(arg).name}"
+        elif arg.startswith("--data="):
+            arg = f"--data=DIR/{Path(arg.removeprefix('--data=')).name}"
+        shown.append(shlex.quote(arg))
+    return "findhz bench " + " ".join(shown)
+
+
 def _finish(
     set_name: str,
     records: list[Record],
@@ -100,7 +113,7 @@ def _finish(
     settings = {**settings, "commit": machine["commit"]}
     payload = {
         "set": set_name,
-        "command": "findhz bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
+        "command": _command(sys.argv[2:]),
         "settings": settings,
         "machine": machine,
         "records": records,
