@@ -214,19 +214,28 @@ FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "FIRST_UNBOUND_MIN_VALUE")
 
 
 def _solve(
-    problem: RoutingProblem, budget: float, seed: int, limit: int, *, starts: bool = False
+    problem: RoutingProblem,
+    budget: float,
+    seed: int,
+    limit: int,
+    *,
+    starts: bool = False,
+    escalate: bool = True,
 ) -> RoutingSolution:
     """Solve with the planner's search; ``starts``: from the problem's initial tours only.
 
-    A search that ends its work budget without any solution (not one that proves there is
-    none) is given ``ESCALATION`` times more work, then the next first-solution strategy.
+    With ``escalate``, a search that ends its work budget without any solution (not one that
+    proves there is none) is given ``ESCALATION`` times more work, then the next
+    first-solution strategy; without, one try only.
     """
     solution = None
-    for strategy in FIRST_SOLUTIONS[:1] if starts else FIRST_SOLUTIONS:
+    strategies = FIRST_SOLUTIONS if escalate and not starts else FIRST_SOLUTIONS[:1]
+    works = (limit, limit * ESCALATION, limit * ESCALATION**2) if escalate else (limit,)
+    for strategy in strategies:
         config = solver.SearchConfig(
             f"planner-{strategy.lower()}", strategy, "gls", prize_operators=False
         )
-        for work in (limit, limit * ESCALATION, limit * ESCALATION**2):
+        for work in works:
             solution = solver.solve_routing(
                 problem, time_limit_s=budget, seed=seed, work_limit=work, configs=[config]
             )
@@ -527,16 +536,29 @@ class _DayModel:
                 vehicles=(self.vehicles[g],),
                 choices=(Choice(tuple(lunch)),),
             )
-            answer = _solve(problem, WALL_CAP_FACTOR * budget_s + 1.0, seed, limit)
-            if not answer.feasible and self.vehicles[g].min_stops:
-                relaxed = dataclasses.replace(self.vehicles[g], min_stops=0)
-                answer = _solve(
-                    dataclasses.replace(problem, vehicles=(relaxed,)),
-                    WALL_CAP_FACTOR * budget_s + 1.0,
-                    seed,
-                    limit,
-                )
-                relaxed_buses.append(g)
+            cap = WALL_CAP_FACTOR * budget_s + 1.0
+            answer = _solve(problem, cap, seed, limit, escalate=False)
+            if not answer.feasible:
+                # Start from a day that surely fits (out to lunch and back) with no minimum
+                # of stops; the search then adds what visits it can.
+                start = self._lunch_only(g, local, offered, travel)
+                if start is not None:
+                    relaxed = dataclasses.replace(self.vehicles[g], min_stops=0)
+                    answer = _solve(
+                        dataclasses.replace(
+                            problem, vehicles=(relaxed,), initial_tours=((start,),)
+                        ),
+                        cap,
+                        seed,
+                        limit,
+                        starts=True,
+                    )
+                    if answer.feasible:
+                        made = sum(1 for i in answer.tours[0].visits if i not in lunch)
+                        if made < self.vehicles[g].min_stops:
+                            relaxed_buses.append(g)
+            if not answer.feasible:  # the last resort: more work, other strategies
+                answer = _solve(problem, cap, seed, limit)
             if not answer.feasible:
                 raise self._stuck(g, [self.visits[mine[i]] for i in lunch], offered, answer)
             work += limit
@@ -571,6 +593,22 @@ class _DayModel:
         for _ in range(1, ORDERS if len(first) > 1 else 1):
             out.append([first[i] for i in rng.permutation(len(first))])
         return out
+
+    def _lunch_only(
+        self, g: int, local: tuple[Visit, ...], offered: list[int], travel: np.ndarray
+    ) -> int | None:
+        """The first offered lunch (nearest first) that a bus can reach from the base, eat
+        and come back from inside the day; None when there is none."""
+        vehicle = self.vehicles[g]
+        for i in offered:
+            visit = local[i]
+            out = vehicle.earliest_start + int(travel[vehicle.start_node, visit.node])
+            for lo, hi in visit.windows:
+                begin = max(out, lo)
+                back = begin + visit.service + int(travel[visit.node, vehicle.end_node])
+                if begin <= hi and back <= vehicle.latest_end:
+                    return i
+        return None
 
     def _stuck(
         self, g: int, lunches: list[Visit], offered: list[int], answer: RoutingSolution
