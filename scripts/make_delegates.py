@@ -28,7 +28,6 @@ import csv
 import datetime as dt
 import io
 import random
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,6 +273,8 @@ def xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
     """The table as an xlsx workbook (first sheet ``delegates``), with fixed timestamps."""
     from openpyxl import Workbook
 
+    from planner.exports.workbook import reproducible_xlsx
+
     book = Workbook()
     sheet = book.active
     sheet.title = "delegates"
@@ -284,18 +285,7 @@ def xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     book.properties.creator = "findhz make_delegates.py"
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    raw = io.BytesIO()
-    book.save(raw)
-    # Rewrite the archive with fixed member times so the same rows give the same bytes.
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            member.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(member, src.read(info.filename))
-    return out.getvalue()
+    return reproducible_xlsx(book, FIXED_TIME)
 
 
 def main(argv: list[str] | None = None) -> int:

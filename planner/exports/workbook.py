@@ -22,7 +22,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from planner.exports.tables import Cell, Table
 
-__all__ = ["csv_bytes", "workbook_bytes", "write_csv"]
+__all__ = ["csv_bytes", "reproducible_xlsx", "workbook_bytes", "write_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -48,20 +48,22 @@ def workbook_bytes(tables: list[Table], stamp: dt.datetime) -> bytes:
         for column_index, name in enumerate(table.columns, start=1):
             width = max([len(name)] + [len(str(r[column_index - 1] or "")) for r in table.rows])
             sheet.column_dimensions[get_column_letter(column_index)].width = min(width + 2, 60)
-    naive = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     book.properties.creator = "findhz"
+    return reproducible_xlsx(book, stamp)
+
+
+def reproducible_xlsx(book: Workbook, stamp: dt.datetime) -> bytes:
+    """The workbook's bytes, the same every time: its document dates are ``stamp`` (UTC when
+    aware) rather than the time of saving, and the zip entries carry a fixed timestamp."""
+    naive = stamp.astimezone(dt.UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
     book.properties.created = naive
     book.properties.modified = naive
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    return _fixed_zip_times(raw.getvalue())
-
-
-def _fixed_zip_times(data: bytes) -> bytes:
+        ExcelWriter(book, archive).save()  # unlike Workbook.save, keeps `modified` as set
     out = io.BytesIO()
     with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():

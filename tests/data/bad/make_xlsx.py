@@ -12,17 +12,15 @@ committed files are what this script writes.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 
+from planner.exports.workbook import reproducible_xlsx
+
 HERE = Path(__file__).resolve().parent
 FIXED_TIME = dt.datetime(2024, 9, 1, 0, 0, 0)
-STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
 
 HEADER = ["id", "name", "country", "organisation", "field", "interests", "languages"]
 HEADER += ["available", "needs", "note"]
@@ -65,24 +63,7 @@ def workbook_bytes(sheets: list[tuple[str, list[list[Any]]]]) -> bytes:
         for row in rows:
             sheet.append(row)
     book.properties.creator = "findhz tests"
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    raw = io.BytesIO()
-    book.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            member.compress_type = zipfile.ZIP_DEFLATED
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the saving time here
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + STAMP + rb"\g<2>",
-                    content,
-                )
-            dst.writestr(member, content)
-    return out.getvalue()
+    return reproducible_xlsx(book, FIXED_TIME)
 
 
 def _replace(rows: list[list[Any]], row: int, column: str, value: Any) -> list[list[Any]]:
