@@ -135,7 +135,7 @@ def schedule_day(
         solution, work, hit = _solve_day(day, guess, share * budget_s, seed)
         branches += work
         cap_hit = cap_hit or hit
-        wrong = day.inconsistent_legs(solution, guess)
+        wrong = day.inconsistent_legs(solution)
         if not wrong:
             break
         rounds += 1
@@ -665,9 +665,7 @@ class _DayModel:
             best = depart if depart >= vehicle.earliest_start else None
         return best
 
-    def inconsistent_legs(
-        self, solution: RoutingSolution, guess: np.ndarray
-    ) -> dict[tuple[int, int], int]:
+    def inconsistent_legs(self, solution: RoutingSolution) -> dict[tuple[int, int], int]:
         """Legs whose true time, at the band of their departure, is longer than the model
         assumed, with that true time (the slowest band for the leg out of the base)."""
         wrong: dict[tuple[int, int], int] = {}
@@ -846,18 +844,3 @@ def _free(
                 kept.append((hi + 1, b))
         windows = kept
     return tuple(windows)
-
-
-def _infeasible(day: _DayModel, solution: RoutingSolution) -> Exception:
-    no_lunch = [day.groups[g].id for g, choice in enumerate(day.choices) if not choice.visits]
-    if no_lunch:
-        return PlanError(
-            f"no lunch venue can take group(s) {', '.join(no_lunch)} on {day.date} "
-            "(too many people, no step-free access, or none open in the lunch window)"
-        )
-    return PlanError(
-        f"the solver found no timetable for {day.date} ({solution.status}): the day "
-        f"{day.spec.day.start // 60:02d}:{day.spec.day.start % 60:02d}-"
-        f"{day.spec.day.end // 60:02d}:{day.spec.day.end % 60:02d} may be too short for "
-        "the routes' minimum stops, lunch and travel"
-    )

@@ -34,14 +34,22 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
+from ortools.sat.python import cp_model
 from ortools.util import optional_boolean_pb2
 
-from planner.problems import RoutingProblem, RoutingSolution, Tour
+from planner.problems import (
+    AssignmentProblem,
+    AssignmentSolution,
+    RoutingProblem,
+    RoutingSolution,
+    Tour,
+)
 
-__all__ = ["SearchConfig", "default_configs", "solve_routing"]
+__all__ = ["SearchConfig", "default_configs", "solve_assignment", "solve_routing"]
 
 _log = logging.getLogger(__name__)
 
@@ -593,23 +601,16 @@ def _search_once(
 
 
 # --- Assignment (CP-SAT) ---
-# People to slots (route-days) and buses to slots, lexicographically: the worst-off person,
-# then the total, then the fewest (cheapest) buses. One worker and a deterministic time
-# budget, so the same problem and seed give the same answer on a busy or idle machine.
-
-
-import dataclasses  # noqa: E402
-from typing import Any  # noqa: E402
-
-import planner.problems as _problems  # noqa: E402
+# People to slots (route-days) and buses to slots, lexicographically: as many people placed
+# as possible, then the least glad of them, then the total, then the fewest (cheapest) buses.
+# Interleaved search and a deterministic time budget, so the same problem and seed give the
+# same answer on a busy or idle machine.
 
 
 def solve_assignment(
-    problem: _problems.AssignmentProblem, *, time_limit_s: float = 10.0, seed: int = 0
-) -> _problems.AssignmentSolution:
-    """Solve an :class:`~planner.problems.AssignmentProblem` with CP-SAT in three stages."""
-    from ortools.sat.python import cp_model
-
+    problem: AssignmentProblem, *, time_limit_s: float = 10.0, seed: int = 0
+) -> AssignmentSolution:
+    """Solve an :class:`~planner.problems.AssignmentProblem` with CP-SAT in four stages."""
     started = time.perf_counter()
     model = cp_model.CpModel()
     chosen = [model.new_bool_var(f"option_{k}") for k in range(len(problem.options))]
@@ -676,7 +677,7 @@ def solve_assignment(
     }
     bounds = (len(by_person), min(best.values(), default=0), sum(best.values()))
     reached: tuple[int, int, int] | None = None
-    answer: _problems.AssignmentSolution | None = None
+    answer: AssignmentSolution | None = None
     if problem.hint is not None:
         picked = set(problem.hint.chosen)
         for k, var in enumerate(chosen):
@@ -689,7 +690,7 @@ def solve_assignment(
             option = problem.options[k]
             got[option.person] = got.get(option.person, 0) + option.value
         reached = (len(got), min(got.values(), default=0), sum(got.values()))
-        answer = _problems.AssignmentSolution(
+        answer = AssignmentSolution(
             feasible=True,
             chosen=problem.hint.chosen,
             buses=problem.hint.buses,
@@ -728,7 +729,7 @@ def solve_assignment(
         statuses.append(solver.status_name(status))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # keep the answer of the stage before, if any
-        answer = _problems.AssignmentSolution(
+        answer = AssignmentSolution(
             feasible=True,
             chosen=tuple(k for k, var in enumerate(chosen) if solver.boolean_value(var)),
             buses=tuple(tuple(int(solver.value(y)) for y in row) for row in buses),
@@ -748,7 +749,7 @@ def solve_assignment(
                 model.add_hint(y, solver.value(y))
 
     if answer is None:
-        return _problems.AssignmentSolution(
+        return AssignmentSolution(
             feasible=False,
             chosen=(),
             buses=(),
@@ -757,6 +758,4 @@ def solve_assignment(
             status="/".join(statuses),
             seconds=time.perf_counter() - started,
         )
-    return dataclasses.replace(
-        answer, status="/".join(statuses), seconds=time.perf_counter() - started
-    )
+    return replace(answer, status="/".join(statuses), seconds=time.perf_counter() - started)
