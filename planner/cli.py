@@ -120,14 +120,17 @@ def plan(
 ) -> None:
     """Plan a scenario and write the plan, maps, itineraries and workbook to --out.
 
-    Checks the plan against every hard constraint before writing; an earlier output folder
-    is replaced only when the new one is complete.
+    Checks the plan against every hard constraint before writing. --out must be new, empty,
+    or a folder findhz wrote: an earlier output is replaced only when the new one is complete,
+    and a folder holding anything else is refused (exit 2) before any planning.
     """
     import time
 
+    from planner.exports.atomic import check_output_target
     from planner.planning import make_plan
 
     started = time.perf_counter()
+    check_output_target(out_dir)  # before any work: a refused folder costs no planning
     loaded = load(scenario)
     matrix = _matrix(loaded, travel, osrm_url, not no_cache)
     with err.status("planning", spinner="dots") as status:
@@ -223,18 +226,28 @@ def render(
     scenario: OptionalScenarioArg = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Output folder (default: the folder of the plan)."),
+        typer.Option(
+            "--out",
+            help="Output folder (default: the folder of the plan, which must be one that "
+            "findhz wrote).",
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option("--base-url", help="Where the folder will be published (for QR codes)."),
     ] = None,
 ) -> None:
-    """Write the maps, itineraries and workbook of an existing plan (after verifying it)."""
+    """Write the maps, itineraries and workbook of an existing plan (after verifying it).
+
+    The output folder is replaced whole, so it must be new, empty, or one that findhz wrote.
+    """
+    from planner.exports.atomic import check_output_target
+
+    folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent)
+    check_output_target(folder)
     made = _read_plan(plan_file)
     loaded = _scenario_of(made, scenario)
     _check(made, loaded)
-    folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent)
     run = None
     previous_run = (plan_file if plan_file.is_dir() else plan_file.parent) / "run.json"
     if previous_run.is_file():  # keep the timings of the run that made the plan
@@ -293,11 +306,9 @@ def schemas(
 
 
 def _mount() -> None:
-    from benchmarks.cli import app as bench_app
     from planner.cli_travel import register
 
     register(app)
-    app.add_typer(bench_app, name="bench")
     try:
         from benchmarks.cli import app as bench_app
     except ImportError:  # an installation without the benchmarks package
@@ -308,8 +319,15 @@ def _mount() -> None:
 _mount()
 
 
+def _stop_on_sigterm(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary folders are removed
+
+
 def main() -> None:
     """Entry point of the ``findhz`` console script."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         app()
     except BrokenPipeError:

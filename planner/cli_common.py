@@ -11,7 +11,13 @@ import typer
 from rich.console import Console
 
 from planner.bundled import DEFAULT_SCENARIO, scenario_path
-from planner.errors import FindhzError, InputError, VerificationFailed
+from planner.errors import (
+    FindhzError,
+    InputError,
+    OutputRefused,
+    OutputWriteError,
+    VerificationFailed,
+)
 from planner.models import Scenario
 
 __all__ = ["ScenarioArg", "err", "friendly", "load", "out"]
@@ -36,7 +42,8 @@ ScenarioArg = Annotated[
 def friendly(command: Callable[P, R]) -> Callable[P, R]:
     """Turn findhz's own errors into one line each and a non-zero exit; no traceback.
 
-    Exit codes: 2 for bad input (one line per problem), 1 for anything else findhz raises on
+    Exit codes: 2 for bad input (one line per problem) and for an output folder findhz may not
+    write, 3 when the file system failed while writing, 1 for anything else findhz raises on
     purpose (a plan that breaks hard constraints, a travel service that failed), 130 when
     interrupted.
     """
@@ -49,6 +56,12 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             for problem in error.problems:
                 err.print(str(problem), markup=False)
             raise typer.Exit(2) from None
+        except OutputRefused as error:
+            err.print(f"findhz: {error}", markup=False)
+            raise typer.Exit(2) from None
+        except OutputWriteError as error:
+            err.print(f"findhz: {error}", markup=False)
+            raise typer.Exit(3) from None
         except VerificationFailed as error:
             err.print(
                 f"findhz: the plan breaks {len(error.violations)} hard constraint(s); "

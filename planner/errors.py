@@ -7,10 +7,13 @@
     ├── TravelError             a travel-time provider failed and no fallback was allowed
     │   └── ProviderAuthError   the provider rejected the key or the request (4xx)
     ├── PlanError               no plan could be made (e.g. nothing can run on any day)
-    └── VerificationFailed      a plan breaks a hard constraint; carries every violation
+    ├── VerificationFailed      a plan breaks a hard constraint; carries every violation
+    ├── OutputRefused           the output folder is not findhz's to write (user files, a link)
+    └── OutputWriteError        the file system failed while writing (read-only, disk full)
 
 Library code raises these and never prints; the CLI turns them into lines on stderr and a
-non-zero exit code (2 for input errors, 1 for the rest).
+non-zero exit code: 2 for input errors and refused output folders, 3 when the file system
+failed while writing, 1 for the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 __all__ = [
     "FindhzError",
     "InputError",
+    "OutputRefused",
+    "OutputWriteError",
     "PlanError",
     "Problem",
     "ProviderAuthError",
@@ -87,3 +92,12 @@ class VerificationFailed(FindhzError):
     def __init__(self, violations: list[str]) -> None:
         self.violations = violations
         super().__init__(f"{len(violations)} violation(s): " + "; ".join(violations[:5]))
+
+
+class OutputRefused(FindhzError):
+    """findhz may not write this output folder (it holds files findhz did not write, or is a
+    link, the root, the home or the current folder); nothing was touched."""
+
+
+class OutputWriteError(FindhzError):
+    """The file system failed while writing the output; the previous output is unchanged."""
