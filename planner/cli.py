@@ -8,6 +8,7 @@ input) or 1 (anything else); they never show a traceback.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,20 @@ from planner.travel.matrix import TravelMatrix
 
 #: The default search budget of ``findhz plan``, in seconds.
 DEFAULT_TIME_LIMIT_S = 6.0
+#: The accepted range of ``--time-limit``: an hour is far beyond what any conference week needs.
+MIN_TIME_LIMIT_S, MAX_TIME_LIMIT_S = 1.0, 3600.0
+#: The largest ``--seed``: the solvers take a signed 32-bit seed.
+MAX_SEED = 2**31 - 1
+
+
+def _time_limit(value: float) -> float:
+    if not (math.isfinite(value) and MIN_TIME_LIMIT_S <= value <= MAX_TIME_LIMIT_S):
+        raise typer.BadParameter(
+            f"{value:g} is not a budget findhz takes: give {MIN_TIME_LIMIT_S:g} to "
+            f"{MAX_TIME_LIMIT_S:g} seconds"
+        )
+    return value
+
 
 app = typer.Typer(
     help=(
@@ -100,12 +115,15 @@ def plan(
         float,
         typer.Option(
             "--time-limit",
-            min=1.0,
-            help="Search budget in seconds. The search stops after a fixed amount of work "
-            "derived from it, so the same budget and seed give the same plan on any machine.",
+            callback=_time_limit,
+            help="Search budget in seconds (1 to 3600). The search stops after a fixed amount of "
+            "work derived from it, so the same budget and seed give the same plan on any machine.",
         ),
     ] = DEFAULT_TIME_LIMIT_S,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the search.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of the search (0 to 2147483647)."),
+    ] = 0,
     travel: TravelOption = "offline",
     osrm_url: Annotated[
         str | None, typer.Option("--osrm-url", help="Base URL of an OSRM server.")
@@ -319,16 +337,38 @@ def _mount() -> None:
 _mount()
 
 
+#: The command-line parser's error for a wrong option or argument (click's ``UsageError``,
+#: which typer's ``BadParameter`` derives from; typer bundles its own copy of click).
+_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+
+
 def _stop_on_sigterm(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary folders are removed
 
 
 def main() -> None:
-    """Entry point of the ``findhz`` console script."""
+    """Entry point of the ``findhz`` console script.
+
+    A wrong option or argument is one line on stderr (``findhz plan: --seed: ...``) and exit 2.
+    """
     import signal
 
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        app()
+        result = app(standalone_mode=False, prog_name="findhz")
+    except _USAGE_ERROR as error:
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context is not None else "findhz"
+        formatter = getattr(error, "format_message", None)
+        message = str(formatter() if callable(formatter) else error)
+        if message:  # empty when the help was shown instead of running a command
+            err.print(f"{command}: {message} (see {command} --help)", markup=False)
+        sys.exit(2)
+    except typer.Abort:
+        err.print("findhz: interrupted; nothing was written", markup=False)
+        sys.exit(130)
     except BrokenPipeError:
         sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -267,12 +267,20 @@ class RouteCatalogue(_Frozen):
     routes: list[Route]
 
 
+#: The most buses of one type a scenario may have each day.
+MAX_BUSES_PER_TYPE = 500
+#: The most dates a scenario may plan (a conference lasts days, not months).
+MAX_DATES = 62
+#: The years a scenario's dates may fall in.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
 class BusType(_Frozen):
     """A kind of bus: its seats and how many of them run each day."""
 
     id: Slug
     seats: int = Field(ge=1, le=90)
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_BUSES_PER_TYPE)
 
 
 class DayWindow(_Frozen):
@@ -321,14 +329,17 @@ class ScenarioSpec(_Frozen):
     id: Slug
     name: Names
     timezone: str = "Asia/Shanghai"
-    dates: list[dt.date] = Field(min_length=1)
+    dates: list[dt.date] = Field(min_length=1, max_length=MAX_DATES)
     base: Slug
     day: DayWindow
     lunch: LunchRule
     fleet: list[BusType] = Field(min_length=1)
     routes: list[Slug] | None = None
     rides: int = Field(
-        default=1, ge=1, description="How many route-days each delegate rides at most."
+        default=1,
+        ge=1,
+        le=MAX_DATES,
+        description="How many route-days each delegate rides at most.",
     )
     delegates: str
     catalogue: str | None = None
@@ -339,6 +350,16 @@ class ScenarioSpec(_Frozen):
     synthetic: bool = Field(
         default=False, description="True when the delegates are made up, not real people."
     )
+
+    @field_validator("dates")
+    @classmethod
+    def _dates_in_range(cls, value: list[dt.date]) -> list[dt.date]:
+        for date in value:
+            if not FIRST_YEAR <= date.year <= LAST_YEAR:
+                raise ValueError(
+                    f"{date} is outside the years findhz plans ({FIRST_YEAR} to {LAST_YEAR})"
+                )
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -36,8 +36,14 @@ EXPECTED: dict[str, list[str]] = {
     "color-not-hex": [
         "themes.yaml: line 15: route bio-route: color: 'blue' is not a colour (write it as #rrggbb, e.g. #1f77b4)",
     ],
+    "date-in-year-9999": [
+        "scenario.yaml: line 4: dates: 9999-12-31 is outside the years findhz plans (2000 to 2099)",
+    ],
     "day-ends-before-start": [
         "scenario.yaml: line 6: day.end: the day ends before it starts",
+    ],
+    "fleet-count-too-large": [
+        "scenario.yaml: line 10: fleet[1].count: must be at most 500 (got 100000000)",
     ],
     "delegate-date-not-a-date": [
         "delegates.csv: line 4: delegate D003: available[1]: must be a date YYYY-MM-DD (got '28/09/2024')",
