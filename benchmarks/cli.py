@@ -158,6 +158,8 @@ def optw(
         "work_limit": work_limit,
     }
     suffix = "-m" + "-".join(str(m) for m in tour_counts)
+    if workers > 1:
+        suffix += f"-w{workers}"
     _finish("optw", records, json_out, results, report, settings, suffix)
 
 
@@ -194,7 +196,7 @@ def solomon(
         "work_limit": work_limit,
         "objective": "hierarchical" if hierarchical else "distance",
     }
-    _finish("solomon", records, json_out, results, report, settings)
+    _finish("solomon", records, json_out, results, report, settings, f"-w{workers}")
 
 
 @app.command()

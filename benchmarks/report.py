@@ -137,14 +137,27 @@ def _ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.4f}"
 
 
+def _cpu(workers: int, records: list[Record]) -> str:
+    """How the CPU was shared between the two solvers in runs of ``workers`` workers."""
+    equal = all(r.get("pyvrp_seeds") == workers for r in records if r["solver"] == "pyvrp")
+    cores = f"{workers} core{'s' if workers > 1 else ''}"
+    if equal:
+        seeds = f"{workers} independent seed{'s' if workers > 1 else ''}"
+        best = ", best taken" if workers > 1 else ""
+        return f"{cores} each (ours: {workers} worker(s); PyVRP: {seeds}{best}): equal CPU"
+    return f"ours on {cores}, PyVRP on 1 core (not equal CPU: an older run)"
+
+
 def _optw_section(payload: dict[str, Any]) -> list[str]:
     records: list[Record] = payload["records"]
     optima = read_optw_optima(DATA / "toptw_bks.csv")
     lines = ["## Orienteering with time windows (TOPTW)", ""]
-    by = _group(records, "tours", "instance", "solver")
-    for m in sorted({r["tours"] for r in records}):
-        names = sorted({r["instance"] for r in records if r["tours"] == m})
-        lines += [f"### m = {m} tour{'s' if m > 1 else ''}", ""]
+    by = _group(records, "tours", "workers", "instance", "solver")
+    for m, workers in sorted({(r["tours"], r["workers"]) for r in records}):
+        names = sorted(
+            {r["instance"] for r in records if r["tours"] == m and r["workers"] == workers}
+        )
+        lines += [f"### m = {m} tour{'s' if m > 1 else ''}, {_cpu(workers, records)}", ""]
         lines += [_row(_OPTW_HEAD), "|---|---:|---:|---:|---:|---:|---:|---:|"]
         gaps: list[float] = []
         ratios: list[float] = []
@@ -152,8 +165,8 @@ def _optw_section(payload: dict[str, Any]) -> list[str]:
         with_opt = 0
         infeasible = 0
         for name in names:
-            ours = by.get((m, name, "ours"), [])
-            theirs = by.get((m, name, "pyvrp"), [])
+            ours = by.get((m, workers, name, "ours"), [])
+            theirs = by.get((m, workers, name, "pyvrp"), [])
             infeasible += sum(not r["feasible"] for r in ours + theirs)
             opt = optima.get((name, 1)) if m == 1 else None
             ours_scores = [float(r["score"]) if r["feasible"] else 0.0 for r in ours]
@@ -197,15 +210,22 @@ def _optw_section(payload: dict[str, Any]) -> list[str]:
 
 
 def _solomon_section(payload: dict[str, Any]) -> list[str]:
+    lines = ["## Solomon VRPTW", ""]
     records: list[Record] = payload["records"]
+    for workers in sorted({r["workers"] for r in records}):
+        part = [r for r in records if r["workers"] == workers]
+        lines += [f"### {_cpu(workers, part)}", ""]
+        lines += _solomon_table(payload, part)
+    return lines
+
+
+def _solomon_table(payload: dict[str, Any], records: list[Record]) -> list[str]:
     bks_h = read_solomon_bks(DATA / "solomon_bks.csv")
     bks_d = read_solomon_bks(DATA / "solomon_bks_distance_only.csv")
     objective = payload.get("settings", {}).get("objective", "distance")
     by = _group(records, "instance", "solver")
     names = sorted({r["instance"] for r in records}, key=lambda n: n.upper())
     lines = [
-        "## Solomon VRPTW",
-        "",
         f"Objective minimised: **{objective}**"
         + (
             " (any number of vehicles)."
@@ -439,9 +459,12 @@ What the figures mean:
   returned routes (the solver works in 1/1000 units, travel times rounded up so every
   schedule is feasible with exact distances). Gaps are against the distance-only table
   (VROOM's compilation) and the hierarchical table (SINTEF values; vehicles first).
-* **PyVRP side by side**: PyVRP gets the very same integer problem and the same wall-clock
-  budget per run, in the same run of the command. Ratio = ours / PyVRP (score: higher is
-  better; distance: lower is better).
+* **PyVRP side by side, at equal CPU**: PyVRP gets the very same integer problem and the
+  same wall-clock budget per run, in the same run of the command, interleaved instance by
+  instance (ours, then PyVRP) so that both see the same load on the shared machine. With
+  `--workers N` our solver runs N worker processes and PyVRP runs N independent seeds in
+  N processes side by side, the best of them taken: the same number of cores for the same
+  time. Ratio = ours / PyVRP (score: higher is better; distance: lower is better).
 * Times are wall-clock seconds on a 2-core machine shared with other work; our solver was
   given the wall-clock budget (not its deterministic work budget) so that both solvers get
   the same time.
@@ -457,6 +480,11 @@ def render_report(results: Path) -> str:
         if not paths:
             continue
         parts = [json.loads(path.read_text()) for path in paths]
+        for part in parts:
+            # Older results files name the workers in their settings only.
+            workers = part.get("settings", {}).get("workers", 1)
+            for record in part["records"]:
+                record.setdefault("workers", workers)
         merged = dict(parts[0])
         merged["records"] = [r for part in parts for r in part["records"]]
         merged["commands"] = [part["command"] for part in parts]
