@@ -353,6 +353,7 @@ class _Site:
             delegates=delegates,
             hosts=hosts,
             metrics=_scalar_metrics(self.plan.metrics),
+            quality=_quality(self.plan.metrics),
         )
 
     def _figures(self) -> list[dict[str, Any]]:
@@ -414,6 +415,26 @@ def _bus_seconds(groups: list[Group]) -> float:
         if leave is not None and back is not None:
             total += (back - leave).total_seconds()
     return total
+
+
+def _quality(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each day's quality certificate (``metrics.days``: prize, bound, gap), for the index;
+    days without one (plans written before it existed) are left out."""
+    out = []
+    for date, day in sorted(metrics.get("days", {}).items()):
+        if not isinstance(day, dict) or "bound" not in day or "gap" not in day:
+            continue
+        gap = float(day["gap"])
+        out.append(
+            {
+                "date": date,
+                "day": day_label(dt.date.fromisoformat(date)),
+                "groups": day.get("groups", ""),
+                "optimal": bool(day.get("proven_optimal")) or gap <= 0,
+                "gap": f"{max(gap * 100, 0.01):.2f} %",
+            }
+        )
+    return out
 
 
 def _scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ __all__ = [
     "AssignmentSolution",
     "Choice",
     "Option",
+    "PrizeBound",
     "Resource",
     "RoutingProblem",
     "RoutingSolution",
@@ -30,6 +31,7 @@ __all__ = [
     "Tour",
     "Vehicle",
     "Visit",
+    "collected_prize",
 ]
 
 IntMatrix = npt.NDArray[np.int64]
@@ -138,6 +140,33 @@ class RoutingSolution:
     status: str
     seconds: float
     stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrizeBound:
+    """An upper bound on the prize any solution of a routing problem can collect.
+
+    ``bound`` is never below what a feasible solution collects (:func:`collected_prize`);
+    ``best`` is the best prize the bounding model itself reached (a relaxation's value);
+    ``proven`` says the relaxation was solved to optimality (``bound == best``), and
+    ``status`` is the solver's word for each part.
+    """
+
+    bound: int
+    best: int
+    proven: bool
+    status: str
+
+
+def collected_prize(problem: RoutingProblem, tours: tuple[Tour, ...]) -> int:
+    """The prize ``tours`` collect: the prizes of the visits served, plus the penalty of
+    each choice with a penalty that is served (the penalty it avoids)."""
+    served = {k for tour in tours for k in tour.visits}
+    total = sum(problem.visits[k].prize for k in served)
+    for choice in problem.choices:
+        if choice.penalty is not None and served.intersection(choice.visits):
+            total += choice.penalty
+    return total
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,7 +27,9 @@ objective wins (ties: the lowest configuration index).
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import multiprocessing
 import threading
 import time
@@ -44,12 +46,19 @@ from ortools.util import optional_boolean_pb2
 from planner.problems import (
     AssignmentProblem,
     AssignmentSolution,
+    PrizeBound,
     RoutingProblem,
     RoutingSolution,
     Tour,
 )
 
-__all__ = ["SearchConfig", "default_configs", "solve_assignment", "solve_routing"]
+__all__ = [
+    "SearchConfig",
+    "bound_prize",
+    "default_configs",
+    "solve_assignment",
+    "solve_routing",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -598,6 +607,213 @@ def _search_once(
         seconds=seconds,
         stats=stats,
     )
+
+
+# --- Prize bound (CP-SAT) ---
+# A relaxation of a routing problem solved exactly where it is small: every vehicle's tour as
+# a circuit over the visits it may serve, with time windows, stop and load limits, but
+# without shared resources, pinned prefixes or minimum stops (so the bound holds for every
+# solution, including those the planner keeps with a relaxed minimum). Vehicles that share
+# no visit or choice are solved apart: a day of buses is as many small models.
+
+
+def bound_prize(
+    problem: RoutingProblem,
+    *,
+    work_s: float,
+    seed: int = 0,
+    hint: Sequence[Tour] | None = None,
+) -> PrizeBound:
+    """An upper bound on :func:`~planner.problems.collected_prize` over every solution of
+    ``problem`` (its travel times taken as lower bounds of the true ones), with CP-SAT.
+
+    ``work_s`` is CP-SAT's deterministic time, shared among the independent parts (one
+    worker, so the same problem and seed give the same bound). ``hint``: a known solution's
+    tours, which lets the search prove optimality sooner.
+    """
+    _validate(problem)
+    parts = _bound_parts(problem)
+    bound = best = 0
+    proven = True
+    statuses: list[str] = []
+    tours = {t.vehicle: t for t in hint} if hint is not None else {}
+    for vehicles, visits, choices in parts:
+        part = _bound_part(problem, vehicles, visits, choices, work_s / len(parts), seed, tours)
+        bound += part.bound
+        best += part.best
+        proven = proven and part.proven
+        statuses.append(part.status)
+    counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+    status = ", ".join(f"{s.lower()} {n}" for s, n in counts.items())
+    return PrizeBound(bound=bound, best=best, proven=proven, status=status)
+
+
+def _bound_parts(
+    problem: RoutingProblem,
+) -> list[tuple[list[int], list[int], list[int]]]:
+    """Vehicles linked by a visit they may all serve or by a choice, with their visits
+    and choices: (vehicles, visits, choices) per part, in vehicle order."""
+    n = len(problem.vehicles)
+    parent = list(range(n))
+
+    def root(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    def join(group: Sequence[int]) -> None:
+        for v in group[1:]:
+            a, b = root(group[0]), root(v)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+
+    def allowed(k: int) -> tuple[int, ...]:
+        vehicles = problem.visits[k].vehicles
+        return tuple(range(n)) if vehicles is None else vehicles
+
+    for k in range(len(problem.visits)):
+        join(allowed(k))
+    for choice in problem.choices:
+        join(sorted({v for k in choice.visits for v in allowed(k)}))
+    parts: dict[int, tuple[list[int], list[int], list[int]]] = {}
+    for v in range(n):
+        parts.setdefault(root(v), ([], [], []))[0].append(v)
+    for k in range(len(problem.visits)):
+        vehicles = allowed(k)
+        if vehicles:
+            parts[root(vehicles[0])][1].append(k)
+    for c, choice in enumerate(problem.choices):
+        members = sorted({v for k in choice.visits for v in allowed(k)})
+        if members:
+            parts[root(members[0])][2].append(c)
+    return [parts[r] for r in sorted(parts)]
+
+
+def _bound_part(
+    problem: RoutingProblem,
+    vehicles: list[int],
+    visits: list[int],
+    choices: list[int],
+    work_s: float,
+    seed: int,
+    hint: dict[int, Tour],
+) -> PrizeBound:
+    """The exact relaxation of one part (see the section's comment)."""
+    travel = problem.travel
+    model = cp_model.CpModel()
+    in_choice = {k: c for c in choices for k in problem.choices[c].visits}
+    served_by: dict[int, list[cp_model.IntVar]] = {k: [] for k in visits}
+    hinted_arcs: set[tuple[int, int, int]] = set()  # (vehicle, from visit | -1, to | -1)
+    hinted_visits: set[tuple[int, int]] = set()
+    for v, tour in hint.items():
+        path = [-1, *tour.visits, -1]
+        hinted_arcs.update((v, a, b) for a, b in itertools.pairwise(path))
+        hinted_visits.update((v, k) for k in tour.visits)
+    for v in vehicles:
+        vehicle = problem.vehicles[v]
+        start = model.new_int_var(vehicle.earliest_start, vehicle.latest_end, f"start{v}")
+        end = model.new_int_var(vehicle.earliest_start, vehicle.latest_end, f"end{v}")
+        model.add(end >= start + int(travel[vehicle.start_node, vehicle.end_node]))
+        mine: list[int] = []
+        for k in visits:
+            visit = problem.visits[k]
+            if (visit.vehicles is not None and v not in visit.vehicles) or not visit.windows:
+                continue
+            out = vehicle.earliest_start + int(travel[vehicle.start_node, visit.node])
+            back = int(travel[visit.node, vehicle.end_node]) + visit.service
+            if out > visit.windows[-1][1] or visit.windows[0][0] + back > vehicle.latest_end:
+                continue  # no tour of this vehicle can serve it
+            mine.append(k)
+        serve = {k: model.new_bool_var(f"x{v}_{k}") for k in mine}
+        begin = {
+            k: model.new_int_var_from_domain(
+                cp_model.Domain.from_intervals([list(w) for w in problem.visits[k].windows]),
+                f"t{v}_{k}",
+            )
+            for k in mine
+        }
+        arcs: list[tuple[int, int, cp_model.LiteralT]] = []
+        used = model.new_bool_var(f"used{v}")
+        arcs.append((0, 0, ~used))
+        if vehicle.must_be_used:
+            model.add(used == 1)
+        for i, k in enumerate(mine, start=1):
+            visit = problem.visits[k]
+            served_by[k].append(serve[k])
+            arcs.append((i, i, ~serve[k]))
+            first = model.new_bool_var("")
+            arcs.append((0, i, first))
+            model.add(
+                begin[k] >= start + int(travel[vehicle.start_node, visit.node])
+            ).only_enforce_if(first)
+            last = model.new_bool_var("")
+            arcs.append((i, 0, last))
+            model.add(
+                end >= begin[k] + visit.service + int(travel[visit.node, vehicle.end_node])
+            ).only_enforce_if(last)
+            model.add_hint(serve[k], (v, k) in hinted_visits)
+            model.add_hint(first, (v, -1, k) in hinted_arcs)
+            model.add_hint(last, (v, k, -1) in hinted_arcs)
+            for j, m in enumerate(mine, start=1):
+                if j == i:
+                    continue
+                other = problem.visits[m]
+                gap = visit.service + int(travel[visit.node, other.node])
+                if visit.windows[0][0] + gap > other.windows[-1][1]:
+                    continue  # m can never follow k
+                arc = model.new_bool_var("")
+                arcs.append((i, j, arc))
+                model.add(begin[m] >= begin[k] + gap).only_enforce_if(arc)
+                model.add_hint(arc, (v, k, m) in hinted_arcs)
+        model.add_circuit(arcs)
+        model.add_hint(used, v in hint and bool(hint[v].visits))
+        for k in mine:
+            model.add_implication(serve[k], used)
+        if vehicle.max_stops is not None:
+            model.add(
+                sum(serve[k] for k in mine if problem.visits[k].counts_as_stop) <= vehicle.max_stops
+            )
+        if vehicle.capacity is not None:
+            model.add(sum(problem.visits[k].demand * serve[k] for k in mine) <= vehicle.capacity)
+    objective: list[Any] = []
+    for k in visits:
+        served = sum(served_by[k])
+        model.add(served <= 1)
+        if problem.visits[k].required and k not in in_choice:
+            model.add(served == 1)
+        objective.append(problem.visits[k].prize * served)
+    for c in choices:
+        choice = problem.choices[c]
+        served = sum(sum(served_by[k]) for k in choice.visits if k in served_by)
+        if choice.penalty is None:
+            model.add(served == 1)
+        else:
+            model.add(served <= 1)
+            objective.append(choice.penalty * served)
+    model.maximize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = max(0.05, work_s)
+    solver.parameters.max_time_in_seconds = 20 * max(0.05, work_s) + 5  # a safety cap only
+    status = solver.solve(model)
+    name = solver.status_name(status)
+    total = sum(problem.visits[k].prize for k in visits) + sum(
+        problem.choices[c].penalty or 0 for c in choices
+    )
+    if status == cp_model.OPTIMAL:
+        value = round(solver.objective_value)
+        return PrizeBound(bound=value, best=value, proven=True, status=name)
+    if status == cp_model.FEASIBLE:
+        bound = min(total, math.floor(solver.best_objective_bound + 1e-6))
+        return PrizeBound(
+            bound=bound, best=round(solver.objective_value), proven=False, status=name
+        )
+    if status == cp_model.INFEASIBLE:
+        # Nothing serves this part's mandatory visits: no solution exists to bound.
+        return PrizeBound(bound=0, best=0, proven=True, status=name)
+    return PrizeBound(bound=total, best=0, proven=False, status=name)
 
 
 # --- Assignment (CP-SAT) ---

@@ -258,3 +258,22 @@ def test_a_plan_with_no_groups_still_renders(
     assert 'data-figure="groups"><b>0</b>' in index
     delegate = (tmp_path / "delegates/D001.html").read_text(encoding="utf-8")
     assert "No visit is planned for you yet" in delegate
+
+
+def test_index_shows_each_days_quality_certificate(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    dates = sorted({g.date.isoformat() for g in sample_plan.groups})
+    days = {
+        date: {"groups": 1, "prize": 90, "bound": 100 if i else 90, "gap": 0.1 if i else 0.0,
+               "proven_optimal": not i}
+        for i, date in enumerate(dates)
+    }  # fmt: skip
+    plan = sample_plan.model_copy(update={"metrics": {**sample_plan.metrics, "days": days}})
+    render_site(plan, sample_scenario, tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-date="([^"]+)">(.*?)</tr>', index, flags=re.S)
+    assert [date for date, _ in rows] == dates
+    assert "proven optimal" in rows[0][1]
+    for _, row in rows[1:]:
+        assert "within 10.00 % of the bound" in row

@@ -197,6 +197,11 @@ def _check(case: Case, seed: int, *, every_group_visits: bool = False) -> Plan:
                 and not r.min_stops <= sum(s.kind == "visit" for s in g.stops) <= r.max_stops
                 for g in plan.groups
             ), e.reason
+    for day in plan.metrics["days"].values():  # the quality certificate
+        assert day["bound"] >= day["prize"]
+        assert 0 <= day["gap"] <= 1
+        assert day["proven_optimal"] == (day["prize"] == day["bound"])
+        assert day["proven_optimal"] == (day["gap"] == 0)
     for group in plan.groups:
         assert group.delegates == sorted(group.delegates)
         assert 1 <= len(group.delegates) <= group.seats
