@@ -498,15 +498,21 @@ def _check_named_files(folder: Path, data: Any, problems: list[Problem]) -> None
     """Check the files a broken scenario names, each on its own, so all problems show at once."""
     if not isinstance(data, dict):
         return
-    named = {key: data.get(key) for key in ("catalogue", "themes", "delegates")}
-    if named["catalogue"] is None or isinstance(named["catalogue"], str):
+    # a name that is not text, or holds a control character, is a problem of the scenario itself
+    named = {
+        key: value
+        for key in ("catalogue", "themes", "delegates")
+        if (value := data.get(key)) is None or (isinstance(value, str) and value.isprintable())
+    }
+    if "catalogue" in named:
         catalogue = _resolve(folder, named["catalogue"], "venues.yaml")
         problems.extend(_check_venues(catalogue, _parse_venues(catalogue, problems).records))
-    if named["themes"] is None or isinstance(named["themes"], str):
+    if "themes" in named:
         themes = _resolve(folder, named["themes"], "themes.yaml")
         problems.extend(_duplicates(themes, _parse_routes(themes, problems).records, "route"))
-    if isinstance(named["delegates"], str) and named["delegates"].strip():
-        table = folder / named["delegates"].strip()
+    delegates_name = named.get("delegates")
+    if delegates_name is not None and delegates_name.strip():
+        table = folder / delegates_name.strip()
         delegates = _parse_delegates(table, problems)
         problems.extend(_duplicates(table, delegates.records, "delegate"))
 

@@ -114,8 +114,35 @@ ClockTime = Annotated[
 ]
 
 
+#: Characters that end a line or tabulate: inside a text field they become one space (a
+#: spreadsheet cell typed with Alt+Enter is still one name).
+_LINE_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+#: Other control characters (NUL, escape...): no page, workbook or calendar can hold them.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def _clean_text(value: Any) -> Any:
+    """Line breaks in text become spaces; other control characters are refused."""
+    if isinstance(value, str):
+        bad = _CONTROL.search(value)
+        if bad:
+            raise ValueError(
+                f"contains the control character U+{ord(bad.group()):04X}, which no page, "
+                "workbook or calendar can hold; remove it"
+            )
+        return _LINE_BREAKS.sub(" ", value) if _LINE_BREAKS.search(value) else value
+    if isinstance(value, list):
+        return [_clean_text(item) for item in value]
+    return value
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_fits_one_line(cls, value: Any) -> Any:
+        return _clean_text(value)
 
 
 class Window(_Frozen):

@@ -274,7 +274,10 @@ def test_each_loader_reports_a_missing_file(load: object, tmp_path: Path) -> Non
 def test_a_path_that_cannot_exist_is_an_input_error(case: Path) -> None:
     _edit(case / "scenario.yaml", "delegates: delegates.csv", 'delegates: "dele\\0gates.csv"')
     (problem,) = _problems(case / "scenario.yaml")
-    assert str(problem).endswith("dele\\x00gates.csv: file not found")
+    assert str(problem).endswith(
+        "delegates: contains the control character U+0000, "
+        "which no page, workbook or calendar can hold; remove it"
+    )
 
 
 def test_a_duplicate_id_names_the_first_one(case: Path) -> None:
