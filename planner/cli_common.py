@@ -84,4 +84,7 @@ def load(scenario: str) -> Scenario:
     """Load a scenario named by path or by bundled id."""
     from planner.loading import load_scenario
 
-    return load_scenario(scenario_path(scenario))
+    loaded = load_scenario(scenario_path(scenario))
+    for notice in loaded.notices:
+        err.print(f"warning: {notice}", markup=False)
+    return loaded

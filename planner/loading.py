@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import itertools
 import logging
+import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -47,6 +48,61 @@ log = logging.getLogger(__name__)
 HANGZHOU_BOUNDS = (29.10, 30.65, 118.30, 120.80)
 DELEGATE_COLUMNS = ("id", "name", "country", "interests")
 DELEGATE_OPTIONAL = ("organisation", "field", "languages", "available", "needs")
+
+#: Columns findhz knows it does not read (free text for the coordinator).
+IGNORED_COLUMNS = ("note", "notes", "comment", "comments")
+
+#: Headers that registration exports use for our columns (compared in lower case, with runs
+#: of spaces, underscores and hyphens as one space). A header that is neither ours nor listed
+#: here is not read; the loader says so in one warning line.
+HEADER_ALIASES: Mapping[str, str] = {
+    "delegate id": "id",
+    "registration id": "id",
+    "no": "id",
+    "编号": "id",
+    "full name": "name",
+    "delegate name": "name",
+    "姓名": "name",
+    "country region": "country",
+    "country or region": "country",
+    "country/region": "country",
+    "nationality": "country",
+    "国家": "country",
+    "国家/地区": "country",
+    "国家或地区": "country",
+    "organization": "organisation",
+    "affiliation": "organisation",
+    "institution": "organisation",
+    "university": "organisation",
+    "employer": "organisation",
+    "单位": "organisation",
+    "工作单位": "organisation",
+    "research field": "field",
+    "discipline": "field",
+    "major": "field",
+    "研究领域": "field",
+    "专业": "field",
+    "interest": "interests",
+    "routes": "interests",
+    "route interests": "interests",
+    "preferred routes": "interests",
+    "意向路线": "interests",
+    "language": "languages",
+    "languages spoken": "languages",
+    "语言": "languages",
+    "availability": "available",
+    "available dates": "available",
+    "dates available": "available",
+    "可参加日期": "available",
+    "need": "needs",
+    "special needs": "needs",
+    "dietary requirements": "needs",
+    "dietary needs": "needs",
+    "dietary": "needs",
+    "accessibility": "needs",
+    "特殊需求": "needs",
+    "需求": "needs",
+}
 _LIST_COLUMNS = ("interests", "languages", "available", "needs")
 _PATTERN_HINTS = {
     SLUG_PATTERN: "is not a valid id (use lowercase letters, digits and single hyphens)",
@@ -109,6 +165,7 @@ def load_scenario(path: str | Path) -> Scenario:
         routes={r.model.id: r.model for r in routes.records},
         delegates=tuple(d.model for d in delegates.records),
         source=str(path),
+        notices=tuple(delegates.notices),
     )
 
 
@@ -175,6 +232,7 @@ class _Parsed(Generic[T]):
     named: set[str] = field(default_factory=set)
     readable: bool = False
     invalid: int = 0
+    notices: list[str] = field(default_factory=list)
     anonymous: int = 0
 
     @property
@@ -567,7 +625,15 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
         return parsed
     if table is None:
         return parsed
-    header, rows, unit = table
+    raw_header, rows, unit = table
+    header = [_known_header(h) for h in raw_header]
+    unused = [
+        raw
+        for raw, h in zip(raw_header, header, strict=True)
+        if h and h not in _ALL and h not in IGNORED_COLUMNS
+    ]
+    if unused:
+        parsed.notices.append(_unused_columns(name, unit, unused))
     missing = [c for c in DELEGATE_COLUMNS if c not in header]
     if missing:
         found = ", ".join(h for h in header if h) or "nothing"
@@ -604,6 +670,18 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
             )
             continue
         record = dict(zip(header, cells, strict=False))
+        interests = _cell_text(record.get("interests"))
+        if "," in interests and ";" not in interests:
+            row_id = _cell_text(record.get("id"))
+            problems.append(
+                Problem(
+                    name,
+                    where,
+                    f"delegate {row_id}: interests" if row_id else "interests",
+                    f"separate choices with ; (got '{interests}'), best first",
+                )
+            )
+            continue
         data = _delegate_fields(record)
         ident = data.get("id")
         if isinstance(ident, str) and ident:
@@ -628,6 +706,32 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+_ALL = DELEGATE_COLUMNS + DELEGATE_OPTIONAL
+
+
+def _known_header(header: str) -> str:
+    """Our name for a column header: ``Organization`` -> ``organisation``; else as it was."""
+    key = re.sub(r"[\s_\-]+", " ", header.strip().lower())
+    if key in _ALL:
+        return key
+    return HEADER_ALIASES.get(key, HEADER_ALIASES.get(key.replace(" ", ""), header.strip()))
+
+
+def _unused_columns(name: str, unit: str, unused: list[str]) -> str:
+    """One warning line for the columns findhz does not read, with the closest names."""
+    import difflib
+
+    described = []
+    for column in unused:
+        close = difflib.get_close_matches(column.lower(), [*_ALL, *HEADER_ALIASES], 1, 0.75)
+        hint = f" (did you mean {_known_header(close[0])}?)" if close else ""
+        described.append(f"'{column}'{hint}")
+    return (
+        f"{name}: {unit} 1: column(s) {', '.join(described)} not read; findhz reads "
+        f"{', '.join(_ALL)}"
+    )
 
 
 def _delegate_fields(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -429,6 +429,11 @@ class Scenario(_Frozen):
     routes: Mapping[str, Route]
     delegates: tuple[Delegate, ...]
     source: str = Field(description="The scenario file, as the user named it.")
+    notices: tuple[str, ...] = Field(
+        default=(),
+        description="What the loader accepted but wants the coordinator to know, one line "
+        "each (e.g. columns of a registration export that findhz does not read).",
+    )
 
     @property
     def id(self) -> str:
