@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +32,11 @@ from maps.templating import environment
 from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
 from planner.exports.tables import TABLE_NAMES, sorted_groups
 from planner.models import Delegate, Group, Plan, Scenario, Venue
+from planner.naming import file_name_problem, map_page_names
 
 __all__ = ["render_site"]
 
 log = logging.getLogger(__name__)
-
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
 def render_site(
@@ -52,10 +50,11 @@ def render_site(
 
 
 def _check_references(plan: Plan, scenario: Scenario) -> None:
-    problems = []
+    """The checks of ``findhz verify`` that decide whether the pages can be written."""
+    problems = [
+        f"group id {g.id!r} {problem}" for g in plan.groups if (problem := file_name_problem(g.id))
+    ]
     for group in plan.groups:
-        if not _SAFE_NAME.match(group.id):
-            problems.append(f"group id {group.id!r} cannot be a file name")
         if group.route not in scenario.routes:
             problems.append(f"group {group.id}: unknown route {group.route!r}")
         problems.extend(
@@ -63,16 +62,13 @@ def _check_references(plan: Plan, scenario: Scenario) -> None:
             for stop in group.stops
             if stop.venue not in scenario.venues
         )
-    route_days = {f"{g.date.isoformat()}-{g.route}" for g in plan.groups} | {"overview"}
+    names = [name for name, _ in map_page_names(plan)]
+    if len({n.casefold() for n in names}) < len(names):
+        problems.append("two maps would share a file name")
     problems.extend(
-        f"group id {g.id!r} clashes with the name of another map"
-        for g in plan.groups
-        if g.id in route_days
-    )
-    problems.extend(
-        f"delegate id {d.id!r} cannot be a file name"
+        f"delegate id {d.id!r} {problem}"
         for d in scenario.delegates
-        if not _SAFE_NAME.match(d.id)
+        if (problem := file_name_problem(d.id))
     )
     if problems:
         raise ValueError(

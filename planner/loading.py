@@ -39,6 +39,7 @@ from planner.models import (
     ScenarioSpec,
     Venue,
 )
+from planner.naming import file_name_problem
 
 __all__ = ["HANGZHOU_BOUNDS", "load_catalogue", "load_delegates", "load_routes", "load_scenario"]
 
@@ -821,21 +822,25 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> Table | None:
 
 
 def _duplicates(path: Path, records: Iterable[_Record[Any]], kind: str) -> list[Problem]:
-    first: dict[str, str] = {}
+    """Ids must differ in more than letter case (their pages share a folder), and delegates'
+    and venues' ids must be names every file system accepts."""
+    first: dict[str, tuple[str, str]] = {}
     out = []
     for r in records:
         ident = str(r.model.id)
-        if ident in first:
-            out.append(
-                Problem(
-                    _display(path),
-                    r.where,
-                    f"{kind} {ident}",
-                    f"duplicate id (first at {first[ident]})",
-                )
+        key = ident.casefold()
+        if key in first:
+            other, where = first[key]
+            message = (
+                f"duplicate id (first at {where})"
+                if other == ident
+                else f"differs from {other} (at {where}) only in letter case; make them differ"
             )
+            out.append(Problem(_display(path), r.where, f"{kind} {ident}", message))
         else:
-            first[ident] = r.where
+            first[key] = (ident, r.where)
+        if kind in ("delegate", "venue") and (problem := file_name_problem(ident)):
+            out.append(Problem(_display(path), r.where, f"{kind} {ident}", f"id {problem}"))
     return out
 
 

@@ -515,6 +515,10 @@ class Explanation(_Frozen):
     route: str | None = None
     date: dt.date | None = None
     venue: str | None = None
+    group: str | None = Field(
+        default=None,
+        description="The group it concerns; it excuses only that group (none: the route-day).",
+    )
     reason: str
 
 

@@ -367,6 +367,7 @@ class _DayModel:
                 self.explanations.append(
                     Explanation(
                         kind="must-visit-dropped",
+                        group=group.id,
                         route=group.route,
                         date=self.date,
                         venue=venue.id,
@@ -379,6 +380,7 @@ class _DayModel:
                 self.explanations.append(
                     Explanation(
                         kind="must-visit-dropped",
+                        group=group.id,
                         route=group.route,
                         date=self.date,
                         venue=must,
@@ -756,6 +758,7 @@ class _DayModel:
                 dropped.append(
                     Explanation(
                         kind="stop-bounds",
+                        group=group.id,
                         route=group.route,
                         date=self.date,
                         reason=(
@@ -853,6 +856,7 @@ class _DayModel:
             out.append(
                 Explanation(
                     kind="must-visit-dropped",
+                    group=group.id,
                     route=group.route,
                     date=self.date,
                     venue=venue.id,

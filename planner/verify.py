@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from planner.models import Group, Plan, Scenario, Stop
+from planner.naming import case_clashes, file_name_problem, map_page_names
 
 __all__ = ["MAX_SPEED_KMH", "verify_plan"]
 
@@ -32,11 +33,32 @@ def verify_plan(plan: Plan, scenario: Scenario) -> list[str]:
         out.append(f"the plan is for scenario '{plan.scenario}', not '{scenario.id}'")
     ids = Counter(g.id for g in plan.groups)
     out += [f"group id '{gid}' is used {n} times" for gid, n in ids.items() if n > 1]
+    out += _page_names(plan)
     for group in plan.groups:
         out += [f"group {group.id}: {v}" for v in _group(group, scenario)]
     out += _fleet(plan, scenario)
     out += _concurrency(plan, scenario)
     out += _delegates(plan, scenario)
+    return out
+
+
+def _page_names(plan: Plan) -> list[str]:
+    """Every group can become a page: a safe file name, shared with no other map."""
+    out = []
+    for group in plan.groups:
+        problem = file_name_problem(group.id)
+        if problem:
+            out.append(f"group id '{group.id}' {problem}")
+    first: dict[str, str] = {}
+    for name, shows in map_page_names(plan):
+        if name not in first:
+            first[name] = shows
+        elif first[name] != shows:  # a repeated group id is reported above
+            out.append(f"the maps of {first[name]} and {shows} would both be maps/{name}.html")
+    out += [
+        f"the maps of {first[a]} and {first[b]} would share a file where letter case is ignored"
+        for a, b in case_clashes(first)
+    ]
     return out
 
 
@@ -269,21 +291,37 @@ def _delegates(plan: Plan, scenario: Scenario) -> list[str]:
         if did not in rides and did not in unassigned:
             out.append(f"delegate {did} is in no group and not listed as unassigned (8)")
     # Must-visits and stop bounds (7).
-    explained = {(e.route, e.date, e.venue) for e in plan.explanations}
-    bounds_explained = {(e.route, e.date) for e in plan.explanations if e.kind == "stop-bounds"}
+    # An explanation that names its group excuses that group only; one without a group (an
+    # older plan) excuses its whole route-day.
+    explained = {(e.group, e.route, e.date, e.venue) for e in plan.explanations}
+    bounds_explained = {
+        (e.group, e.route, e.date) for e in plan.explanations if e.kind == "stop-bounds"
+    }
     for group in plan.groups:
         route = scenario.routes.get(group.route)
         if route is None:
             continue
         visited = {s.venue for s in group.stops if s.kind == "visit"}
         for must in route.must_visit:
-            if must not in visited and (group.route, group.date, must) not in explained:
+            if (
+                must not in visited
+                and not {
+                    (group.id, group.route, group.date, must),
+                    (None, group.route, group.date, must),
+                }
+                & explained
+            ):
                 out.append(
                     f"group {group.id}: must-visit {must} is not visited and not explained (7)"
                 )
         n = sum(1 for s in group.stops if s.kind == "visit")
-        if not route.min_stops <= n <= route.max_stops and (
-            (group.route, group.date) not in bounds_explained
+        if (
+            not route.min_stops <= n <= route.max_stops
+            and not {
+                (group.id, group.route, group.date),
+                (None, group.route, group.date),
+            }
+            & bounds_explained
         ):
             out.append(
                 f"group {group.id}: {n} visits, outside the route's bounds "

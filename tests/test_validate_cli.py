@@ -45,6 +45,14 @@ EXPECTED: dict[str, list[str]] = {
     "fleet-count-too-large": [
         "scenario.yaml: line 10: fleet[1].count: must be at most 500 (got 100000000)",
     ],
+    "delegate-id-windows-device": [
+        "delegates.csv: line 4: delegate NUL: id is a device name that Windows reserves, so "
+        "its page could not be opened there",
+    ],
+    "delegate-ids-differ-in-case": [
+        "delegates.csv: line 4: delegate d001: differs from D001 (at line 2) only in letter "
+        "case; make them differ",
+    ],
     "delegate-date-not-a-date": [
         "delegates.csv: line 4: delegate D003: available[1]: must be a date YYYY-MM-DD (got '28/09/2024')",
     ],
