@@ -178,20 +178,37 @@ def show(
 
 @travel_app.command("cache")
 @friendly
-def cache_info() -> None:
-    """Say where the travel cache is and how many legs it holds."""
-    from planner.travel.cache import LegCache, default_cache_path
+def cache_info(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Move a damaged cache file aside (a new one starts).")
+    ] = False,
+) -> None:
+    """Say where the travel cache is and how many legs it holds; find and repair damage."""
+    import sqlite3
+
+    from planner.travel.cache import LegCache, default_cache_path, set_aside
 
     path = default_cache_path()
     if not path.exists():
         out.print(f"{path}: empty (no file yet)", markup=False)
         return
-    with LegCache(path) as cache:
-        out.print(
-            f"{path}: {cache.count()} leg(s) "
-            f"(osrm {cache.count('osrm')}, amap {cache.count('amap')})",
-            markup=False,
-        )
+    try:
+        with LegCache(path) as cache:
+            out.print(
+                f"{path}: {cache.count()} leg(s) "
+                f"(osrm {cache.count('osrm')}, amap {cache.count('amap')})",
+                markup=False,
+            )
+    except sqlite3.DatabaseError as error:
+        if not repair:
+            err.print(
+                f"findhz: {path} is damaged ({error}); the next run moves it aside by itself, "
+                "or run `findhz travel cache --repair` now",
+                markup=False,
+            )
+            raise typer.Exit(1) from None
+        aside = set_aside(path)
+        out.print(f"{path} was damaged ({error}); moved it to {aside}", markup=False)
 
 
 @friendly

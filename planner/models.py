@@ -330,17 +330,23 @@ class Override(_Frozen):
     hours: list[WindowText]
 
 
+#: The band speeds a scenario may set for the offline model (km/h): slower than walking pace
+#: or faster than an expressway coach makes every leg meaningless.
+MIN_SPEED_KMH, MAX_SPEED_KMH = 5.0, 130.0
+Speed = Annotated[float, Field(ge=MIN_SPEED_KMH, le=MAX_SPEED_KMH)]
+
+
 class TravelSettings(_Frozen):
     """Per-scenario overrides of the offline travel-time model (see ``planner.travel``)."""
 
     detour: float | None = Field(default=None, ge=1.0, le=3.0)
-    speeds_kmh: dict[str, float] | None = None
+    speeds_kmh: dict[str, Speed] | None = None
     board_min: int | None = Field(default=None, ge=0, le=60)
     alight_min: int | None = Field(default=None, ge=0, le=60)
     short_detour: float | None = Field(default=None, ge=1.0, le=3.0)
     short_leg_km: float | None = Field(default=None, ge=0.0, le=50.0)
     long_leg_km: float | None = Field(default=None, gt=0.0)
-    long_speeds_kmh: dict[str, float] | None = None
+    long_speeds_kmh: dict[str, Speed] | None = None
 
 
 class Contact(_Frozen):
@@ -452,6 +458,16 @@ class Scenario(_Frozen):
         """The routes that run in this scenario, in catalogue order."""
         wanted = self.spec.routes
         return [r for r in self.routes.values() if wanted is None or r.id in wanted]
+
+    @property
+    def venues_in_use(self) -> list[Venue]:
+        """The venues a plan of this scenario can stop at, in catalogue order: the base, the
+        venues of the running routes and every lunch venue. Only these enter the travel
+        matrix, so a large catalogue costs nothing when a scenario uses a few of its venues."""
+        wanted = {self.spec.base}
+        for route in self.running_routes:
+            wanted.update(v.id for v in route.venues)
+        return [v for v in self.venues.values() if v.id in wanted or v.lunch]
 
     def delegate_dates(self, delegate: Delegate) -> list[dt.date]:
         """The scenario dates a delegate can ride (all of them when none are given)."""

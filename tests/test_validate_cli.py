@@ -258,6 +258,9 @@ EXPECTED: dict[str, list[str]] = {
     "yaml-tab-indentation": [
         "venues.yaml: line 36: is not valid YAML: found character '\\t' that cannot start any token (indent with spaces, not tabs)",
     ],
+    "travel-speed-near-zero": [
+        "scenario.yaml: line 19: travel.speeds_kmh.midday: must be at least 5.0 (got 0.0001)",
+    ],
 }
 
 

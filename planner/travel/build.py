@@ -25,13 +25,20 @@ import numpy as np
 from planner.errors import InputError, Problem, ProviderAuthError, TravelError
 from planner.models import Scenario
 from planner.travel.amap import AmapProvider, amap_key
-from planner.travel.cache import ANY_BAND, LegCache
+from planner.travel.cache import (
+    ANY_BAND,
+    CachedLeg,
+    LegCache,
+    default_cache_path,
+    set_aside,
+)
 from planner.travel.http import Fetcher, RateLimiter, RetryPolicy
 from planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
 from planner.travel.offline import OfflineModel
 from planner.travel.osrm import DEFAULT_MAX_LOCATIONS, OsrmProvider
 from planner.travel.providers import (
     Block,
+    BlockResult,
     BlockTooBig,
     BoolArray,
     FloatArray,
@@ -39,12 +46,22 @@ from planner.travel.providers import (
     TravelTimeProvider,
 )
 
-__all__ = ["CIRCUIT_BREAK", "PROVIDERS", "build_matrix", "open_provider"]
+__all__ = ["CIRCUIT_BREAK", "MAX_MATRIX_VENUES", "PROVIDERS", "build_matrix", "open_provider"]
 
 log = logging.getLogger(__name__)
 
 #: The provider names ``build_matrix`` and the CLI accept.
 PROVIDERS = ("offline", "osrm", "amap")
+
+#: The longest leg (seconds, metres) and the fastest straight-line speed (km/h) that a
+#: routing service may claim between two venues of one city; an answer beyond them is refused.
+MAX_LEG_S = 6 * 3600
+MAX_LEG_M = 500_000
+MAX_SPEED_KMH = 150.0
+
+#: The most venues a scenario may use: four bands of 2,000 x 2,000 legs (seconds, metres, drive
+#: and source) are 0.5 GiB, within the 2 GB a conference week may take.
+MAX_MATRIX_VENUES = 2000
 #: Consecutive failed blocks after which the rest are not tried.
 CIRCUIT_BREAK = 2
 
@@ -68,7 +85,9 @@ def build_matrix(
     cache_path: Path | None = None,
     fallback: bool = True,
 ) -> TravelMatrix:
-    """Travel times between all venues of ``scenario.venues``, in their catalogue order.
+    """Travel times between the venues a scenario uses (``scenario.venues_in_use``: the base,
+    the running routes' venues and the lunch venues), in catalogue order; at most
+    :data:`MAX_MATRIX_VENUES` of them.
 
     ``provider`` is ``"offline"`` (the default, no network), ``"osrm"`` (the ``table`` service
     at ``osrm_url``) or ``"amap"`` (key in ``FINDHZ_AMAP_KEY``). ``progress(done, total)`` is
@@ -81,7 +100,22 @@ def build_matrix(
         raise TravelError(
             f"unknown travel provider '{provider}' (choose from {', '.join(PROVIDERS)})"
         )
-    venues = list(scenario.venues.values())
+    venues = scenario.venues_in_use
+    if len(venues) > MAX_MATRIX_VENUES:
+        gib = len(venues) ** 2 * len(bands) * 8 * 4 / 2**30
+        raise InputError(
+            [
+                Problem(
+                    scenario.source,
+                    "",
+                    "",
+                    f"the scenario uses {len(venues)} venues (its routes' venues, the base and "
+                    f"every lunch venue); findhz plans with at most {MAX_MATRIX_VENUES} (the "
+                    f"travel times alone would take {gib:.1f} GiB): run fewer routes, or a "
+                    "catalogue with fewer lunch venues",
+                )
+            ]
+        )
     ids = tuple(v.id for v in venues)
     points: list[LatLon] = [(v.location.lat, v.location.lon) for v in venues]
     model = _model(scenario, bands)
@@ -149,8 +183,25 @@ def _model(scenario: Scenario, bands: Sequence[Band]) -> OfflineModel:
 
 
 def _open_cache(path: Path | None) -> LegCache | None:
+    """The cache, or None when it cannot be used. A damaged cache file is only a cache: it is
+    moved aside (``<name>.damaged``) with a warning and a new one is started."""
+    target = path or default_cache_path()
     try:
-        return LegCache(path)
+        return LegCache(target)
+    except sqlite3.DatabaseError as err:
+        try:
+            aside = set_aside(target)
+            cache = LegCache(target)
+        except (OSError, sqlite3.Error) as again:
+            log.warning("travel cache unusable, running without it: %s", again)
+            return None
+        log.warning(
+            "travel cache %s was damaged (%s); moved it to %s and started a new one",
+            target,
+            err,
+            aside,
+        )
+        return cache
     except (OSError, sqlite3.Error) as err:
         log.warning("travel cache unusable, running without it: %s", err)
         return None
@@ -187,13 +238,18 @@ def _route(
         durations = np.full((n, n), np.nan)
         distances = np.full((n, n), np.nan)
         known = np.zeros((n, n), dtype=bool)
+        hits: dict[int, CachedLeg] = {}
         if cache is not None:
-            hits = cache.get_many(
-                service.name,
-                service.cache_profile,
-                key,
-                [(points[i], points[j]) for i, j in pairs],
-            )
+            try:
+                hits = cache.get_many(
+                    service.name,
+                    service.cache_profile,
+                    key,
+                    [(points[i], points[j]) for i, j in pairs],
+                )
+            except sqlite3.Error as err:
+                log.warning("travel cache unreadable, asking the service instead: %s", err)
+                cache = None
             for k, leg in hits.items():
                 i, j = pairs[k]
                 known[i, j] = True
@@ -219,6 +275,7 @@ def _route(
             band = by_name[key] if service.time_dependent else None
             try:
                 answer = service.fetch(points, block, band)
+                _check_plausible(service.name, answer, points, block)
             except ProviderAuthError:
                 raise
             except BlockTooBig:
@@ -248,6 +305,40 @@ def _route(
         if progress is not None:
             progress(done, done + len(queue))
     return routed
+
+
+def _check_plausible(
+    name: str, answer: BlockResult, points: Sequence[LatLon], block: Block
+) -> None:
+    """Refuse an answer no bus could drive: a leg over :data:`MAX_LEG_S`, a distance over
+    :data:`MAX_LEG_M`, or faster than :data:`MAX_SPEED_KMH` in a straight line (which also
+    catches all-zero durations). Such an answer is neither used nor cached."""
+    durations, distances = answer.durations, answer.distances
+    if np.nanmax(durations, initial=0.0) > MAX_LEG_S:
+        raise TravelError(
+            f"{name}: a leg of {np.nanmax(durations):.3g} s, longer than {MAX_LEG_S} s "
+            "(no drive between venues takes that long)"
+        )
+    if np.nanmax(distances, initial=0.0) > MAX_LEG_M:
+        raise TravelError(
+            f"{name}: a leg of {np.nanmax(distances):.3g} m, longer than {MAX_LEG_M} m"
+        )
+    lat = np.radians([points[i][0] for i in range(len(points))])
+    lon = np.radians([points[i][1] for i in range(len(points))])
+    rows, cols = np.array(block.sources), np.array(block.destinations)
+    dlat = lat[cols][None, :] - lat[rows][:, None]
+    dlon = lon[cols][None, :] - lon[rows][:, None]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[rows])[:, None] * np.cos(lat[cols])[None, :] * (
+        np.sin(dlon / 2) ** 2
+    )
+    straight_m = 2 * 6_371_000.0 * np.arcsin(np.sqrt(h))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed_kmh = np.where(straight_m > 200.0, straight_m / durations * 3.6, 0.0)
+    if np.nanmax(speed_kmh, initial=0.0) > MAX_SPEED_KMH:
+        raise TravelError(
+            f"{name}: a leg faster than {MAX_SPEED_KMH:.0f} km/h in a straight line "
+            "(durations of zero or near it)"
+        )
 
 
 def _replan(

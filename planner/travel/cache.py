@@ -19,7 +19,14 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["ANY_BAND", "CACHE_DIR_ENV", "CachedLeg", "LegCache", "default_cache_path"]
+__all__ = [
+    "ANY_BAND",
+    "CACHE_DIR_ENV",
+    "CachedLeg",
+    "LegCache",
+    "default_cache_path",
+    "set_aside",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +66,17 @@ def default_cache_path() -> Path:
     return Path(folder) / "travel.sqlite"
 
 
+def set_aside(path: Path) -> Path:
+    """Move a damaged cache file, with its journal files, to ``<name>.damaged`` (replacing an
+    older one there); return where it went. The cache is only a cache: nothing is lost."""
+    aside = path.with_name(path.name + ".damaged")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
 def _key(point: Point) -> tuple[int, int]:
     return round(point[0] * _SCALE), round(point[1] * _SCALE)
 
@@ -74,6 +92,9 @@ class LegCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
             self._db.execute(_SCHEMA)
+            (verdict,) = self._db.execute("PRAGMA quick_check").fetchone()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"the cache file is damaged ({verdict})")
         except sqlite3.DatabaseError:
             self._db.close()
             raise

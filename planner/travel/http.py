@@ -14,7 +14,6 @@ of httpx's own loggers.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import threading
@@ -193,6 +192,9 @@ class Fetcher:
             except httpx.TimeoutException as err:
                 last = f"timed out ({type(err).__name__})"
                 continue
+            except httpx.DecodingError:
+                last = "the answer could not be decoded (a damaged compressed body)"
+                continue
             except httpx.TransportError as err:
                 last = f"connection failed ({type(err).__name__})"
                 continue
@@ -207,7 +209,8 @@ class Fetcher:
                 ) from None
             try:
                 body = response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                # not JSON, a number too long to read, or nesting too deep to follow
                 last = "the answer is not JSON"
                 continue
             retry = check(body) if check is not None else None
@@ -237,7 +240,7 @@ class Fetcher:
     def _detail(self, response: httpx.Response) -> str:
         try:
             body = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return ""
         if isinstance(body, dict):
             parts = [str(body[k]) for k in ("code", "message", "info") if k in body]

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from planner.models import Location, Names, Scenario, ScenarioSpec, TravelSettings, Venue
+from planner.models import (
+    Location,
+    Names,
+    Route,
+    Scenario,
+    ScenarioSpec,
+    TravelSettings,
+    Venue,
+)
 
 #: A few real places in Hangzhou (WGS-84, rounded), enough to see plausible legs.
 HANGZHOU = (
@@ -51,10 +59,22 @@ def make_scenario(
         "travel": travel or TravelSettings(),
         **spec,
     }
+    # one route through every venue, so that all of them are in use (and in the matrix)
+    every = Route.model_validate(
+        {
+            "id": "every-venue",
+            "title": {"en": "Every venue", "zh": "全部"},
+            "industries": ["test"],
+            "color": "#1f77b4",
+            "venues": [{"id": vid, "weight": 5} for vid in venues],
+            "min_stops": 1,
+            "max_stops": 4,
+        }
+    )
     return Scenario(
         spec=ScenarioSpec.model_validate(fields),
         venues=venues,
-        routes={},
+        routes={every.id: every},
         delegates=(),
         source="travel-test.yaml",
     )

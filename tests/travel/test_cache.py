@@ -126,7 +126,7 @@ def test_fallback_legs_are_not_cached(scenario: Scenario) -> None:
     assert matrix.info()["legs"] == {"osrm": 80}
 
 
-def test_an_unusable_cache_file_is_skipped_with_a_warning(
+def test_an_unusable_cache_file_is_set_aside_with_a_warning(
     scenario: Scenario, _private_cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _private_cache.mkdir(parents=True)
@@ -134,7 +134,8 @@ def test_an_unusable_cache_file_is_skipped_with_a_warning(
     fake = OsrmFake()
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
     assert matrix.info()["legs"] == {"osrm": 80}
-    assert "travel cache unusable" in caplog.text
+    assert "was damaged" in caplog.text
+    assert (_private_cache / "travel.sqlite.damaged").is_file()
 
 
 def test_a_failed_block_records_only_the_legs_the_cache_could_not_give() -> None:
