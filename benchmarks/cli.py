@@ -12,12 +12,14 @@ import logging
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from benchmarks.report import machine_info, write_report
-from benchmarks.suites import Record, optw_tasks, run_tasks, solomon_tasks
+
+if TYPE_CHECKING:  # the suites load the solvers: only when a benchmark runs, not for --help
+    from benchmarks.suites import Record
 
 __all__ = ["app"]
 
@@ -145,6 +147,8 @@ def optw(
     logging.basicConfig(level=logging.WARNING)
     solvers = ["ours", "pyvrp"] if with_pyvrp else ["ours"]
     tour_counts = [int(t) for t in tours.split(",")]
+    from benchmarks.suites import optw_tasks, run_tasks
+
     tasks = optw_tasks(
         data, _names(instances), tour_counts, seeds, solvers, time_limit, work_limit, workers
     )
@@ -184,6 +188,8 @@ def solomon(
     """Solomon VRPTW: vehicles and distance against both best-known tables."""
     logging.basicConfig(level=logging.WARNING)
     solvers = ["ours", "pyvrp"] if with_pyvrp else ["ours"]
+    from benchmarks.suites import run_tasks, solomon_tasks
+
     tasks = solomon_tasks(
         data, _names(instances), seeds, solvers, time_limit, work_limit, workers, hierarchical
     )

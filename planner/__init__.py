@@ -10,20 +10,58 @@ The public surface, in the order of the data flow::
 
 from __future__ import annotations
 
-from planner.errors import (
-    FindhzError,
-    InputError,
-    PlanError,
-    Problem,
-    ProviderAuthError,
-    TravelError,
-    VerificationFailed,
-)
-from planner.loading import load_catalogue, load_delegates, load_routes, load_scenario
-from planner.models import Delegate, Group, Plan, Route, Scenario, Stop, Venue
-from planner.planning import RunReport, make_plan
-from planner.travel import TravelMatrix, build_matrix
-from planner.verify import verify_plan
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below load on first use, so `import planner.models` stays light
+    from planner.errors import (
+        FindhzError,
+        InputError,
+        PlanError,
+        Problem,
+        ProviderAuthError,
+        TravelError,
+        VerificationFailed,
+    )
+    from planner.loading import load_catalogue, load_delegates, load_routes, load_scenario
+    from planner.models import Delegate, Group, Plan, Route, Scenario, Stop, Venue
+    from planner.planning import RunReport, make_plan
+    from planner.travel import TravelMatrix, build_matrix
+    from planner.verify import verify_plan
+
+#: Where each public name lives; importing ``planner`` loads none of them (no solver, no
+#: numpy) until one is used.
+_HOMES = {
+    **dict.fromkeys(
+        [
+            "FindhzError",
+            "InputError",
+            "PlanError",
+            "Problem",
+            "ProviderAuthError",
+            "TravelError",
+            "VerificationFailed",
+        ],
+        "planner.errors",
+    ),
+    **dict.fromkeys(
+        ["load_catalogue", "load_delegates", "load_routes", "load_scenario"], "planner.loading"
+    ),
+    **dict.fromkeys(
+        ["Delegate", "Group", "Plan", "Route", "Scenario", "Stop", "Venue"], "planner.models"
+    ),
+    **dict.fromkeys(["RunReport", "make_plan"], "planner.planning"),
+    **dict.fromkeys(["TravelMatrix", "build_matrix"], "planner.travel"),
+    "verify_plan": "planner.verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'planner' has no attribute '{name}'")
+    return getattr(import_module(home), name)
+
 
 __all__ = [
     "Delegate",

@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,9 @@ from planner.bundled import DEFAULT_SCENARIO, bundled_routes
 from planner.cli_common import ScenarioArg, err, friendly, load, out
 from planner.errors import InputError, VerificationFailed
 from planner.models import Plan, Scenario
-from planner.travel.matrix import TravelMatrix
+
+if TYPE_CHECKING:
+    from planner.travel.matrix import TravelMatrix
 
 #: The default search budget of ``findhz plan``, in seconds.
 DEFAULT_TIME_LIMIT_S = 6.0

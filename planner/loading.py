@@ -18,6 +18,7 @@ import io
 import itertools
 import logging
 import re
+import stat
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -49,6 +50,11 @@ log = logging.getLogger(__name__)
 HANGZHOU_BOUNDS = (29.10, 30.65, 118.30, 120.80)
 DELEGATE_COLUMNS = ("id", "name", "country", "interests")
 DELEGATE_OPTIONAL = ("organisation", "field", "languages", "available", "needs")
+
+#: The largest input file findhz reads (a catalogue, a scenario or a delegates table).
+MAX_INPUT_BYTES = 50 * 2**20
+#: The most delegates a table may hold.
+MAX_DELEGATES = 20_000
 
 #: Columns findhz knows it does not read (free text for the coordinator).
 IGNORED_COLUMNS = ("note", "notes", "comment", "comments")
@@ -271,7 +277,20 @@ def _read_bytes(path: Path, problems: list[Problem]) -> bytes | None:
         if path.is_dir():
             problems.append(Problem(name, "", "", "is a folder, not a file"))
             return None
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(
+                Problem(name, "", "", "is not a file (a device, a pipe or a socket); name a file")
+            )
+            return None
+        if info.st_size > MAX_INPUT_BYTES:
+            problems.append(Problem(name, "", "", _too_large(info.st_size)))
+            return None
+        with path.open("rb") as stream:
+            data = stream.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:  # it grew while being read
+            problems.append(Problem(name, "", "", _too_large(len(data))))
+            return None
     except (OSError, ValueError) as err:
         problems.append(Problem(name, "", "", f"cannot be read ({err})"))
         return None
@@ -279,6 +298,13 @@ def _read_bytes(path: Path, problems: list[Problem]) -> bytes | None:
         problems.append(Problem(name, "", "", "file is empty"))
         return None
     return data
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"is {size / 2**20:.1f} MiB; findhz reads input files of at most "
+        f"{MAX_INPUT_BYTES // 2**20} MiB"
+    )
 
 
 def _read_text(path: Path, problems: list[Problem]) -> str | None:
@@ -627,6 +653,17 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
     if table is None:
         return parsed
     raw_header, rows, unit = table
+    if len(rows) > MAX_DELEGATES:
+        problems.append(
+            Problem(
+                name,
+                "",
+                "",
+                f"holds more than {MAX_DELEGATES:,} rows; findhz plans at most "
+                f"{MAX_DELEGATES:,} delegates",
+            )
+        )
+        return parsed
     header = [_known_header(h) for h in raw_header]
     unused = [
         raw
@@ -762,7 +799,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
     try:
         header = [h.strip().lstrip("\ufeff").lower() for h in next(reader, [])]
         last = reader.line_num
-        for cells in reader:
+        for cells in itertools.islice(reader, MAX_DELEGATES + 1):
             rows.append((last + 1, cells))  # the line where the record starts
             last = reader.line_num
     except csv.Error as err:
@@ -792,6 +829,10 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> Table | None:
     try:
         sheets = book.sheetnames
         sheet = book["delegates"] if "delegates" in sheets else book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            # a workbook may declare 1,048,576 x 16,384 cells in a few bytes: read only the
+            # cells it holds, never the size it claims
+            sheet.reset_dimensions()
         rows_iter = sheet.iter_rows(values_only=True)
         first = next(rows_iter, None)
         header = [_cell_text(h).lower() for h in first or ()]
@@ -807,7 +848,8 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> Table | None:
                 )
             )
             return None
-        rows = [(number, list(cells)) for number, cells in enumerate(rows_iter, start=2)]
+        numbered = enumerate(rows_iter, start=2)
+        rows = [(n, list(c)) for n, c in itertools.islice(numbered, MAX_DELEGATES + 1)]
     except Exception as err:  # a damaged sheet fails while it is read
         log.debug("openpyxl cannot read the rows of %s: %r", path, err)
         problems.append(Problem(name, "", "", "the workbook is damaged and cannot be read"))

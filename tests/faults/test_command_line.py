@@ -36,3 +36,24 @@ def test_a_wrong_option_is_one_line_and_exit_2(
     assert expected in lines[0] and lines[0].startswith("findhz")
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate"], ["plan", "--help"]])
+def test_help_and_validate_load_no_solver(tmp_path: Path, args: list[str]) -> None:
+    """The commands a coordinator types most start fast: no OR-Tools, numpy or pandas."""
+    probe = (
+        "import sys\n"
+        "from planner.cli import main\n"
+        f"sys.argv = ['findhz', *{args!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "heavy = sorted({'ortools', 'numpy', 'pandas'} & set(sys.modules))\n"
+        "print('heavy:', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "heavy: []" in result.stderr
