@@ -344,6 +344,12 @@ _mount()
 _USAGE_ERROR: type[Exception] = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
 )
+#: What the parser raises when Ctrl-C arrives outside a command (its own ``Abort``).
+_ABORTS: tuple[type[BaseException], ...] = (
+    typer.Abort,
+    getattr(sys.modules[_USAGE_ERROR.__module__], "Abort", typer.Abort),
+    KeyboardInterrupt,
+)
 
 
 def _stop_on_sigterm(signum: int, _frame: object) -> None:
@@ -368,7 +374,7 @@ def main() -> None:
         if message:  # empty when the help was shown instead of running a command
             err.print(f"{command}: {message} (see {command} --help)", markup=False)
         sys.exit(2)
-    except typer.Abort:
+    except _ABORTS:
         err.print("findhz: interrupted; nothing was written", markup=False)
         sys.exit(130)
     except BrokenPipeError:

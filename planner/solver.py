@@ -793,6 +793,7 @@ def _bound_part(
             objective.append(choice.penalty * served)
     model.maximize(sum(objective))
     solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C stays Python's: cleanup runs
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = max(0.05, work_s)
@@ -917,6 +918,7 @@ def solve_assignment(
         )
 
     solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C stays Python's: cleanup runs
     solver.parameters.random_seed = seed
     solver.parameters.linearization_level = 2
     solver.parameters.num_workers = 2

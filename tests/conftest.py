@@ -43,6 +43,8 @@ def _venue(
     *,
     lunch: bool = False,
     what: tuple[str, str] | None = None,
+    visit_min: int = 60,
+    concurrent_groups: int = 1,
 ) -> Venue:
     data: dict[str, Any] = {
         "id": id,
@@ -51,8 +53,9 @@ def _venue(
         "district": "Yuhang",
         "address": f"{zh}, Hangzhou",
         "location": {"lat": lat, "lon": lon, "confidence": confidence, "source": "test fixture"},
-        "visit_min": 60,
+        "visit_min": visit_min,
         "max_group": 40,
+        "concurrent_groups": concurrent_groups,
         "hours": {day: ["08:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
         "languages": ["zh", "en"],
         "lunch": lunch,
@@ -103,6 +106,7 @@ def make_sample_scenario() -> Scenario:
             30.2965,
             119.9930,
             "medium",
+            visit_min=50,
         ),
         _venue(
             "future-canteen",
@@ -113,6 +117,7 @@ def make_sample_scenario() -> Scenario:
             120.0100,
             "high",
             lunch=True,
+            concurrent_groups=2,
         ),
     ]
     routes = [
@@ -198,6 +203,8 @@ def make_sample_scenario() -> Scenario:
             "day": {"start": "08:00", "end": "18:00"},
             "lunch": {"window": ["11:30", "13:00"], "minutes": 60},
             "fleet": [{"id": "coach-49", "seats": 49, "count": 2}],
+            "rides": 2,
+            "overrides": [{"venue": "*", "date": DAY2, "hours": ["08:00-18:00"]}],
             "delegates": "delegates.csv",
             "contacts": [
                 {
@@ -294,7 +301,7 @@ def make_sample_plan() -> Plan:
                 [
                     ("depart", "expo-hotel", None, None, None, "08:30", None, None),
                     ("visit", "westlake-univ", "09:30", "09:30", "10:30", "10:30", 3600, 33000),
-                    ("lunch", "future-canteen", "11:40", "11:40", "12:40", "12:40", 1200, 5000),
+                    ("lunch", "future-canteen", "10:50", "11:40", "12:40", "12:40", 1200, 5000),
                     ("visit", "zhejiang-lab", "13:10", "13:10", "14:10", "14:10", 1800, 15000),
                     ("return", "expo-hotel", "15:10", None, None, None, 3600, 41000),
                 ],

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from planner.models import Plan, Scenario
+
 PUBLIC = {
     "planner": [
         "Delegate",
@@ -67,3 +69,11 @@ def test_only_one_module_imports_ortools() -> None:
         if importing.search(path.read_text(encoding="utf-8"))
     )
     assert users == ["planner/solver.py"]
+
+
+def test_the_shared_sample_plan_is_one_findhz_could_write(
+    sample_plan: Plan, sample_scenario: Scenario
+) -> None:
+    from planner.verify import verify_plan
+
+    assert verify_plan(sample_plan, sample_scenario) == []

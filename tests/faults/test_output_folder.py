@@ -5,6 +5,10 @@ leave it exactly as it was."""
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -86,3 +90,24 @@ def test_render_refuses_to_replace_the_folder_a_plan_was_copied_into(
     assert (tmp_path / "site" / "index.html").is_file()
     # render into the folder findhz wrote works as before
     assert CliRunner().invoke(app, ["render", str(out), str(scenario_file)]).exit_code == 0
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_a_run_keeps_the_old_output_and_leaves_nothing_hidden(
+    tmp_path: Path, scenario_file: Path, stop: signal.Signals
+) -> None:
+    out = tmp_path / "out"
+    assert _plan(out, scenario_file)[0] == 0
+    before = (out / "plan.json").read_bytes()
+    command = [
+        sys.executable, "-c", "from planner.cli import main; main()",
+        "plan", "findhz-2024", "--out", str(out), "--time-limit", "60",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    time.sleep(3.0)  # loading and planning: well before anything is written
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert (out / "plan.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scenario"]
