@@ -350,6 +350,7 @@ class _Site:
             hosts=hosts,
             metrics=_scalar_metrics(self.plan.metrics),
             quality=_quality(self.plan.metrics),
+            costs=_costs(self.plan.metrics, self.groups),
         )
 
     def _figures(self) -> list[dict[str, Any]]:
@@ -431,6 +432,31 @@ def _quality(metrics: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _costs(metrics: dict[str, Any], groups: list[Group]) -> dict[str, Any] | None:
+    """The plan's cost per day and in total (``metrics.cost_cny_by_date``), for the index;
+    None for plans written before costs were reported."""
+    by_date = metrics.get("cost_cny_by_date")
+    if not isinstance(by_date, dict):
+        return None
+    buses = Counter(g.date.isoformat() for g in groups)
+    share = metrics.get("share_first_or_second_choice")
+    return {
+        "days": [
+            {
+                "date": date,
+                "day": day_label(dt.date.fromisoformat(date)),
+                "buses": buses[date],
+                "cost": f"{int(cost):,}",
+            }
+            for date, cost in sorted(by_date.items())
+        ],
+        "buses": len(groups),
+        "total": f"{int(metrics.get('cost_cny', 0)):,}",
+        "rate": metrics.get("cny_per_rank_step"),
+        "share": f"{float(share) * 100:.0f} %" if isinstance(share, int | float) else None,
+    }
 
 
 def _scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,10 +1,13 @@
 """Who rides which route on which day, and on which bus.
 
 The scenario becomes an :class:`~planner.problems.AssignmentProblem`: a *slot* per route-day
-that can run, an *option* per delegate, interest and available day. The solver chooses
-options and buses lexicographically (worst-off delegate, total satisfaction, fewest buses);
-this module then splits each route-day into groups of balanced size with countries mixed,
-and computes a reason for every delegate it could not place.
+that can run (on the route's own dates), an *option* per delegate, interest and available day.
+The solver chooses options and buses by one objective in a stated order: as many delegates
+placed as possible; then nobody below the scenario's ``max_rank`` when it can be helped; then
+the least money, the buses' cost (``cost_per_day`` plus ``staff_per_bus``) plus
+``cny_per_rank_step`` for each step down a delegate's ranking; no bus leaves with fewer than
+its route's ``min_riders``. This module then splits each route-day into groups of balanced
+size with countries mixed, and computes a reason for every delegate it could not place.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +25,7 @@ from planner.models import (
     BusType,
     Delegate,
     Explanation,
+    Group,
     Route,
     Scenario,
     Unassigned,
@@ -34,6 +39,7 @@ __all__ = [
     "Assignment",
     "PlannedGroup",
     "assign",
+    "cost_metrics",
     "greedy_hint",
     "route_day_venues",
 ]
@@ -182,14 +188,26 @@ def _venue_slots(scenario: Scenario, venue: Venue, date: dt.date) -> int:
     return per_room * venue.concurrent_groups
 
 
-def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> Assignment:
-    """Assign delegates to route-days and buses; explain every delegate left out."""
+def assign(
+    scenario: Scenario,
+    *,
+    time_limit_s: float = 5.0,
+    seed: int = 0,
+    cny_per_rank_step: int | None = None,
+) -> Assignment:
+    """Assign delegates to route-days and buses; explain every delegate left out.
+
+    ``cny_per_rank_step`` replaces the scenario's exchange rate (for the frontier)."""
     spec = scenario.spec
+    rate = spec.cny_per_rank_step if cny_per_rank_step is None else cny_per_rank_step
     routes = scenario.running_routes
     fleet = spec.fleet
     lunch_by_date = {d: _lunch_venues(scenario, d) for d in spec.dates}
     days = {
-        (r.id, d): _route_day(scenario, r, d, lunch_by_date[d]) for d in spec.dates for r in routes
+        (r.id, d): _route_day(scenario, r, d, lunch_by_date[d])
+        for d in spec.dates
+        for r in routes
+        if d in scenario.route_dates(r.id)
     }
     explanations = [
         Explanation(
@@ -221,11 +239,14 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
             for d in scenario.delegates
         ):
             limit = min(limit, rd.step_free_limit)
+        most = min((_venue_slots(scenario, v, key[1]) for v in musts), default=99)
+        own = scenario.max_buses(key[0])
         slots.append(
             Slot(
                 day=date_index[key[1]],
                 bus_capacity=tuple(min(b.seats, limit) for b in fleet),
-                max_buses=min((_venue_slots(scenario, v, key[1]) for v in musts), default=99),
+                max_buses=most if own is None else min(most, own),
+                min_riders=scenario.min_riders(key[0]),
             )
         )
 
@@ -258,6 +279,7 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
                             slot=slot_index[key],
                             value=RANK_VALUES[min(rank, len(RANK_VALUES) - 1)],
                             family=route_order[rid],
+                            steps=rank,
                         )
                     )
 
@@ -268,7 +290,9 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
         fleet=tuple(tuple(b.count for b in fleet) for _ in spec.dates),
         rides=spec.rides,
         shared_limits=tuple(shared),
-        bus_cost=tuple(10 + b.seats for b in fleet),
+        bus_cost=tuple(scenario.bus_day_cost(b.id) for b in fleet),
+        step_cost=rate,
+        max_steps=spec.max_rank,
     )
     problem = dataclasses.replace(problem, hint=greedy_hint(problem))
     solution = solver.solve_assignment(problem, time_limit_s=time_limit_s, seed=seed)
@@ -308,16 +332,41 @@ def assign(scenario: Scenario, *, time_limit_s: float = 5.0, seed: int = 0) -> A
         option = options[k]
         delegate = scenario.delegates[option.person]
         ranks[delegate.interests.index(slot_keys[option.slot][0]) + 1] += 1
+    explanations += _too_few(scenario, slot_index, riders, options, solution.buses)
+    rides = sum(ranks.values())
     metrics = {
         "assignment_status": solution.status,
         "assignment_seconds": round(solution.seconds, 3),
         "satisfaction_worst": solution.worst_value,
         "satisfaction_total": solution.total_value,
         "rides_by_interest_rank": {str(k): ranks[k] for k in sorted(ranks)},
+        "share_first_or_second_choice": round((ranks[1] + ranks[2]) / rides, 4) if rides else 0,
+        "rank_steps": sum(k - 1 for k in ranks.elements()),
         "delegates_placed": sum(1 for p in range(len(scenario.delegates)) if placed[p]),
         "delegates_unassigned": len(unassigned),
+        **cost_metrics(scenario, groups),
+        "cny_per_rank_step": rate,
     }
+    metrics["objective_cny"] = metrics["cost_cny"] + rate * metrics["rank_steps"]
     return Assignment(tuple(groups), tuple(unassigned), tuple(explanations), metrics)
+
+
+def cost_metrics(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> dict[str, Any]:
+    """What the buses of a plan cost: per date and in total (CNY), and how many of each type.
+
+    A bus-day costs its type's ``cost_per_day`` (bus and driver) plus the scenario's
+    ``staff_per_bus`` (guide, interpreter)."""
+    by_date: Counter[str] = Counter()
+    types: Counter[str] = Counter()
+    for g in groups:
+        by_date[g.date.isoformat()] += scenario.bus_day_cost(g.bus)
+        types[g.bus] += 1
+    return {
+        "buses": len(groups),
+        "bus_days_by_type": {bus: types[bus] for bus in sorted(types)},
+        "cost_cny": sum(by_date.values()),
+        "cost_cny_by_date": {date: by_date[date] for date in sorted(by_date)},
+    }
 
 
 def greedy_hint(problem: AssignmentProblem) -> AssignmentHint:
@@ -370,6 +419,26 @@ def greedy_hint(problem: AssignmentProblem) -> AssignmentHint:
             chosen.append(k)
             days.add(slot.day)
             families.add(option.family)
+    # No bus below its slot's min_riders: keep the buses the riders need (largest first),
+    # and leave out the riders of a slot that cannot fill even one bus.
+    for s, slot in enumerate(problem.slots):
+        if riders[s] < slot.min_riders:
+            chosen = [k for k in chosen if problem.options[k].slot != s]
+            riders[s] = 0
+        need = riders[s]
+        kept = [0] * len(slot.bus_capacity)
+        for b in sorted(range(len(kept)), key=lambda b: (-slot.bus_capacity[b], b)):
+            while (
+                buses[s][b] > kept[b]
+                and need > 0
+                and riders[s] >= slot.min_riders * (sum(kept) + 1)
+            ):
+                kept[b] += 1
+                need -= slot.bus_capacity[b]
+        if need > 0:  # the riders do not fit the buses that min_riders allows: leave them out
+            chosen = [k for k in chosen if problem.options[k].slot != s]
+            kept = [0] * len(kept)
+        buses[s] = kept
     return AssignmentHint(tuple(sorted(chosen)), tuple(tuple(row) for row in buses))
 
 
@@ -473,7 +542,14 @@ def _why_unplaced(
     reasons = []
     no_bus: dict[dt.date, list[str]] = {}  # dates whose whole fleet went elsewhere
     for rid in interests:
+        own = scenario.route_dates(rid)
+        if not set(own) & set(dates):
+            shown = ", ".join(str(d) for d in own) or "none of the scenario's dates"
+            reasons.append(f"{rid} runs only on {shown}")
+            continue
         for date in dates:
+            if (rid, date) not in days:
+                continue
             rd = days[(rid, date)]
             if rd.problem is not None:
                 reasons.append(f"{rid} cannot run on {date} ({rd.problem})")
@@ -519,10 +595,18 @@ def _why_unplaced(
                 elif taken_venue is not None:
                     reasons.append(taken_venue)
                 else:
-                    reasons.append(
-                        f"{rid} on {date} did not run (too few riders to justify a bus "
-                        "while others needed the seats)"
-                    )
+                    wanted = len(_options_of(scenario, rid, date))
+                    least = slots[s].min_riders
+                    if wanted < least:
+                        reasons.append(
+                            f"{rid} on {date} did not run: only {wanted} delegate(s) could "
+                            f"ride it and a bus leaves with at least {least} (min_riders)"
+                        )
+                    else:
+                        reasons.append(
+                            f"{rid} on {date} did not run (too few riders to justify a bus "
+                            "while others needed the seats)"
+                        )
     total = sum(b.count for b in scenario.spec.fleet)
     reasons += [
         f"on {date} all {total} buses were taken by other route-days ({', '.join(rids)} got none)"
@@ -530,6 +614,61 @@ def _why_unplaced(
     ]
     available = ", ".join(str(d) for d in dates)
     return f"available {available}; " + "; ".join(reasons)
+
+
+def _options_of(scenario: Scenario, rid: str, date: dt.date) -> list[Delegate]:
+    """The delegates who list a route and are available on a date."""
+    return [
+        d for d in scenario.delegates if rid in d.interests and date in scenario.delegate_dates(d)
+    ]
+
+
+def _too_few(
+    scenario: Scenario,
+    slot_index: dict[tuple[str, dt.date], int],
+    riders: dict[int, list[int]],
+    options: list[Option],
+    buses: tuple[tuple[int, ...], ...],
+) -> list[Explanation]:
+    """Route-days that did not run because fewer delegates could ride them than a bus
+    needs (``min_riders``), and what became of those delegates."""
+    out = []
+    placed_on: dict[int, int] = {}
+    for s, people in riders.items():
+        for p in people:
+            placed_on[p] = s
+    keys = {s: key for key, s in slot_index.items()}
+    for key, s in sorted(slot_index.items()):
+        if buses and any(buses[s]):
+            continue
+        people = sorted({o.person for o in options if o.slot == s})
+        least = scenario.min_riders(key[0])
+        if not people or len(people) >= least:
+            continue
+        elsewhere = [
+            f"{scenario.delegates[p].id} on {keys[placed_on[p]][0]} ({keys[placed_on[p]][1]})"
+            for p in people
+            if p in placed_on
+        ]
+        left = [scenario.delegates[p].id for p in people if p not in placed_on]
+        fate = []
+        if elsewhere:
+            fate.append(f"placed on another of their choices: {', '.join(elsewhere)}")
+        if left:
+            fate.append(f"not placed: {', '.join(left)}")
+        out.append(
+            Explanation(
+                kind="route-day-not-run",
+                route=key[0],
+                date=key[1],
+                reason=(
+                    f"route {key[0]} did not run on {key[1]}: only {len(people)} delegate(s) "
+                    f"could ride it and a bus leaves with at least {least} (min_riders); "
+                    + "; ".join(fate)
+                ),
+            )
+        )
+    return out
 
 
 def _pool_limits(

@@ -1029,6 +1029,30 @@ class _CrossCheck:
             seen_buses.add(bus.id)
         if sum(b.count for b in spec.fleet) == 0:
             add(("fleet",), "no bus runs: every count is 0")
+        most_seats = max((b.seats for b in spec.fleet), default=0)
+        if spec.min_riders > most_seats:
+            add(
+                ("min_riders",),
+                f"{spec.min_riders} riders, but no bus of the fleet has more than "
+                f"{most_seats} seats",
+            )
+        for rid, own in spec.route_settings.items():
+            if self.routes.knows_ids and rid not in self.routes.named:
+                add(("route_settings", rid), f"unknown route '{rid}'")
+            elif spec.routes is not None and rid not in spec.routes:
+                add(("route_settings", rid), f"route '{rid}' does not run in this scenario")
+            if own.min_riders is not None and own.min_riders > most_seats:
+                add(
+                    ("route_settings", rid, "min_riders"),
+                    f"{own.min_riders} riders, but no bus of the fleet has more than "
+                    f"{most_seats} seats",
+                )
+            for i, d in enumerate(own.dates or []):
+                if d not in spec.dates:
+                    add(
+                        ("route_settings", rid, "dates", i),
+                        f"{d} is not one of the scenario's dates",
+                    )
         if spec.routes is not None and self.routes.knows_ids:
             for i, rid in enumerate(spec.routes):
                 if rid not in self.routes.named:

@@ -42,6 +42,7 @@ __all__ = [
     "Plan",
     "Route",
     "RouteCatalogue",
+    "RouteSettings",
     "RouteVenue",
     "Scenario",
     "ScenarioSpec",
@@ -302,12 +303,45 @@ MAX_DATES = 62
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
+#: The most a bus-day, a staff member or a rank step may cost (CNY): a bound against typos.
+MAX_CNY = 1_000_000
+
+
 class BusType(_Frozen):
-    """A kind of bus: its seats and how many of them run each day."""
+    """A kind of bus: its seats, how many of them run each day and what one costs a day."""
 
     id: Slug
     seats: int = Field(ge=1, le=90)
     count: int = Field(ge=0, le=MAX_BUSES_PER_TYPE)
+    cost_per_day: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_CNY,
+        description="CNY for one bus of this type for a day, with its driver.",
+    )
+
+
+class RouteSettings(_Frozen):
+    """What a coordinator fixes for one route in a scenario."""
+
+    dates: list[dt.date] | None = Field(
+        default=None,
+        min_length=1,
+        description="The route runs only on these dates (all the scenario's dates if omitted).",
+    )
+    min_riders: int | None = Field(
+        default=None,
+        ge=1,
+        le=90,
+        description="A bus of this route does not leave with fewer delegates (overrides the "
+        "scenario's min_riders).",
+    )
+    max_buses: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_BUSES_PER_TYPE,
+        description="At most this many buses on this route on any one date.",
+    )
 
 
 class DayWindow(_Frozen):
@@ -356,6 +390,12 @@ class Contact(_Frozen):
     phone: str
 
 
+#: The default exchange rate (CNY per rank step): moving 20 delegates one step down their
+#: ranking is worth 4,000 CNY, about one coach-day with its guide, so a bus is saved only when
+#: few people lose a choice for it.
+DEFAULT_CNY_PER_RANK_STEP = 200
+
+
 class ScenarioSpec(_Frozen):
     """A scenario file, e.g. ``routes/scenarios/findhz-2024.yaml``; paths relative to it."""
 
@@ -382,6 +422,37 @@ class ScenarioSpec(_Frozen):
     travel: TravelSettings = Field(default_factory=TravelSettings)
     synthetic: bool = Field(
         default=False, description="True when the delegates are made up, not real people."
+    )
+    staff_per_bus: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_CNY,
+        description="CNY per bus-day for the people on board besides the driver (guide, "
+        "interpreter).",
+    )
+    min_riders: int = Field(
+        default=1,
+        ge=1,
+        le=90,
+        description="A bus does not leave with fewer delegates (a route may override it).",
+    )
+    max_rank: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="Nobody below this choice when it can be helped: 2 means everyone placed "
+        "rides one of their first two choices if any plan allows it.",
+    )
+    cny_per_rank_step: int = Field(
+        default=DEFAULT_CNY_PER_RANK_STEP,
+        ge=0,
+        le=MAX_CNY,
+        description="The exchange rate between money and satisfaction: the CNY that one step "
+        "down one delegate's ranking (first choice to second, ...) is worth.",
+    )
+    route_settings: dict[Slug, RouteSettings] = Field(
+        default_factory=dict,
+        description="Per route: the dates it runs, its min_riders and its max_buses a day.",
     )
 
     @field_validator("dates")
@@ -472,6 +543,30 @@ class Scenario(_Frozen):
     def delegate_dates(self, delegate: Delegate) -> list[dt.date]:
         """The scenario dates a delegate can ride (all of them when none are given)."""
         return [d for d in self.dates if not delegate.available or d in delegate.available]
+
+    def route_dates(self, route_id: str) -> list[dt.date]:
+        """The scenario dates a route may run on (its own ``dates`` when the scenario sets them)."""
+        own = self.spec.route_settings.get(route_id)
+        if own is None or own.dates is None:
+            return list(self.dates)
+        return [d for d in self.dates if d in own.dates]
+
+    def min_riders(self, route_id: str) -> int:
+        """The fewest delegates a bus of this route leaves with."""
+        own = self.spec.route_settings.get(route_id)
+        if own is not None and own.min_riders is not None:
+            return own.min_riders
+        return self.spec.min_riders
+
+    def max_buses(self, route_id: str) -> int | None:
+        """The most buses this route runs on one date; None when the scenario sets no limit."""
+        own = self.spec.route_settings.get(route_id)
+        return None if own is None else own.max_buses
+
+    def bus_day_cost(self, bus_id: str) -> int:
+        """CNY for one bus of a type for a day: the bus with its driver, plus its staff."""
+        bus = next(b for b in self.spec.fleet if b.id == bus_id)
+        return bus.cost_per_day + self.spec.staff_per_bus
 
     def opening(self, venue_id: str, date: dt.date) -> list[Window]:
         """Opening windows of a venue on a date, overrides applied (venue first, then ``*``)."""

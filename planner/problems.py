@@ -179,22 +179,26 @@ class Slot:
 
     ``bus_capacity[b]`` is how many people one bus of fleet type ``b`` can carry on this
     slot (its seats, or less when a venue takes smaller groups); ``max_buses`` caps the
-    number of buses (e.g. how many groups a must-visit venue can receive that day).
+    number of buses (e.g. how many groups a must-visit venue can receive that day);
+    ``min_riders`` is the fewest people a bus of this slot leaves with.
     """
 
     day: int
     bus_capacity: tuple[int, ...]
     max_buses: int
+    min_riders: int = 1
 
 
 @dataclass(frozen=True)
 class Option:
-    """Person ``person`` may ride slot ``slot``; ``value`` is how glad they would be."""
+    """Person ``person`` may ride slot ``slot``; ``value`` is how glad they would be and
+    ``steps`` how far down their ranking it is (0 for a first choice)."""
 
     person: int
     slot: int
     value: int
     family: int = 0
+    steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -210,8 +214,11 @@ class AssignmentProblem:
     """Choose options (at most ``rides`` per person, one per day, one per ``family``) and
     buses per slot, within the fleet of each day (``fleet[day][b]`` buses of type ``b``).
 
-    Lexicographic objective: the worst-off person's total value, then the total value,
-    then fewest buses (weighted by ``bus_cost[b]``).
+    The objective, in order (see ``planner.solver.solve_assignment``): as many people
+    placed as possible, then as many rides; then as few rides as possible ``max_steps`` or
+    more steps down a ranking (when set); then the least *money*: the buses' cost
+    (``bus_cost[b]`` per bus of type ``b``) plus ``step_cost`` per rank step of every ride;
+    then, among equals, the fewest rank steps, buses and seats.
     """
 
     people: int
@@ -221,6 +228,8 @@ class AssignmentProblem:
     rides: int = 1
     shared_limits: tuple[SharedLimit, ...] = ()
     bus_cost: tuple[int, ...] = ()
+    step_cost: int = 0
+    max_steps: int | None = None
     hint: AssignmentHint | None = None
 
 
@@ -243,3 +252,5 @@ class AssignmentSolution:
     total_value: int
     status: str
     seconds: float
+    cost: int = 0
+    steps: int = 0

@@ -44,6 +44,7 @@ from ortools.sat.python import cp_model
 from ortools.util import optional_boolean_pb2
 
 from planner.problems import (
+    AssignmentHint,
     AssignmentProblem,
     AssignmentSolution,
     PrizeBound,
@@ -818,16 +819,29 @@ def _bound_part(
 
 
 # --- Assignment (CP-SAT) ---
-# People to slots (route-days) and buses to slots, lexicographically: as many people placed
-# as possible, then the least glad of them, then the total, then the fewest (cheapest) buses.
+# People to slots (route-days) and buses to slots, one objective in a stated order, each term
+# named (see _assignment_terms): as many people placed as possible, then as many rides, then
+# as few rides below the coordinator's rank floor, then the least money (the buses' cost plus
+# the scenario's price of each rank step), then ties broken by fewer rank steps, buses, seats.
 # Interleaved search and a deterministic time budget, so the same problem and seed give the
 # same answer on a busy or idle machine.
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One stage of the lexicographic objective: a named expression, its sense, and a bound
+    the stage cannot beat (when the start already reaches it, the stage needs no search)."""
+
+    name: str
+    expr: Any
+    maximize: bool
+    bound: int | None
 
 
 def solve_assignment(
     problem: AssignmentProblem, *, time_limit_s: float = 10.0, seed: int = 0
 ) -> AssignmentSolution:
-    """Solve an :class:`~planner.problems.AssignmentProblem` with CP-SAT in four stages."""
+    """Solve an :class:`~planner.problems.AssignmentProblem` with CP-SAT, stage by stage."""
     started = time.perf_counter()
     model = cp_model.CpModel()
     chosen = [model.new_bool_var(f"option_{k}") for k in range(len(problem.options))]
@@ -857,6 +871,7 @@ def solve_assignment(
         riders = sum(chosen[k] for k in by_slot.get(s, []))
         seats = sum(c * y for c, y in zip(slot.bus_capacity, buses[s], strict=True))
         model.add(riders <= seats)
+        model.add(riders >= slot.min_riders * sum(buses[s]))  # no bus leaves near-empty
         model.add(sum(buses[s]) <= slot.max_buses)
     for day, counts in enumerate(problem.fleet):
         for b, count in enumerate(counts):
@@ -869,32 +884,15 @@ def solve_assignment(
     values = {
         p: sum(problem.options[k].value * chosen[k] for k in ks) for p, ks in by_person.items()
     }
-    top = max((o.value for o in problem.options), default=0) * problem.rides
-    # The worst-off first: as many people placed as possible, then the least glad of those
-    # placed as glad as possible, then the total, then the fewest and smallest buses.
     placed = {p: model.new_bool_var(f"placed_{p}") for p in by_person}
     for p, ks in by_person.items():
         model.add(placed[p] <= sum(chosen[k] for k in ks))
-    worst = model.new_int_var(0, top, "worst")
-    for p, value in values.items():
-        model.add(worst <= value + top * (1 - placed[p]))
-    placed_count = cp_model.LinearExpr.sum(list(placed.values()))
-    total = sum(values.values())
-    cost = sum(
-        (problem.bus_cost[b] if b < len(problem.bus_cost) else 1) * y
-        for row in buses
-        for b, y in enumerate(row)
-    )
+    terms = _assignment_terms(problem, model, chosen, buses, placed, by_person)
+    cost = _bus_cost(problem, buses)
+    steps = cp_model.LinearExpr.weighted_sum(chosen, [o.steps for o in problem.options])
 
-    # Bounds that ignore everyone else: when the greedy start reaches one, that stage is
-    # settled without search (the common case: everybody gets their first choice).
-    best = {
-        p: sum(sorted((problem.options[k].value for k in ks), reverse=True)[: problem.rides])
-        for p, ks in by_person.items()
-    }
-    bounds = (len(by_person), min(best.values(), default=0), sum(best.values()))
-    reached: tuple[int, int, int] | None = None
     answer: AssignmentSolution | None = None
+    reached: list[int] | None = None
     if problem.hint is not None:
         picked = set(problem.hint.chosen)
         for k, var in enumerate(chosen):
@@ -902,20 +900,8 @@ def solve_assignment(
         for row, hint_row in zip(buses, problem.hint.buses, strict=True):
             for y, hint_value in zip(row, hint_row, strict=True):
                 model.add_hint(y, hint_value)
-        got: dict[int, int] = {}
-        for k in picked:
-            option = problem.options[k]
-            got[option.person] = got.get(option.person, 0) + option.value
-        reached = (len(got), min(got.values(), default=0), sum(got.values()))
-        answer = AssignmentSolution(
-            feasible=True,
-            chosen=problem.hint.chosen,
-            buses=problem.hint.buses,
-            worst_value=reached[1],
-            total_value=reached[2],
-            status="",
-            seconds=0.0,
-        )
+        reached = _hint_terms(problem, problem.hint)
+        answer = _hint_solution(problem, problem.hint)
 
     solver = cp_model.CpSolver()
     solver.parameters.catch_sigint_signal = False  # Ctrl-C stays Python's: cleanup runs
@@ -926,23 +912,18 @@ def solve_assignment(
     solver.parameters.max_deterministic_time = max(0.5, time_limit_s / 4)
     solver.parameters.max_time_in_seconds = 4 * time_limit_s + 5  # a safety cap only
     statuses = []
-    stages: tuple[tuple[Any, int | None], ...] = (
-        (placed_count, bounds[0]),
-        (worst, bounds[1]),
-        (total, bounds[2]),
-        (cost, None),
-    )
     settled = reached is not None
-    for stage, (objective, bound) in enumerate(stages):
+    for stage, term in enumerate(terms):
+        bound = term.bound
         if settled and bound is not None and reached is not None and reached[stage] == bound:
-            model.add(objective >= bound)
+            model.add(term.expr >= bound if term.maximize else term.expr <= bound)
             statuses.append("BOUND")
             continue
         settled = False  # later stages must search from here on
-        if bound is None:
-            model.minimize(objective)
+        if term.maximize:
+            model.maximize(term.expr)
         else:
-            model.maximize(objective)
+            model.minimize(term.expr)
         status = solver.solve(model)
         statuses.append(solver.status_name(status))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -951,14 +932,16 @@ def solve_assignment(
             feasible=True,
             chosen=tuple(k for k, var in enumerate(chosen) if solver.boolean_value(var)),
             buses=tuple(tuple(int(solver.value(y)) for y in row) for row in buses),
-            worst_value=int(solver.value(worst)),
+            worst_value=0,
             total_value=int(sum(solver.value(v) for v in values.values())),
             status="",
             seconds=0.0,
+            cost=int(solver.value(cost)),
+            steps=int(solver.value(steps)),
         )
         # Keep what this stage reached while the next stage works, and start from it.
-        if bound is not None:
-            model.add(objective >= round(solver.objective_value))
+        got = round(solver.objective_value)
+        model.add(term.expr >= got if term.maximize else term.expr <= got)
         model.clear_hints()  # type: ignore[no-untyped-call]
         for var in chosen:
             model.add_hint(var, solver.boolean_value(var))
@@ -976,4 +959,92 @@ def solve_assignment(
             status="/".join(statuses),
             seconds=time.perf_counter() - started,
         )
-    return replace(answer, status="/".join(statuses), seconds=time.perf_counter() - started)
+    got_values: dict[int, int] = {}
+    for k in answer.chosen:
+        option = problem.options[k]
+        got_values[option.person] = got_values.get(option.person, 0) + option.value
+    return replace(
+        answer,
+        worst_value=min(got_values.values(), default=0),
+        status="/".join(statuses),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _bus_cost(problem: AssignmentProblem, buses: list[list[Any]]) -> Any:
+    """The money the buses cost: ``bus_cost[b]`` per bus of type ``b`` (0 when not given)."""
+    return sum(
+        (problem.bus_cost[b] if b < len(problem.bus_cost) else 0) * y
+        for row in buses
+        for b, y in enumerate(row)
+    )
+
+
+def _assignment_terms(
+    problem: AssignmentProblem,
+    model: cp_model.CpModel,
+    chosen: list[Any],
+    buses: list[list[Any]],
+    placed: dict[int, Any],
+    by_person: dict[int, list[int]],
+) -> list[_Term]:
+    """The objective's terms, most important first. A later term (re-planning's stability,
+    say) goes into this list at its place in the order; every term has a name for the report."""
+    options = problem.options
+    rides = cp_model.LinearExpr.sum(chosen)
+    most_rides = sum(
+        min(problem.rides, len({problem.slots[options[k].slot].day for k in ks}))
+        for ks in by_person.values()
+    )
+    terms = [
+        _Term("placed", cp_model.LinearExpr.sum(list(placed.values())), True, len(by_person)),
+        _Term("rides", rides, True, most_rides),
+    ]
+    if problem.max_steps is not None:
+        low = [chosen[k] for k, o in enumerate(options) if o.steps >= problem.max_steps]
+        terms.append(_Term("below_rank_floor", cp_model.LinearExpr.sum(low), False, 0))
+    steps = cp_model.LinearExpr.weighted_sum(chosen, [o.steps for o in options])
+    money = _bus_cost(problem, buses) + problem.step_cost * steps
+    terms.append(_Term("money", money, False, None))
+    # Fewest rank steps, then fewest buses, then fewest seats: one bus outweighs every seat
+    # and one step outweighs every bus and seat of the plan.
+    seats = max((c for slot in problem.slots for c in slot.bus_capacity), default=0) + 1
+    tie = sum(
+        (seats + c) * y
+        for slot, row in zip(problem.slots, buses, strict=True)
+        for c, y in zip(slot.bus_capacity, row, strict=True)
+    )
+    step_weight = 2 * seats * sum(sum(day) for day in problem.fleet) + 1
+    terms.append(_Term("steps_buses_seats", step_weight * steps + tie, False, None))
+    return terms
+
+
+def _hint_terms(problem: AssignmentProblem, hint: AssignmentHint) -> list[int]:
+    """The first terms of the objective (placed, rides, below the floor) at a hint."""
+    people = {problem.options[k].person for k in hint.chosen}
+    low = (
+        sum(1 for k in hint.chosen if problem.options[k].steps >= problem.max_steps)
+        if problem.max_steps is not None
+        else 0
+    )
+    return [len(people), len(hint.chosen), low]
+
+
+def _hint_solution(problem: AssignmentProblem, hint: AssignmentHint) -> AssignmentSolution:
+    """A hint as a solution, kept when no stage finds better."""
+    cost = sum(
+        (problem.bus_cost[b] if b < len(problem.bus_cost) else 0) * n
+        for row in hint.buses
+        for b, n in enumerate(row)
+    )
+    return AssignmentSolution(
+        feasible=True,
+        chosen=hint.chosen,
+        buses=hint.buses,
+        worst_value=0,
+        total_value=sum(problem.options[k].value for k in hint.chosen),
+        status="",
+        seconds=0.0,
+        cost=cost,
+        steps=sum(problem.options[k].steps for k in hint.chosen),
+    )

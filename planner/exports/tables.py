@@ -17,7 +17,15 @@ from planner.models import Delegate, Group, Plan, Scenario, Stop
 __all__ = ["TABLE_NAMES", "Cell", "Table", "build_tables", "sorted_groups"]
 
 Cell = str | int | float | None
-TABLE_NAMES = ("groups", "stops", "delegates", "venue_load", "unassigned", "explanations")
+TABLE_NAMES = (
+    "groups",
+    "stops",
+    "delegates",
+    "venue_load",
+    "costs",
+    "unassigned",
+    "explanations",
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ def build_tables(plan: Plan, scenario: Scenario) -> list[Table]:
         _stops(groups, scenario, tz),
         _delegates(plan, groups, delegates),
         _venue_load(groups, scenario, tz),
+        _costs(groups, scenario),
         _unassigned(plan, delegates),
         _explanations(plan),
     ]
@@ -245,6 +254,30 @@ def _hours(start: dt.datetime, end: dt.datetime) -> Iterable[int]:
     while hour < end:
         yield hour.hour
         hour += dt.timedelta(hours=1)
+
+
+def _costs(groups: list[Group], scenario: Scenario) -> Table:
+    """What the buses cost: one row per date and bus type, a row per date, and the total.
+
+    A bus-day costs its type's ``cost_per_day`` (bus and driver) plus ``staff_per_bus``."""
+    fleet = {b.id: b for b in scenario.spec.fleet}
+    staff = scenario.spec.staff_per_bus
+    count: Counter[tuple[dt.date, str]] = Counter((g.date, g.bus) for g in groups)
+    rows: list[tuple[Cell, ...]] = []
+    total_buses = total = 0
+    for date in sorted({g.date for g in groups}):
+        day_buses = day_cost = 0
+        for bus in sorted(b for d, b in count if d == date):
+            n = count[(date, bus)]
+            price = fleet[bus].cost_per_day if bus in fleet else 0
+            cost = n * (price + staff)
+            rows.append((date.isoformat(), bus, n, price, staff, cost))
+            day_buses, day_cost = day_buses + n, day_cost + cost
+        rows.append((date.isoformat(), "all buses", day_buses, None, None, day_cost))
+        total_buses, total = total_buses + day_buses, total + day_cost
+    rows.append(("total", "all buses", total_buses, None, None, total))
+    columns = ("date", "bus", "buses", "bus_cny_per_day", "staff_cny_per_bus", "cost_cny")
+    return Table("costs", columns, rows)
 
 
 def _unassigned(plan: Plan, delegates: dict[str, Delegate]) -> Table:

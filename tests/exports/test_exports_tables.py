@@ -146,3 +146,20 @@ def test_a_plan_with_no_groups_still_exports(
     assert not list((tmp_path / "delegates").glob("*.ics"))
     assert tmp_path / "workbook.xlsx" in paths
     assert _sheet(tmp_path / "workbook.xlsx", "groups") == []
+
+
+def test_costs_per_date_and_in_total(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    """Each bus-day costs its type's cost_per_day plus staff_per_bus: 2,000 + 500 here."""
+    fleet = [b.model_copy(update={"cost_per_day": 2000}) for b in sample_scenario.spec.fleet]
+    spec = sample_scenario.spec.model_copy(update={"fleet": fleet, "staff_per_bus": 500})
+    write_exports(sample_plan, sample_scenario.model_copy(update={"spec": spec}), tmp_path)
+    rows = _sheet(tmp_path / "workbook.xlsx", "costs")
+    assert [(r["date"], r["bus"], r["buses"], r["cost_cny"]) for r in rows] == [
+        ("2024-09-28", "coach-49", 2, 5000),
+        ("2024-09-28", "all buses", 2, 5000),
+        ("2024-09-29", "coach-49", 1, 2500),
+        ("2024-09-29", "all buses", 1, 2500),
+        ("total", "all buses", 3, 7500),
+    ]

@@ -168,11 +168,14 @@ def write_scenario(
     rides: int = 1,
     scenario_id: str = "test-scenario",
     base: Mapping[str, Any] | None = None,
+    bus_costs: Mapping[str, int] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the four files of a scenario into ``folder``; return the scenario file.
 
     The base (``BASE``) is added to the venues unless one with that id is given;
-    ``fleet`` is ``(bus type, seats, count per day)``.
+    ``fleet`` is ``(bus type, seats, count per day)``; ``bus_costs`` gives a type its
+    ``cost_per_day`` and ``settings`` adds scenario keys (``min_riders``, ``route_settings``...).
     """
     folder.mkdir(parents=True, exist_ok=True)
     all_venues = list(venues)
@@ -188,7 +191,15 @@ def write_scenario(
         "base": BASE,
         "day": {"start": day[0], "end": day[1]},
         "lunch": {"window": [lunch[0], lunch[1]], "minutes": lunch[2]},
-        "fleet": [{"id": b, "seats": s, "count": n} for b, s, n in fleet],
+        "fleet": [
+            {
+                "id": b,
+                "seats": s,
+                "count": n,
+                **({"cost_per_day": bus_costs[b]} if b in (bus_costs or {}) else {}),
+            }
+            for b, s, n in fleet
+        ],
         "rides": rides,
         "delegates": "delegates.csv",
         "catalogue": "venues.yaml",
@@ -198,6 +209,7 @@ def write_scenario(
             for o in overrides
         ],
         "synthetic": True,
+        **(settings or {}),
     }
     _dump(folder / "scenario.yaml", spec)
     columns = ["id", "name", "country", "organisation", "field", "interests", "languages"]
