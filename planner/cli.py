@@ -18,7 +18,7 @@ import typer
 from planner.bundled import DEFAULT_SCENARIO, bundled_routes
 from planner.cli_common import ScenarioArg, err, friendly, load, out
 from planner.errors import InputError, VerificationFailed
-from planner.models import Plan, Scenario
+from planner.models import Plan, Scenario, Venue
 
 if TYPE_CHECKING:
     from planner.travel.matrix import TravelMatrix
@@ -278,7 +278,15 @@ def render(
 
 @app.command()
 @friendly
-def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
+def validate(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also list each venue's address and research notes."
+        ),
+    ] = False,
+) -> None:
     """Check a scenario and every file it names; list every problem, one line each.
 
     Exit code 0 when the scenario is sound, 2 when any file has a problem.
@@ -294,6 +302,22 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
         f"{sum(b.count for b in spec.fleet)} buses a day: OK",
         markup=False,
     )
+    if verbose:
+        for venue in loaded.venues.values():
+            out.print(_venue_line(venue), markup=False)
+
+
+def _venue_line(venue: Venue) -> str:
+    """One line for coordinators: the address people see, its doubts, and the research notes."""
+    address = venue.address
+    if not address.known:
+        shown = "address to be confirmed"
+    else:
+        shown = " / ".join(text for text in (address.zh, address.en) if text)
+        if not address.confirmed:
+            shown += " (to be confirmed)"
+    line = f"  {venue.id}: {shown}; location {venue.location.confidence}"
+    return line + (f"; notes: {venue.notes}" if venue.notes else "")
 
 
 @app.command()

@@ -30,6 +30,7 @@ from pydantic import (
 
 __all__ = [
     "WEEKDAYS",
+    "Address",
     "BusType",
     "ClockTime",
     "Delegate",
@@ -218,6 +219,24 @@ class Location(_Frozen):
         return value
 
 
+class Address(_Frozen):
+    """A postal address a driver or a delegate can use, in Chinese and English.
+
+    Empty means the address is not known yet: pages say "address to be confirmed". ``confirmed``
+    is false when the address is known only from an unofficial or unverified source. Research
+    notes never go here (they belong in ``Venue.notes`` or ``location.source``).
+    """
+
+    zh: str = ""
+    en: str = ""
+    confirmed: bool = True
+
+    @property
+    def known(self) -> bool:
+        """Whether there is any address to show."""
+        return bool(self.zh or self.en)
+
+
 class Venue(_Frozen):
     """A place a group visits, has lunch at, or starts from."""
 
@@ -225,7 +244,14 @@ class Venue(_Frozen):
     name: Names
     kind: VenueKind
     district: str
-    address: str = ""
+    address: Address = Field(
+        default_factory=Address,
+        description="Postal address {zh, en}; a plain string is read as the same text in both.",
+    )
+    notes: str = Field(
+        default="",
+        description="Research notes for coordinators only (workbook, validate --verbose).",
+    )
     location: Location
     themes: list[str] = Field(default_factory=list)
     description: Names | None = None
@@ -241,6 +267,14 @@ class Venue(_Frozen):
         default_factory=list,
         description="Fields whose values are assumptions rather than sourced facts.",
     )
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _plain_address(cls, value: Any) -> Any:
+        # Older catalogues hold one string; read it as the same text in both languages.
+        if isinstance(value, str):
+            return {"zh": value, "en": value} if value.strip() else {}
+        return value
 
     def windows_on(self, date: dt.date) -> list[Window]:
         """The weekly opening windows of ``date`` (no overrides), empty when closed."""

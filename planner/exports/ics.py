@@ -133,6 +133,5 @@ def _timezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
 
 def _location(venue: Venue) -> str:
     parts = [venue.name.en, venue.name.zh]
-    if venue.address:
-        parts.append(venue.address)
+    parts.extend(text for text in (venue.address.zh, venue.address.en) if text)
     return ", ".join(parts)

@@ -23,6 +23,7 @@ TABLE_NAMES = (
     "delegates",
     "venue_load",
     "costs",
+    "venues",
     "unassigned",
     "explanations",
 )
@@ -52,6 +53,7 @@ def build_tables(plan: Plan, scenario: Scenario) -> list[Table]:
         _delegates(plan, groups, delegates),
         _venue_load(groups, scenario, tz),
         _costs(groups, scenario),
+        _venues(groups, scenario),
         _unassigned(plan, delegates),
         _explanations(plan),
     ]
@@ -246,6 +248,32 @@ def _venue_load(groups: list[Group], scenario: Scenario, tz: dt.tzinfo) -> Table
         ("date", "venue", "venue_en", "hour", "groups", "people", "concurrent_groups", "max_group"),
         rows,
     )
+
+
+def _venues(groups: list[Group], scenario: Scenario) -> Table:
+    """The venues the plan uses: postal address, how sure the point is, and the research notes
+    (coordinators only: the notes never reach a delegate's, host's or driver's page)."""
+    used = sorted({s.venue for g in groups for s in g.stops} | {scenario.spec.base})
+    rows: list[tuple[Cell, ...]] = []
+    for venue_id in used:
+        venue = scenario.venues.get(venue_id)
+        if venue is None:
+            continue
+        rows.append(
+            (
+                venue.id,
+                venue.name.en,
+                venue.name.zh,
+                venue.address.zh,
+                venue.address.en,
+                "yes" if venue.address.known and venue.address.confirmed else "no",
+                venue.location.confidence,
+                venue.location.source,
+                venue.notes,
+            )
+        )
+    columns = ("venue", "name_en", "name_zh", "address_zh", "address_en", "address_confirmed")
+    return Table("venues", (*columns, "confidence", "location_source", "notes"), rows)
 
 
 def _hours(start: dt.datetime, end: dt.datetime) -> Iterable[int]:

@@ -103,9 +103,11 @@ class Proposal:
 
 
 def queries_for(venue: Venue, service: str) -> list[tuple[str, str]]:
-    """The queries to try, best first: a street address found in ``address``, then the name."""
+    """The queries to try, best first: a street address (``address.zh``, else one in the
+    coordinators' ``notes``), then the name."""
     out: list[tuple[str, str]] = []
-    for street in _STREET_NUMBER.findall(venue.address):
+    for street in _STREET_NUMBER.findall(f"{venue.address.zh} {venue.notes}"):
+        street = street.removeprefix("杭州市")
         out.append(("address", f"杭州市{street}" if service == "amap" else f"{street}, 杭州市"))
     if service == "amap":
         out.append(("name", venue.name.zh))

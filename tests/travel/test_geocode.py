@@ -11,6 +11,7 @@ import pytest
 from geopy.distance import geodesic
 
 from planner.errors import ProviderAuthError
+from planner.models import Address
 from planner.travel.datum import wgs84_to_gcj02
 from planner.travel.geocode import (
     AmapGeocoder,
@@ -28,9 +29,9 @@ FAST = RetryPolicy(attempts=2, base_s=0.0)
 KEY = "feedface0123456789abcdef01234567"
 
 
-def venue(address: str = "", lat: float = 30.2800, lon: float = 120.0000):  # type: ignore[no-untyped-def]
+def venue(address: str = "", lat: float = 30.2800, lon: float = 120.0000, notes: str = ""):  # type: ignore[no-untyped-def]
     v = make_venue("dream-town", lat, lon)
-    return v.model_copy(update={"address": address})
+    return v.model_copy(update={"address": Address(zh=address), "notes": notes})
 
 
 def nominatim_answer(lat: float, lon: float) -> list[dict[str, object]]:
@@ -58,7 +59,13 @@ def test_queries_prefer_a_street_address_then_the_name() -> None:
     v = venue("良睦路1399号 (梦想小镇互联网村), Cangqian")
     assert queries_for(v, "amap") == [("address", "杭州市良睦路1399号"), ("name", "场馆")]
     assert queries_for(v, "nominatim")[0] == ("address", "良睦路1399号, 杭州市")
-    assert queries_for(venue("exact address not found"), "nominatim")[0] == (
+    from_notes = venue("", notes="良睦路1399号 (梦想小镇互联网村), Cangqian")
+    assert queries_for(from_notes, "amap")[0] == ("address", "杭州市良睦路1399号")
+    assert queries_for(venue("杭州市余杭区良睦路1399号"), "amap")[0] == (
+        "address",
+        "杭州市余杭区良睦路1399号",
+    )
+    assert queries_for(venue(""), "nominatim")[0] == (
         "name",
         "Dream-Town, Hangzhou",
     )
