@@ -282,9 +282,7 @@ def validate(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     verbose: Annotated[
         bool,
-        typer.Option(
-            "--verbose", "-v", help="Also list each venue's address and research notes."
-        ),
+        typer.Option("--verbose", "-v", help="Also list each venue's address and research notes."),
     ] = False,
 ) -> None:
     """Check a scenario and every file it names; list every problem, one line each.
