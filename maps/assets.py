@@ -23,6 +23,8 @@ __all__ = [
     "inline_assets",
     "leaflet_default_icon_script",
     "leaflet_head",
+    "link_shared",
+    "shared_files",
 ]
 
 VENDOR = Path(__file__).resolve().parent / "vendor"
@@ -137,3 +139,42 @@ def leaflet_head() -> str:
         f"<style>{_style_text(_STYLESHEETS[LEAFLET_CSS_URL])}</style>\n"
         f"<script>{_script_text(_SCRIPTS[LEAFLET_JS_URL])}</script>"
     )
+
+
+# A published site writes each shared file once under ``assets/`` and every page links it,
+# instead of carrying its own copy: Leaflet, the map styles and the pages' common styles.
+ASSETS = "assets"
+
+
+def shared_files(styles: dict[str, str]) -> dict[str, str]:
+    """The files of the ``assets/`` folder: vendored Leaflet plus the named stylesheets."""
+    return {
+        "leaflet-1.9.3.js": _script_text(_SCRIPTS[LEAFLET_JS_URL]),
+        "leaflet-1.9.3.css": _style_text(_STYLESHEETS[LEAFLET_CSS_URL]),
+        **styles,
+    }
+
+
+def link_shared(html: str, *, root: str, styles: dict[str, str]) -> str:
+    """Replace the inlined copies of the shared files by links relative to the page.
+
+    ``root`` leads from the page to the site's top folder (``""`` or ``"../"``). The links are
+    relative, so the site opens from the file system as well as from any static host.
+    """
+    base = f"{root}{ASSETS}/"
+    html = html.replace(
+        f"<script>{_script_text(_SCRIPTS[LEAFLET_JS_URL])}</script>",
+        f'<script src="{base}leaflet-1.9.3.js"></script>',
+    )
+    html = html.replace(
+        f"<style>{_style_text(_STYLESHEETS[LEAFLET_CSS_URL])}</style>",
+        f'<link rel="stylesheet" href="{base}leaflet-1.9.3.css">',
+    )
+    for name, text in styles.items():
+        html = html.replace(
+            f"<style>{text}</style>", f'<link rel="stylesheet" href="{base}{name}">'
+        )
+        html = html.replace(
+            f"<style>\n{text}", f'<link rel="stylesheet" href="{base}{name}">\n<style>\n'
+        )
+    return html

@@ -7,9 +7,14 @@ folder and moves it into place when everything is written):
 - ``maps/<date>-<route>.html``: the groups of one route-day; ``maps/<group>.html``: one group;
 - ``delegates/<id>.html``: a delegate's days, timelines and maps, help lines and a QR code;
 - ``hosts/<venue>.html``: which groups arrive at a venue and when, how many, from where;
-- ``index.html``: links to everything, with the summary figures.
+- ``index.html``: links to everything, with the summary figures;
+- ``qr/<group>.html`` (with a ``base_url``): a printable sheet of one bus, one QR code and name
+  per delegate, for the guide to hand out.
 
-Every page is self-contained (Leaflet inlined) and every text from an input file is escaped
+``publish=True`` makes the site to put on a web server: Leaflet and the shared styles are
+written once under ``assets/`` and linked (relatively, so the folder still opens from the file
+system), and the coordinators' index is left out. Otherwise every page is self-contained
+(Leaflet inlined) and every text from an input file is escaped
 by jinja2's autoescaping. Iteration is sorted, so the same plan gives the same bytes.
 """
 
@@ -25,7 +30,7 @@ from typing import Any
 import segno
 from markupsafe import Markup
 
-from maps.assets import leaflet_head
+from maps.assets import ASSETS, leaflet_head, link_shared, shared_files
 from maps.layers import STYLE, build_map
 from maps.pages import MapPage, finish_map
 from maps.templating import environment
@@ -40,12 +45,17 @@ log = logging.getLogger(__name__)
 
 
 def render_site(
-    plan: Plan, scenario: Scenario, out_dir: Path, *, base_url: str | None = None
+    plan: Plan,
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    base_url: str | None = None,
+    publish: bool = False,
 ) -> list[Path]:
     """Write every page of a plan into ``out_dir``; return the paths written, sorted."""
     out_dir = Path(out_dir)
     _check_references(plan, scenario)
-    site = _Site(plan, scenario, out_dir, base_url)
+    site = _Site(plan, scenario, out_dir, base_url, publish=publish)
     return sorted(site.write())
 
 
@@ -88,7 +98,16 @@ class _TimelineRow:
 
 
 class _Site:
-    def __init__(self, plan: Plan, scenario: Scenario, out_dir: Path, base_url: str | None):
+    def __init__(
+        self,
+        plan: Plan,
+        scenario: Scenario,
+        out_dir: Path,
+        base_url: str | None,
+        *,
+        publish: bool = False,
+    ):
+        self.publish = publish
         self.plan = plan
         self.scenario = scenario
         self.out = out_dir
@@ -102,6 +121,8 @@ class _Site:
             for delegate_id in group.delegates:
                 self.rides[delegate_id].append(group)
         self.group_maps: dict[str, MapPage] = {}
+        site_css = self.env.loader.get_source(self.env, "site.css")[0] if self.env.loader else ""
+        self.styles = {"site.css": site_css, "maps.css": STYLE}
 
     # -- writing -------------------------------------------------------------------------
 
@@ -128,20 +149,58 @@ class _Site:
             paths.append(self._write(href, page.html))
         paths.extend(self._write_delegates())
         paths.extend(self._write_hosts())
-        paths.append(self._write("index.html", self._index()))
+        if self.base_url is not None:
+            paths.extend(self._write_qr_sheets())
+        if self.publish:
+            (self.out / ASSETS).mkdir(exist_ok=True)
+            for name, text in shared_files(self.styles).items():
+                path = self.out / ASSETS / name
+                path.write_text(text, encoding="utf-8")
+                paths.append(path)
+        else:
+            paths.append(self._write("index.html", self._index()))
         return paths
 
     def _write(self, relative: str, text: str) -> Path:
         path = self.out / relative
+        if self.publish:
+            text = link_shared(text, root="../" * relative.count("/"), styles=self.styles)
         path.write_text(text, encoding="utf-8")
         return path
+
+    # -- QR sheets -----------------------------------------------------------------------
+
+    def _write_qr_sheets(self) -> list[Path]:
+        """One printable sheet per bus and day: each delegate's QR code and name."""
+        (self.out / "qr").mkdir(exist_ok=True)
+        template = self.env.get_template("qr_sheet.html")
+        paths = []
+        for group in self.groups:
+            route = self.scenario.routes[group.route]
+            cards = []
+            for delegate_id in sorted(group.delegates):
+                delegate = self.delegates.get(delegate_id)
+                if delegate is None:
+                    continue
+                target = self._delegate_url(delegate)
+                svg = segno.make(target, error="m").svg_inline(scale=4, title=target)
+                cards.append({"delegate": delegate, "qr_svg": Markup(svg), "target": target})
+            html = template.render(
+                scenario=self.scenario,
+                group=group,
+                route=route,
+                day=day_label(group.date),
+                cards=cards,
+            )
+            paths.append(self._write(f"qr/{group.id}.html", html))
+        return paths
 
     def _map_page(
         self, href: str, groups: list[Group], title: tuple[str, str], prefix: str
     ) -> MapPage:
         # A one-group map is also embedded in delegate pages: no link to the coordinator's index.
         compact = len(groups) == 1
-        home = None if compact else "../index.html"
+        home = None if compact or self.publish else "../index.html"
         fmap = build_map(groups, self.scenario, title=title, home=home, compact=compact)
         return finish_map(fmap, prefix=prefix, title=f"{title[0]} · {title[1]}", page=href)
 
@@ -258,6 +317,7 @@ class _Site:
             for row in rows:
                 by_date.setdefault(row["date"], []).append(row)
             html = template.render(
+                show_index=not self.publish,
                 scenario=self.scenario,
                 venue=venue,
                 kind=KINDS[venue.kind],

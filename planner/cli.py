@@ -40,6 +40,31 @@ def _time_limit(value: float) -> float:
     return value
 
 
+def _base_url(value: str | None) -> str | None:
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise typer.BadParameter(
+            f"{value!r} is not the address of a web folder: give an absolute http(s) URL "
+            "without ? or #, e.g. https://example.org/findhz/"
+        )
+    return value
+
+
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        callback=_base_url,
+        help="Where the site will be published (absolute http(s) URL): QR codes carry it, "
+        "and DIR/site is written as the site to upload.",
+    ),
+]
+
+
 app = typer.Typer(
     help=(
         "Plan the FIND HZ visit routes: who rides which themed route on which day, which "
@@ -94,6 +119,17 @@ def _write_outputs(
             (work / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
         write_exports(plan, scenario, work)
         render_site(plan, scenario, work, base_url=base_url)
+    if base_url is not None:
+        _publish(plan, scenario, out_dir / "site", base_url)
+
+
+def _publish(plan: Plan, scenario: Scenario, out_dir: Path, base_url: str) -> None:
+    """Write the site to upload (linked assets, no coordinators' index), atomically."""
+    from maps import render_site
+    from planner.exports.atomic import atomic_output_dir
+
+    with atomic_output_dir(out_dir) as work:
+        render_site(plan, scenario, work, base_url=base_url, publish=True)
 
 
 def _check(plan: Plan, scenario: Scenario) -> None:
@@ -133,10 +169,7 @@ def plan(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write the travel-time cache.")
     ] = False,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Where the folder will be published (for QR codes)."),
-    ] = None,
+    base_url: BaseUrlOption = None,
 ) -> None:
     """Plan a scenario and write the plan, maps, itineraries and workbook to --out.
 
@@ -252,10 +285,7 @@ def render(
             "findhz wrote).",
         ),
     ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Where the folder will be published (for QR codes)."),
-    ] = None,
+    base_url: BaseUrlOption = None,
 ) -> None:
     """Write the maps, itineraries and workbook of an existing plan (after verifying it).
 
@@ -274,6 +304,42 @@ def render(
         run = json.loads(previous_run.read_text(encoding="utf-8"))
     _write_outputs(made, loaded, folder, run, base_url)
     out.print(f"wrote {folder / 'index.html'}", markup=False)
+
+
+@app.command()
+@friendly
+def publish(
+    plan_file: PlanArg,
+    base_url: Annotated[
+        str,
+        typer.Option(
+            "--base-url",
+            callback=_base_url,
+            help="Where the site will be published (absolute http(s) URL); QR codes carry it.",
+        ),
+    ],
+    scenario: OptionalScenarioArg = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Site folder (default: DIR/site next to the plan)."),
+    ] = None,
+) -> None:
+    """Write the static site to upload: delegate and host pages, maps, a QR sheet per bus.
+
+    Leaflet and the shared styles are written once under assets/ and linked, so the folder
+    opens from any static web server and from the file system. The coordinators' index and
+    workbook are not part of it. --out must be new, empty, or a folder findhz wrote.
+    """
+    from planner.exports.atomic import check_output_target
+
+    folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent) / "site"
+    check_output_target(folder)
+    made = _read_plan(plan_file)
+    loaded = _scenario_of(made, scenario)
+    _check(made, loaded)
+    _publish(made, loaded, folder, base_url)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    out.print(f"wrote {folder} ({size / 1e6:.1f} MB) for {base_url}", markup=False)
 
 
 @app.command()

@@ -1,0 +1,174 @@
+"""The published site: shared assets written once and linked, absolute QR codes, a QR sheet
+per bus, and the folder working from the file system and from a static web server."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import io
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from maps import render_site
+from planner.models import Plan, Scenario
+
+BLANK_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
+)
+TILE_HOSTS = re.compile(r"^https://(webrd0[1-4]\.is\.autonavi\.com|tile\.openstreetmap\.org)/")
+
+BASE_URL = "https://visits.example.org/findhz/"
+
+
+@pytest.fixture(scope="module")
+def published(
+    tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan, sample_scenario: Scenario
+) -> Path:
+    out = tmp_path_factory.mktemp("published")
+    render_site(sample_plan, sample_scenario, out, base_url=BASE_URL, publish=True)
+    return out
+
+
+def _pages(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.html"))
+
+
+def test_assets_are_written_once_and_linked(published: Path) -> None:
+    assets = sorted(p.name for p in (published / "assets").iterdir())
+    assert assets == ["leaflet-1.9.3.css", "leaflet-1.9.3.js", "maps.css", "site.css"]
+    leaflet = (published / "assets" / "leaflet-1.9.3.js").read_text(encoding="utf-8")
+    marker = leaflet[1000:1100]  # a piece of Leaflet's code, found only in the shared file
+    for page in _pages(published):
+        html = page.read_text(encoding="utf-8")
+        assert marker not in html, page
+        root = "../" * (len(page.relative_to(published).parts) - 1)
+        for link in re.findall(r'(?:src|href)="([^"#:]+\.(?:js|css))"', html):
+            assert link.startswith(f"{root}assets/"), (page, link)
+            assert (page.parent / link).resolve().is_file(), (page, link)
+        if "L.map(" in html:
+            assert f'src="{root}assets/leaflet-1.9.3.js"' in html, page
+
+
+def test_the_coordinators_index_is_left_out(published: Path) -> None:
+    assert not (published / "index.html").exists()
+    assert not any("index.html" in p.read_text(encoding="utf-8") for p in _pages(published))
+
+
+def test_one_qr_sheet_per_bus_with_every_rider(published: Path, sample_plan: Plan) -> None:
+    for group in sample_plan.groups:
+        html = (published / "qr" / f"{group.id}.html").read_text(encoding="utf-8")
+        assert html.count("<svg") == len(group.delegates)
+        for delegate_id in group.delegates:
+            assert f"<title>{BASE_URL}delegates/{delegate_id}.html</title>" in html
+
+
+def test_the_published_site_is_much_smaller(
+    published: Path, sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    render_site(sample_plan, sample_scenario, tmp_path, base_url=BASE_URL)
+    inlined = sum(p.stat().st_size for p in _pages(tmp_path))
+    linked = sum(p.stat().st_size for p in published.rglob("*") if p.is_file())
+    assert linked * 2 < inlined
+
+
+def _decode(png: bytes) -> list[str]:
+    import zxingcpp
+    from PIL import Image
+
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+@pytest.mark.browser
+def test_qr_codes_decode_to_the_absolute_address(
+    published: Path, sample_plan: Plan, page: object
+) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    group = sample_plan.groups[0]
+    page.goto((published / "qr" / f"{group.id}.html").as_uri())
+    cards = page.locator(".qr-card .qr svg")
+    found = [_decode(cards.nth(i).screenshot()) for i in range(cards.count())]
+    expected = [[f"{BASE_URL}delegates/{d}.html"] for d in sorted(group.delegates)]
+    assert found == expected
+    delegate = sorted(group.delegates)[0]
+    page.goto((published / "delegates" / f"{delegate}.html").as_uri())
+    assert _decode(page.locator(".qr svg").first.screenshot()) == [
+        f"{BASE_URL}delegates/{delegate}.html"
+    ]
+
+
+@pytest.mark.browser
+def test_a_published_map_works_from_the_file_system(published: Path, page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto((published / "maps" / "overview.html").as_uri())
+    page.wait_for_selector(".leaflet-marker-icon")
+    assert page.evaluate("typeof L") == "object"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def server(published: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(published))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.browser
+@pytest.mark.network
+def test_the_site_opens_from_a_static_server_with_only_tiles_leaving_it(
+    published: Path, sample_scenario: Scenario, browser: object, server: str
+) -> None:
+    from playwright.sync_api import Browser, Route
+
+    assert isinstance(browser, Browser)
+    local, tiles, stray = [], [], []
+
+    def handle(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(server) or url.startswith("data:"):
+            local.append(url)
+            route.continue_()
+        elif TILE_HOSTS.match(url):
+            tiles.append(url)
+            route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
+        else:
+            stray.append(url)
+            route.abort()
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.route("**/*", handle)
+    context.set_default_timeout(5000)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        delegate = sorted(d.id for d in sample_scenario.delegates)[0]
+        for path in ("maps/overview.html", f"delegates/{delegate}.html"):
+            response = page.goto(server + path)
+            assert response is not None and response.ok
+            page.wait_for_selector(".leaflet-tile-loaded")
+        assert errors == []
+        assert stray == []
+        assert tiles
+        assert any(url.endswith("assets/leaflet-1.9.3.js") for url in local)
+    finally:
+        context.close()
