@@ -107,8 +107,13 @@ def _write_outputs(
     out_dir: Path,
     run: dict[str, object] | None,
     base_url: str | None,
+    *,
+    extra: dict[str, str] | None = None,
 ) -> None:
-    """Write the whole output folder at once: the previous one survives any failure."""
+    """Write the whole output folder at once: the previous one survives any failure.
+
+    ``extra`` maps relative paths to text written beside the plan (a re-plan's report).
+    """
     from maps import render_site
     from planner.exports import write_exports
     from planner.exports.atomic import atomic_output_dir
@@ -117,6 +122,10 @@ def _write_outputs(
         (work / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
         if run is not None:
             (work / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
+        for name, text in (extra or {}).items():
+            target = work / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         write_exports(plan, scenario, work)
         render_site(plan, scenario, work, base_url=base_url)
     if base_url is not None:
@@ -265,10 +274,25 @@ OptionalScenarioArg = Annotated[
 
 @app.command()
 @friendly
-def verify(plan_file: PlanArg, scenario: OptionalScenarioArg = None) -> None:
+def verify(
+    plan_file: PlanArg,
+    scenario: OptionalScenarioArg = None,
+    change: Annotated[
+        Path | None,
+        typer.Option(
+            "--change",
+            help="The CHANGES.yaml a re-plan applied (its new and re-dated delegates count).",
+        ),
+    ] = None,
+) -> None:
     """Re-check every hard constraint of a plan; list each violation (exit 1 if any)."""
     made = _read_plan(plan_file)
-    _check(made, _scenario_of(made, scenario))
+    loaded = _scenario_of(made, scenario)
+    if change is not None:
+        from planner.changes import load_changes, with_delegate_changes
+
+        loaded = with_delegate_changes(loaded, load_changes(change))
+    _check(made, loaded)
     out.print(f"{plan_file}: {len(made.groups)} groups, 0 violations", markup=False)
 
 
@@ -414,9 +438,11 @@ def schemas(
 
 
 def _mount() -> None:
+    from planner.cli_replan import register as register_replan
     from planner.cli_travel import register
 
     register(app)
+    register_replan(app)
     try:
         from benchmarks.cli import app as bench_app
     except ImportError:  # an installation without the benchmarks package

@@ -10,6 +10,7 @@ import json
 
 from pydantic import BaseModel
 
+from planner.changes import ChangeFile
 from planner.models import Delegate, RouteCatalogue, ScenarioSpec, VenueCatalogue
 
 __all__ = ["SCHEMA_FILES", "render_schemas"]
@@ -18,6 +19,10 @@ SCHEMA_FILES: dict[str, tuple[type[BaseModel], str]] = {
     "venues.schema.json": (VenueCatalogue, "findhz venue catalogue (venues.yaml)"),
     "themes.schema.json": (RouteCatalogue, "findhz themed routes (themes.yaml)"),
     "scenario.schema.json": (ScenarioSpec, "findhz scenario (scenarios/<id>.yaml)"),
+    "changes.schema.json": (
+        ChangeFile,
+        "findhz on-the-day changes to a published plan (CHANGES.yaml, for findhz replan)",
+    ),
     "delegates.schema.json": (
         Delegate,
         "findhz delegate: one row of the delegates table (CSV or xlsx). In the table, list "

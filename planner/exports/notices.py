@@ -1,0 +1,80 @@
+"""Short bilingual notices for the people a re-plan affects, ready to paste into a message.
+
+One text file per affected delegate (``notices/delegates/<id>.txt``) and per host venue
+(``notices/hosts/<venue>.txt``), English first, then Chinese.
+"""
+
+from __future__ import annotations
+
+from planner.models import Scenario
+from planner.replan import ChangeReport, DelegateChange, HostChange
+
+__all__ = ["notice_files"]
+
+_DELEGATE_ZH = {
+    "shifted": "您的行程时间有调整",
+    "bus-changed": "您已换乘另一辆车",
+    "route-day-changed": "您的线路或日期已更改",
+    "dropped": "您已不在任何车辆名单中",
+    "joined": "您已被安排上车",
+}
+
+
+def _delegate_text(change: DelegateChange, scenario: Scenario, version: int) -> str:
+    delegate = next((d for d in scenario.delegates if d.id == change.delegate), None)
+    name = delegate.name if delegate else change.delegate
+    english = {
+        "shifted": f"your timetable changed (by up to {change.shift_min} min)",
+        "bus-changed": "you now ride another bus",
+        "route-day-changed": "your route or day changed",
+        "dropped": "you are no longer on a bus",
+        "joined": "you now have a seat",
+    }[change.status]
+    groups = ", ".join(change.after) or "-"
+    why = f" Reason: {change.reason}." if change.reason else ""
+    why_zh = f" 原因：{change.reason}。" if change.reason else ""
+    return (
+        f"FIND HZ update (plan version {version}) for {name}: {english}. Your bus: {groups}."
+        f"{why} Please open your itinerary page again for the new times.\n"
+        f"FIND HZ 行程更新（第 {version} 版）{name}：{_DELEGATE_ZH[change.status]}。"
+        f"您的车次：{groups}。{why_zh}请重新打开您的行程页面查看最新时间。\n"
+    )
+
+
+def _host_text(venue: str, changes: list[HostChange], scenario: Scenario, version: int) -> str:
+    place = scenario.venues.get(venue)
+    en = place.name.en if place else venue
+    zh = place.name.zh if place else venue
+    lines_en, lines_zh = [], []
+    for c in changes:
+        if c.status == "cancelled":
+            lines_en.append(f"- {c.date} {c.before}: the visit of {c.group} is cancelled")
+            lines_zh.append(f"- {c.date} {c.before}：{c.group} 的参访取消")
+        elif c.status == "added":
+            lines_en.append(f"- {c.date} {c.after}: {c.group} will visit")
+            lines_zh.append(f"- {c.date} {c.after}：{c.group} 将来访")
+        else:
+            lines_en.append(f"- {c.date}: {c.group} now {c.after} (was {c.before})")
+            lines_zh.append(f"- {c.date}：{c.group} 改为 {c.after}（原 {c.before}）")
+    return (
+        f"FIND HZ update (plan version {version}) for {en}:\n"
+        + "\n".join(lines_en)
+        + f"\nFIND HZ 参访更新（第 {version} 版）{zh}：\n"
+        + "\n".join(lines_zh)
+        + "\n"
+    )
+
+
+def notice_files(report: ChangeReport, scenario: Scenario) -> dict[str, str]:
+    """Relative path -> text of every notice the report calls for."""
+    files: dict[str, str] = {}
+    for change in report.delegates:
+        files[f"notices/delegates/{change.delegate}.txt"] = _delegate_text(
+            change, scenario, report.version
+        )
+    by_venue: dict[str, list[HostChange]] = {}
+    for host in report.hosts:
+        by_venue.setdefault(host.venue, []).append(host)
+    for venue, changes in sorted(by_venue.items()):
+        files[f"notices/hosts/{venue}.txt"] = _host_text(venue, changes, scenario, report.version)
+    return files

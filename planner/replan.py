@@ -1,0 +1,605 @@
+"""Re-plan a published plan after changes, moving as few people and stops as possible.
+
+Minimal repair: every group the changes do not touch is kept as it was, stop for stop and
+minute for minute; what happened before ``now`` is never rewritten. A closed venue's stops
+after the closure leave the groups due there (the bus waits at its next stop, which keeps its
+time); a late group's stops move later and visits that no longer fit their opening hours are
+dropped; a broken-down bus's delegates move to buses of their choice with free seats; a new
+or re-dated delegate takes a free seat on a bus of their choice. Whoever cannot be placed is
+listed as unassigned with the reason. With no change, the plan is returned unchanged, byte for
+byte. The report says, per delegate and per host, what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from planner.changes import (
+    BusUnavailable,
+    Change,
+    DelegateDays,
+    DelegateDropped,
+    GroupLate,
+    VenueClosed,
+    with_delegate_changes,
+)
+from planner.models import Delegate, Explanation, Group, Plan, Scenario, Stop, Unassigned
+from planner.travel.matrix import TravelMatrix
+
+__all__ = ["SHIFT_TOLERANCE_MIN", "ChangeReport", "ReplanResult", "plan_digest", "replan"]
+
+#: Arrivals that move by more than this many minutes count as shifted (and are told).
+SHIFT_TOLERANCE_MIN = 15
+
+Status = Literal["unchanged", "shifted", "bus-changed", "route-day-changed", "dropped", "joined"]
+
+
+def plan_digest(plan: Plan) -> str:
+    """The SHA-256 of ``plan.json`` as findhz writes it."""
+    text = plan.model_dump_json(indent=2) + "\n"
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DelegateChange:
+    delegate: str
+    status: Status
+    before: list[str]
+    after: list[str]
+    shift_min: int
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "delegate": self.delegate,
+            "status": self.status,
+            "before": self.before,
+            "after": self.after,
+            "shift_min": self.shift_min,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class HostChange:
+    venue: str
+    date: str
+    group: str
+    status: Literal["cancelled", "added", "shifted"]
+    before: str
+    after: str
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "venue": self.venue,
+            "date": self.date,
+            "group": self.group,
+            "status": self.status,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    """What changed between two versions of a plan, for each delegate and each host."""
+
+    version: int
+    previous_digest: str
+    now: str | None
+    delegates: list[DelegateChange]
+    hosts: list[HostChange]
+    notes: list[str]
+
+    @property
+    def moved(self) -> int:
+        """Delegates now on another bus, route or day (or taken off)."""
+        return sum(d.status in ("bus-changed", "route-day-changed") for d in self.delegates)
+
+    @property
+    def stops_changed(self) -> int:
+        return len(self.hosts)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "previous_digest": self.previous_digest,
+            "now": self.now,
+            "summary": {
+                "delegates_moved": self.moved,
+                "delegates_shifted": sum(d.status == "shifted" for d in self.delegates),
+                "delegates_dropped": sum(d.status == "dropped" for d in self.delegates),
+                "delegates_joined": sum(d.status == "joined" for d in self.delegates),
+                "stops_changed": self.stops_changed,
+            },
+            "delegates": [d.as_json() for d in self.delegates],
+            "hosts": [h.as_json() for h in self.hosts],
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class ReplanResult:
+    plan: Plan
+    scenario: Scenario
+    report: ChangeReport
+
+
+@dataclass
+class _Work:
+    """The plan being repaired: groups as mutable lists, with why each thing happened."""
+
+    scenario: Scenario
+    matrix: TravelMatrix
+    now: dt.datetime | None
+    groups: dict[str, Group]
+    unassigned: dict[str, str]
+    explanations: list[Explanation]
+    reasons: dict[str, str] = field(default_factory=dict)
+    stop_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def started(self, group: Group, moment: dt.datetime | None = None) -> bool:
+        """Has the group left the base by ``now`` (or by ``moment``, if later)?"""
+        cut = max((m for m in (self.now, moment) if m is not None), default=None)
+        first = group.stops[0].depart
+        return cut is not None and first is not None and first < cut
+
+    def frozen(self, stop: Stop, moment: dt.datetime | None = None) -> bool:
+        """A stop reached before ``now`` (or ``moment``) stays as it was."""
+        cut = max((m for m in (self.now, moment) if m is not None), default=None)
+        reached = stop.arrive or stop.depart
+        return cut is not None and reached is not None and reached < cut
+
+
+def replan(
+    previous: Plan,
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    changes: Sequence[Change] | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> ReplanResult:
+    """Repair ``previous`` for the edited ``scenario`` and ``changes``; stops before ``now``
+    stay as they were. Returns the new plan, the scenario it is for, and the change report."""
+    changes = list(changes or [])
+    if now is not None and now.tzinfo is None:
+        now = now.replace(tzinfo=scenario.tz())
+    scenario = with_delegate_changes(scenario, changes)
+    work = _Work(
+        scenario=scenario,
+        matrix=matrix,
+        now=now,
+        groups={g.id: g for g in previous.groups},
+        unassigned={u.delegate: u.reason for u in previous.unassigned},
+        explanations=list(previous.explanations),
+    )
+    known = {d.id: d for d in scenario.delegates}
+    planned = {d for g in previous.groups for d in g.delegates} | set(work.unassigned)
+    for did in sorted(planned - set(known)):
+        _drop(work, did, "removed from the scenario")
+    to_place: list[str] = [d.id for d in scenario.delegates if d.id not in planned]
+    for did in to_place:
+        work.reasons[did] = "registered after the plan was published"
+    for change in changes:
+        if isinstance(change, DelegateDropped):
+            _drop(work, change.delegate, change.reason or "dropped out")
+        elif isinstance(change, DelegateDays):
+            _redate(work, known[change.delegate], to_place)
+        elif isinstance(change, VenueClosed):
+            _close(work, change)
+        elif isinstance(change, BusUnavailable):
+            _bus_down(work, change, to_place)
+        elif isinstance(change, GroupLate):
+            _late(work, change)
+    for did in to_place:
+        _place(work, known[did])
+
+    groups = list(work.groups.values())  # in the published order
+    unassigned = [Unassigned(delegate=d, reason=r) for d, r in sorted(work.unassigned.items())]
+    if (
+        groups == previous.groups
+        and unassigned == previous.unassigned
+        and sorted(work.explanations, key=repr) == sorted(previous.explanations, key=repr)
+    ):
+        report = ChangeReport(
+            version=int(previous.metrics.get("version", 1)),
+            previous_digest=str(previous.metrics.get("previous_digest", "")),
+            now=None if now is None else now.isoformat(),
+            delegates=[],
+            hosts=[],
+            notes=["nothing changed: the plan is the published one"],
+        )
+        return ReplanResult(previous, scenario, report)
+    version = int(previous.metrics.get("version", 1)) + 1
+    digest = plan_digest(previous)
+    metrics = dict(previous.metrics)
+    metrics.update(
+        {
+            "version": version,
+            "previous_digest": digest,
+            "groups": len(groups),
+            "visits": sum(1 for g in groups for s in g.stops if s.kind == "visit"),
+            "delegates_placed": len({d for g in groups for d in g.delegates}),
+        }
+    )
+    plan = previous.model_copy(
+        update={
+            "groups": groups,
+            "unassigned": unassigned,
+            "explanations": sorted(
+                work.explanations,
+                key=lambda e: (
+                    e.date.isoformat() if e.date else "",
+                    e.kind,
+                    e.route or "",
+                    e.venue or "",
+                    e.reason,
+                ),
+            ),
+            "metrics": metrics,
+        }
+    )
+    plan = Plan.model_validate_json(plan.model_dump_json())  # a plain, re-read copy
+    report = _report(previous, plan, work, version, digest, now)
+    return ReplanResult(plan, scenario, report)
+
+
+# ---------------------------------------------------------------------------------------------
+# The repairs
+
+
+def _drop(work: _Work, did: str, reason: str) -> None:
+    work.reasons[did] = reason
+    work.unassigned.pop(did, None)
+    for gid, group in list(work.groups.items()):
+        if did in group.delegates and not work.started(group):
+            _set_delegates(work, gid, [d for d in group.delegates if d != did], reason)
+    still_known = any(d.id == did for d in work.scenario.delegates)
+    riding = any(did in g.delegates for g in work.groups.values())
+    if still_known and not riding:  # a delegate of the scenario is always accounted for
+        work.unassigned[did] = f"dropped out: {reason}"
+
+
+def _set_delegates(work: _Work, gid: str, delegates: list[str], reason: str) -> None:
+    group = work.groups[gid]
+    if delegates:
+        work.groups[gid] = group.model_copy(update={"delegates": delegates})
+        return
+    del work.groups[gid]  # nobody left: the bus stays in the depot
+    for stop in group.stops[1:-1]:
+        work.stop_reasons[(gid, stop.venue)] = f"no delegate left on the bus ({reason})"
+    work.explanations = [e for e in work.explanations if e.group != gid]
+
+
+def _redate(work: _Work, delegate: Delegate, to_place: list[str]) -> None:
+    new = set(work.scenario.delegate_dates(delegate))
+    for gid, group in list(work.groups.items()):
+        if delegate.id in group.delegates and group.date not in new and not work.started(group):
+            _set_delegates(
+                work, gid, [d for d in group.delegates if d != delegate.id], "changed days"
+            )
+            work.reasons[delegate.id] = "changed the days they can come"
+            if delegate.id not in to_place:
+                to_place.append(delegate.id)
+
+
+def _at(date: dt.date, minute: int, scenario: Scenario) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(0), tzinfo=scenario.tz()) + dt.timedelta(
+        minutes=minute
+    )
+
+
+def _minute(moment: dt.datetime, scenario: Scenario) -> int:
+    local = moment.astimezone(scenario.tz())
+    return local.hour * 60 + local.minute
+
+
+def _close(work: _Work, change: VenueClosed) -> None:
+    closing = _at(change.date, change.from_, work.scenario)
+    reason = change.reason or f"{change.venue} closed from {closing:%H:%M} on {change.date}"
+    for gid, group in sorted(work.groups.items()):
+        if group.date != change.date:
+            continue
+        stops = list(group.stops)
+        for k in range(len(stops) - 2, 0, -1):
+            stop = stops[k]
+            if stop.venue != change.venue or stop.start is None or stop.start < closing:
+                continue
+            if work.frozen(stop):
+                continue
+            if stop.kind == "lunch":
+                work.notes.append(
+                    f"group {gid}: lunch at {change.venue} kept (findhz does not move a lunch "
+                    "yet); arrange another lunch venue"
+                )
+                continue
+            del stops[k]
+            work.stop_reasons[(gid, stop.venue)] = reason
+            stops = _retime(work, group.date, stops, k)
+            work.explanations.append(
+                Explanation(
+                    kind="venue-closed",
+                    route=group.route,
+                    date=group.date,
+                    venue=change.venue,
+                    group=gid,
+                    reason=reason,
+                )
+            )
+            _bounds_explained(work, group, stops, reason)
+        work.groups[gid] = group.model_copy(update={"stops": stops})
+
+
+def _bounds_explained(work: _Work, group: Group, stops: list[Stop], reason: str) -> None:
+    route = work.scenario.routes[group.route]
+    n = sum(1 for s in stops if s.kind == "visit")
+    if not route.min_stops <= n <= route.max_stops:
+        work.explanations.append(
+            Explanation(
+                kind="stop-bounds",
+                route=group.route,
+                date=group.date,
+                group=group.id,
+                reason=f"{n} visits after a change: {reason}",
+            )
+        )
+
+
+def _retime(work: _Work, date: dt.date, stops: list[Stop], k: int) -> list[Stop]:
+    """Re-time stops ``k`` onward after the stop before ``k`` changed: each leg from the
+    travel matrix; a stop keeps its published start when the bus is there in time."""
+    out = stops[:k]
+    for stop in stops[k:]:
+        before = out[-1]
+        assert before.depart is not None
+        minute = _minute(before.depart, work.scenario)
+        travel = work.matrix.travel_s(before.venue, stop.venue, minute, date)
+        distance = work.matrix.distance_m(before.venue, stop.venue, minute, date)
+        arrive = before.depart + dt.timedelta(seconds=travel)
+        if stop.kind == "return":
+            out.append(
+                stop.model_copy(
+                    update={"arrive": arrive, "travel_s": travel, "distance_m": distance}
+                )
+            )
+            continue
+        assert stop.start is not None and stop.end is not None and stop.depart is not None
+        late = max(dt.timedelta(0), arrive - stop.start)
+        out.append(
+            stop.model_copy(
+                update={
+                    "arrive": arrive,
+                    "start": stop.start + late,
+                    "end": stop.end + late,
+                    "depart": stop.depart + late,
+                    "travel_s": travel,
+                    "distance_m": distance,
+                }
+            )
+        )
+    return out
+
+
+def _fits(work: _Work, date: dt.date, stop: Stop) -> bool:
+    assert stop.start is not None and stop.end is not None
+    lo, hi = _minute(stop.start, work.scenario), _minute(stop.end, work.scenario)
+    if stop.end.date() != stop.start.date():
+        return False
+    if stop.kind == "lunch":
+        a, b = work.scenario.spec.lunch.window
+        if not a <= lo <= b:
+            return False
+    return any(w.start <= lo and hi <= w.end for w in work.scenario.opening(stop.venue, date))
+
+
+def _late(work: _Work, change: GroupLate) -> None:
+    group = work.groups[change.group]
+    reason = change.reason or f"running {change.minutes} min late"
+    delay = dt.timedelta(minutes=change.minutes)
+    stops = list(group.stops)
+    first = next((k for k, s in enumerate(stops) if not work.frozen(s)), None)
+    if first is None:
+        work.notes.append(f"group {group.id} is already back; its delay changes nothing")
+        return
+    for k in range(first, len(stops)):
+        stop = stops[k]
+        update = {
+            name: getattr(stop, name) + delay
+            for name in ("arrive", "start", "end", "depart")
+            if getattr(stop, name) is not None
+        }
+        stops[k] = stop.model_copy(update=update)
+    # Visits that no longer fit their opening hours are dropped, from the last one back.
+    k = len(stops) - 2
+    while k >= max(first, 1):
+        stop = stops[k]
+        if stop.kind == "visit" and not _fits(work, group.date, stop):
+            del stops[k]
+            work.stop_reasons[(group.id, stop.venue)] = f"{reason}: no longer fits its hours"
+            stops = _retime(work, group.date, stops, k)
+            work.explanations.append(
+                Explanation(
+                    kind="late",
+                    route=group.route,
+                    date=group.date,
+                    venue=stop.venue,
+                    group=group.id,
+                    reason=f"{reason}; {stop.venue} would have closed",
+                )
+            )
+        k -= 1
+    if stops[0].depart is not None and first == 0:  # it had not left: it leaves later
+        pass
+    _bounds_explained(work, group, stops, reason)
+    for stop in stops[1:-1]:
+        if not _fits(work, group.date, stop):
+            work.notes.append(
+                f"group {group.id}: {stop.kind} at {stop.venue} no longer fits its hours "
+                "after the delay; call the host"
+            )
+    work.groups[group.id] = group.model_copy(update={"stops": stops})
+
+
+def _bus_down(work: _Work, change: BusUnavailable, to_place: list[str]) -> None:
+    group = work.groups[change.group]
+    moment = _at(group.date, change.from_, work.scenario)
+    if work.started(group, moment) and change.from_ > 0:
+        work.notes.append(
+            f"group {group.id} is on the road at {moment:%H:%M}: findhz keeps its stops; send "
+            "a replacement bus to its next stop"
+        )
+        return
+    reason = change.reason or f"bus of group {group.id} unavailable"
+    del work.groups[group.id]
+    for stop in group.stops[1:-1]:
+        work.stop_reasons[(group.id, stop.venue)] = reason
+    work.explanations = [e for e in work.explanations if e.group != group.id]
+    for did in group.delegates:
+        work.reasons[did] = reason
+        if did not in to_place:
+            to_place.append(did)
+
+
+def _place(work: _Work, delegate: Delegate) -> None:
+    """A free seat on a bus of the delegate's choice (most free seats first), or unassigned."""
+    scenario = work.scenario
+    dates = set(scenario.delegate_dates(delegate))
+    riding = [g for g in work.groups.values() if delegate.id in g.delegates]
+    if len(riding) >= scenario.spec.rides:
+        return
+    busy = {g.date for g in riding}
+    for route in delegate.interests:
+        options = []
+        for group in work.groups.values():
+            if group.route != route or group.date not in dates or group.date in busy:
+                continue
+            if work.started(group) or len(group.delegates) >= group.seats:
+                continue
+            venues = [scenario.venues[s.venue] for s in group.stops[1:-1]]
+            if any(v.max_group <= len(group.delegates) for v in venues):
+                continue
+            if delegate.step_free and not all(v.step_free for v in venues):
+                continue
+            options.append((-(group.seats - len(group.delegates)), group.date, group.id))
+        if options:
+            _, _, gid = min(options)
+            work.groups[gid] = work.groups[gid].model_copy(
+                update={"delegates": [*work.groups[gid].delegates, delegate.id]}
+            )
+            work.unassigned.pop(delegate.id, None)
+            return
+    if riding:  # they keep the route-days they have
+        return
+    why = work.reasons.get(delegate.id, "")
+    work.unassigned[delegate.id] = (
+        "no bus of a route they chose has a free seat on a day they can come"
+        + (f" after the change ({why})" if why else "")
+        + "; a new bus would be needed"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def _rides(plan: Plan) -> dict[str, list[Group]]:
+    rides: dict[str, list[Group]] = {}
+    for group in plan.groups:
+        for did in group.delegates:
+            rides.setdefault(did, []).append(group)
+    return rides
+
+
+def _shift_min(old: Group, new: Group) -> int:
+    before = {(s.kind, s.venue): s.arrive for s in old.stops[1:] if s.arrive}
+    shifts = [
+        abs(int((s.arrive - was).total_seconds() // 60))
+        for s in new.stops[1:]
+        if s.arrive and (was := before.get((s.kind, s.venue))) is not None
+    ]
+    changed = {(s.kind, s.venue) for s in old.stops} != {(s.kind, s.venue) for s in new.stops}
+    return max(shifts, default=0) if not changed else max(max(shifts, default=0), 1)
+
+
+def _report(
+    previous: Plan,
+    plan: Plan,
+    work: _Work,
+    version: int,
+    digest: str,
+    now: dt.datetime | None,
+) -> ChangeReport:
+    old, new = _rides(previous), _rides(plan)
+    old_groups = {g.id: g for g in previous.groups}
+    new_groups = {g.id: g for g in plan.groups}
+    unassigned = {u.delegate: u.reason for u in plan.unassigned}
+    people: list[DelegateChange] = []
+    for did in sorted(set(old) | set(new) | set(unassigned) | set(work.reasons)):
+        before = sorted(g.id for g in old.get(did, []))
+        after = sorted(g.id for g in new.get(did, []))
+        reason = work.reasons.get(did, "")
+        status: Status
+        shift = 0
+        if before and not after:
+            status, reason = "dropped", reason or unassigned.get(did, "")
+        elif after and not before:
+            status = "joined"
+        elif not before and not after:
+            continue
+        elif before != after:
+            same_day = {(g.route, g.date) for g in old[did]} == {
+                (g.route, g.date) for g in new[did]
+            }
+            status = "bus-changed" if same_day else "route-day-changed"
+        else:
+            if all(old_groups[g].stops == new_groups[g].stops for g in after):
+                continue
+            shift = max(_shift_min(old_groups[g], new_groups[g]) for g in after)
+            status = "shifted"
+            if not reason:
+                reason = (
+                    "; ".join(
+                        sorted({r for (gid, _), r in work.stop_reasons.items() if gid in after})
+                    )
+                    or "the day's timetable changed"
+                )
+        people.append(DelegateChange(did, status, before, after, shift, reason))
+    hosts: list[HostChange] = []
+    for gid in sorted(set(old_groups) | set(new_groups)):
+        was = {s.venue: s for s in old_groups[gid].stops[1:-1]} if gid in old_groups else {}
+        is_ = {s.venue: s for s in new_groups[gid].stops[1:-1]} if gid in new_groups else {}
+        date = (old_groups.get(gid) or new_groups[gid]).date.isoformat()
+        for venue in sorted(set(was) | set(is_)):
+            a, b = was.get(venue), is_.get(venue)
+            reason = work.stop_reasons.get((gid, venue), "")
+            if a is not None and b is None:
+                hosts.append(HostChange(venue, date, gid, "cancelled", _span(a), "", reason))
+            elif b is not None and a is None:
+                hosts.append(HostChange(venue, date, gid, "added", "", _span(b), reason))
+            elif a is not None and b is not None and a.start != b.start:
+                moved = abs((b.start - a.start).total_seconds()) / 60 if a.start and b.start else 0
+                if moved > SHIFT_TOLERANCE_MIN or a.start is None:
+                    hosts.append(
+                        HostChange(venue, date, gid, "shifted", _span(a), _span(b), reason)
+                    )
+    return ChangeReport(
+        version=version,
+        previous_digest=digest,
+        now=None if now is None else now.isoformat(),
+        delegates=people,
+        hosts=hosts,
+        notes=list(work.notes),
+    )
+
+
+def _span(stop: Stop) -> str:
+    if stop.start is None or stop.end is None:
+        return ""
+    return f"{stop.start:%H:%M}-{stop.end:%H:%M}"

@@ -1,0 +1,217 @@
+"""Re-planning the shared sample plan: each change kind and its expected minimal repair."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from planner.changes import (
+    BusUnavailable,
+    DelegateDays,
+    DelegateDropped,
+    DelegateJoined,
+    GroupLate,
+    VenueClosed,
+    load_changes,
+)
+from planner.errors import InputError
+from planner.models import Delegate, Plan, Scenario
+from planner.replan import plan_digest, replan
+from planner.travel import build_matrix
+from planner.travel.matrix import TravelMatrix
+from planner.verify import verify_plan
+
+DAY1 = dt.date(2024, 9, 28)
+G1 = f"{DAY1}-gen-ai-1"
+G2 = f"{DAY1}-biomed-1"
+
+
+@pytest.fixture(scope="module")
+def matrix(sample_scenario: Scenario) -> TravelMatrix:
+    return build_matrix(sample_scenario, "offline", use_cache=False)
+
+
+def _groups(plan: Plan) -> dict[str, list[str]]:
+    return {g.id: g.delegates for g in plan.groups}
+
+
+def test_no_change_gives_the_same_plan_byte_for_byte(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    result = replan(sample_plan, sample_scenario, matrix, [])
+    assert result.plan.model_dump_json() == sample_plan.model_dump_json()
+    assert result.report.delegates == [] and result.report.hosts == []
+
+
+def test_two_cancellations_move_nobody_else(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    changes = [
+        DelegateDropped(kind="delegate-dropped", delegate="D002"),
+        DelegateDropped(kind="delegate-dropped", delegate="D003", reason="ill"),
+    ]
+    result = replan(sample_plan, sample_scenario, matrix, changes)
+    report = result.report
+    assert report.moved == 0
+    assert {d.delegate: d.status for d in report.delegates} == {
+        "D002": "dropped",
+        "D003": "dropped",
+    }
+    assert G2 not in _groups(result.plan)  # D003 rode it alone: the bus stays in the depot
+    assert _groups(result.plan)[G1] == ["D001", "D004"]
+    assert {h.group for h in report.hosts} == {G2}
+    assert result.plan.metrics["version"] == 2
+    assert result.plan.metrics["previous_digest"] == plan_digest(sample_plan)
+
+
+def test_venue_closed_at_ten_changes_only_the_groups_due_there_afterwards(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    change = VenueClosed.model_validate(
+        {"kind": "venue-closed", "venue": "westlake-univ", "date": DAY1, "from": "10:00"}
+    )
+    result = replan(sample_plan, sample_scenario, matrix, [change])
+    new = {g.id: g for g in result.plan.groups}
+    old = {g.id: g for g in sample_plan.groups}
+    # gen-ai-1 was due at westlake-univ at 13:30: that stop goes; biomed-1 was there at 09:40.
+    assert "westlake-univ" not in [s.venue for s in new[G1].stops]
+    assert new[G2] == old[G2]
+    assert new[f"{dt.date(2024, 9, 29)}-gen-ai-1"] == old[f"{dt.date(2024, 9, 29)}-gen-ai-1"]
+    assert new[G1].stops[:4] == old[G1].stops[:4]
+    assert [(h.venue, h.status) for h in result.report.hosts] == [("westlake-univ", "cancelled")]
+    assert result.report.moved == 0
+    assert verify_plan(result.plan, result.scenario) == []
+
+
+def test_the_frozen_past_is_never_rewritten(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    change = VenueClosed.model_validate(
+        {"kind": "venue-closed", "venue": "zhejiang-lab", "date": DAY1}
+    )
+    now = dt.datetime(2024, 9, 28, 11, 0)
+    result = replan(sample_plan, sample_scenario, matrix, [change], now=now)
+    assert result.plan.groups == sample_plan.groups  # the 09:30 visit already happened
+    assert result.report.hosts == []
+
+
+def test_late_registration_takes_a_free_seat_and_moves_nobody(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    newcomer = Delegate(id="D100", name="Synthetic Late", country="FR", interests=["biomed"])
+    change = DelegateJoined(kind="delegate-joined", delegate=newcomer)
+    result = replan(sample_plan, sample_scenario, matrix, [change])
+    assert "D100" in _groups(result.plan)[G2]
+    assert result.report.moved == 0
+    assert [(d.delegate, d.status) for d in result.report.delegates] == [("D100", "joined")]
+    assert verify_plan(result.plan, result.scenario) == []
+
+
+def test_changed_days_move_only_that_delegate(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    change = DelegateDays(kind="delegate-days", delegate="D004", available=[DAY1])
+    result = replan(sample_plan, sample_scenario, matrix, [change])
+    changed = [d for d in result.report.delegates]
+    assert [d.delegate for d in changed] == ["D004"]
+    assert verify_plan(result.plan, result.scenario) == []
+
+
+def test_every_bus_broken_leaves_delegates_unassigned_and_explained(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    changes = [BusUnavailable(kind="bus-unavailable", group=g.id) for g in sample_plan.groups]
+    result = replan(sample_plan, sample_scenario, matrix, changes)
+    assert result.plan.groups == []
+    reasons = {u.delegate: u.reason for u in result.plan.unassigned}
+    assert set(reasons) == {"D001", "D002", "D003", "D004", "D005"}
+    assert "unavailable" in reasons["D001"]
+    assert verify_plan(result.plan, result.scenario) == []
+
+
+def test_a_late_group_moves_later_and_drops_what_no_longer_fits(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    change = GroupLate(kind="group-late", group=G2, minutes=30)
+    now = dt.datetime(2024, 9, 28, 10, 0)
+    result = replan(sample_plan, sample_scenario, matrix, [change], now=now)
+    old = {g.id: g for g in sample_plan.groups}[G2]
+    new = {g.id: g for g in result.plan.groups}[G2]
+    assert new.stops[:2] == old.stops[:2]  # reached before now
+    was, now_at = old.stops[2].arrive, new.stops[2].arrive
+    assert was is not None and now_at == was + dt.timedelta(minutes=30)
+    assert {d.delegate: d.status for d in result.report.delegates} == {"D003": "shifted"}
+
+
+def test_a_malformed_changes_file_is_one_line_per_problem(tmp_path: Path) -> None:
+    path = tmp_path / "changes.yaml"
+    path.write_text(
+        "changes:\n"
+        "  - kind: venue-closed\n    venue: Not A Slug\n    date: 2024-09-28\n"
+        "  - kind: group-late\n    group: g\n    minutes: 0\n"
+        "  - kind: storm\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_changes(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{path.name}: line 3: changes[0]: venue:") or "line 3" in lines[0]
+    assert "changes[2].kind" in lines[2]
+
+
+def test_replan_command_writes_the_report_and_notices(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "out"
+    made = runner.invoke(app, ["plan", "--out", str(out), "--time-limit", "1"])
+    assert made.exit_code == 0, made.output
+    published = (out / "plan.json").read_bytes()
+    same = runner.invoke(app, ["replan", str(out)])
+    assert same.exit_code == 0, same.output
+    assert (out / "plan.json").read_bytes() == published
+    plan = Plan.model_validate_json(published)
+    first = plan.groups[0]
+    changes = tmp_path / "changes.yaml"
+    changes.write_text(
+        f"changes:\n  - kind: delegate-dropped\n    delegate: {first.delegates[0]}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["replan", str(out), "--change", str(changes)])
+    assert result.exit_code == 0, result.output
+    report = (out / "changes.json").read_text(encoding="utf-8")
+    assert f'"delegate": "{first.delegates[0]}"' in report
+    assert (out / "notices" / "delegates" / f"{first.delegates[0]}.txt").is_file()
+    new = Plan.model_validate_json((out / "plan.json").read_bytes())
+    assert new.metrics["version"] == 2
+    checked = runner.invoke(app, ["verify", str(out)])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_replan_command_refuses_a_malformed_changes_file(tmp_path: Path, sample_plan: Plan) -> None:
+    import subprocess
+    import sys
+
+    changes = tmp_path / "changes.yaml"
+    changes.write_text("changes:\n  - kind: group-late\n    minutes: many\n", encoding="utf-8")
+    plan = tmp_path / "plan.json"
+    plan.write_text(sample_plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "findhz"),
+            *("replan", str(plan), "findhz-2024", "--change", str(changes)),
+            *("--out", str(tmp_path / "o")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2, done.stderr  # the missing group and the bad minutes
+    assert all("changes.yaml" in line and "Traceback" not in line for line in lines)
