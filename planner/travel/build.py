@@ -250,6 +250,8 @@ def _route(
             except sqlite3.Error as err:
                 log.warning("travel cache unreadable, asking the service instead: %s", err)
                 cache = None
+            else:
+                hits = _drop_implausible(service, key, points, pairs, hits, cache)
             for k, leg in hits.items():
                 i, j = pairs[k]
                 known[i, j] = True
@@ -307,6 +309,82 @@ def _route(
     return routed
 
 
+def _straight_m(points: Sequence[LatLon], rows: np.ndarray, cols: np.ndarray) -> FloatArray:
+    """Great-circle metres from ``points[rows]`` to ``points[cols]`` (broadcast shapes)."""
+    lat = np.radians([p[0] for p in points])
+    lon = np.radians([p[1] for p in points])
+    dlat = lat[cols] - lat[rows]
+    dlon = lon[cols] - lon[rows]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[rows]) * np.cos(lat[cols]) * np.sin(dlon / 2) ** 2
+    straight: FloatArray = 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return straight
+
+
+def _implausible(durations: FloatArray, distances: FloatArray, straight_m: FloatArray) -> BoolArray:
+    """Per leg: an answer no bus could drive (the rules of :func:`_check_plausible`, plus
+    negative or infinite values). ``nan`` (no route, no distance) is not implausible."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bad_s = ~np.isnan(durations) & (
+            ~np.isfinite(durations) | (durations < 0) | (durations > MAX_LEG_S)
+        )
+        bad_m = ~np.isnan(distances) & (
+            ~np.isfinite(distances) | (distances < 0) | (distances > MAX_LEG_M)
+        )
+        speed_kmh = np.where(straight_m > 200.0, straight_m / durations * 3.6, 0.0)
+        too_fast = ~np.isnan(durations) & (speed_kmh > MAX_SPEED_KMH)
+    result: BoolArray = bad_s | bad_m | too_fast
+    return result
+
+
+def _drop_implausible(
+    service: TravelTimeProvider,
+    key: str,
+    points: Sequence[LatLon],
+    pairs: Sequence[tuple[int, int]],
+    hits: dict[int, CachedLeg],
+    cache: LegCache,
+) -> dict[int, CachedLeg]:
+    """The cached answers that pass the checks a live answer must pass; the others are
+    deleted from the cache with one warning, so that they are asked again."""
+    if not hits:
+        return hits
+    ks = sorted(hits)
+    rows = np.array([pairs[k][0] for k in ks])
+    cols = np.array([pairs[k][1] for k in ks])
+
+    def column(values: list[float | None]) -> FloatArray:
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    bad = _implausible(
+        column([hits[k].duration_s for k in ks]),
+        column([hits[k].distance_m for k in ks]),
+        _straight_m(points, rows, cols),
+    )
+    if not bad.any():
+        return hits
+    dropped = [ks[x] for x in np.flatnonzero(bad)]
+    log.warning(
+        "travel cache: %d cached %s leg(s) no bus could drive (over %d s or %d m, negative, "
+        "or faster than %.0f km/h in a straight line); dropped them and asking again",
+        len(dropped),
+        service.name,
+        MAX_LEG_S,
+        MAX_LEG_M,
+        MAX_SPEED_KMH,
+    )
+    try:
+        cache.delete_many(
+            service.name,
+            service.cache_profile,
+            key,
+            [(points[pairs[k][0]], points[pairs[k][1]]) for k in dropped],
+        )
+    except sqlite3.Error as err:
+        log.warning("travel cache: could not delete the dropped legs: %s", err)
+    bad_keys = set(dropped)
+    return {k: leg for k, leg in hits.items() if k not in bad_keys}
+
+
 def _check_plausible(
     name: str, answer: BlockResult, points: Sequence[LatLon], block: Block
 ) -> None:
@@ -314,6 +392,8 @@ def _check_plausible(
     :data:`MAX_LEG_M`, or faster than :data:`MAX_SPEED_KMH` in a straight line (which also
     catches all-zero durations). Such an answer is neither used nor cached."""
     durations, distances = answer.durations, answer.distances
+    if np.nanmin(durations, initial=0.0) < 0 or np.nanmin(distances, initial=0.0) < 0:
+        raise TravelError(f"{name}: a negative duration or distance")
     if np.nanmax(durations, initial=0.0) > MAX_LEG_S:
         raise TravelError(
             f"{name}: a leg of {np.nanmax(durations):.3g} s, longer than {MAX_LEG_S} s "

@@ -148,6 +148,19 @@ class LegCache:
             )
         return len(rows)
 
+    def delete_many(
+        self, provider: str, profile: str, band: str, pairs: Iterable[tuple[Point, Point]]
+    ) -> int:
+        """Forget the answers for these legs (one transaction); returns how many were asked."""
+        rows = [(provider, profile, band, *_key(a), *_key(b)) for a, b in pairs]
+        with self._transaction():
+            self._db.executemany(
+                "DELETE FROM legs WHERE provider = ? AND profile = ? AND band = ? AND "
+                "from_lat = ? AND from_lon = ? AND to_lat = ? AND to_lon = ?",
+                rows,
+            )
+        return len(rows)
+
     def count(self, provider: str | None = None) -> int:
         if provider is None:
             return int(self._db.execute("SELECT COUNT(*) FROM legs").fetchone()[0])

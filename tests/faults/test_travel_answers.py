@@ -149,3 +149,45 @@ def test_findhz_travel_cache_reports_and_repairs_damage() -> None:
     assert repaired.exit_code == 0 and "moved it to" in repaired.stdout
     assert not path.exists()
     assert CliRunner().invoke(app, ["travel", "cache"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("duration", "distance"),
+    [(-5.0, 1000.0), (1e300, 1000.0), (0.0, 1000.0), (600.0, -1.0), (600.0, 9e9)],
+    ids=["negative-seconds", "1e300-seconds", "zero-seconds", "negative-metres", "9e9-metres"],
+)
+def test_a_poisoned_cache_entry_is_dropped_and_asked_again(
+    scenario: Scenario, caplog: pytest.LogCaptureFixture, duration: float, distance: float
+) -> None:
+    """A cache written by an older findhz (or by hand) may hold answers no bus could drive:
+    they are checked as a live answer is, deleted, and asked again."""
+    import sqlite3
+
+    from planner.travel.cache import default_cache_path
+
+    build_matrix(scenario, "osrm", osrm_url=URL, transport=OsrmFake().transport(), retry=FAST)
+    path = default_cache_path()
+    with sqlite3.connect(path) as db:
+        (first,) = db.execute("SELECT from_lat FROM legs ORDER BY from_lat LIMIT 1").fetchone()
+        poisoned = db.execute(
+            "UPDATE legs SET duration_s = ?, distance_m = ? WHERE from_lat = ?",
+            (duration, distance, first),
+        ).rowcount
+    assert poisoned == N - 1
+
+    fake = OsrmFake()
+    matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
+    assert fake.requests  # the dropped legs were asked again
+    assert matrix.info()["legs"] == {"osrm": 4 * N * (N - 1)}
+    assert "no bus could drive" in caplog.text
+    assert int(matrix.seconds.min()) >= 0 and int(matrix.seconds.max()) < 6 * 3600
+    with sqlite3.connect(path) as db:
+        (left,) = db.execute(
+            "SELECT COUNT(*) FROM legs WHERE duration_s < 0 OR duration_s > 21600 "
+            "OR distance_m < 0 OR distance_m > 500000 OR duration_s = 0"
+        ).fetchone()
+    assert left == 0
+
+    again = OsrmFake()  # and the repaired cache serves the next run whole
+    build_matrix(scenario, "osrm", osrm_url=URL, transport=again.transport(), retry=FAST)
+    assert again.requests == []
