@@ -17,6 +17,7 @@ import typer
 
 from planner.bundled import DEFAULT_SCENARIO, bundled_routes
 from planner.cli_common import ScenarioArg, err, friendly, load, out
+from planner.cli_travel import DEFAULT_TRAVEL_DEADLINE_S, TravelDeadline
 from planner.errors import InputError, VerificationFailed
 from planner.models import Plan, Scenario, Venue
 
@@ -86,7 +87,13 @@ TravelOption = Annotated[
 ]
 
 
-def _matrix(scenario: Scenario, travel: str, osrm_url: str | None, use_cache: bool) -> TravelMatrix:
+def _matrix(
+    scenario: Scenario,
+    travel: str,
+    osrm_url: str | None,
+    use_cache: bool,
+    deadline_s: float | None = None,
+) -> TravelMatrix:
     from planner.cli_travel import travel_progress
     from planner.travel import build_matrix
 
@@ -97,7 +104,12 @@ def _matrix(scenario: Scenario, travel: str, osrm_url: str | None, use_cache: bo
         raise typer.BadParameter("--travel osrm needs --osrm-url URL", param_hint="--osrm-url")
     with travel_progress(err, f"travel times from {travel}") as progress:
         return build_matrix(
-            scenario, travel, osrm_url=osrm_url, use_cache=use_cache, progress=progress
+            scenario,
+            travel,
+            osrm_url=osrm_url,
+            use_cache=use_cache,
+            progress=progress,
+            deadline_s=DEFAULT_TRAVEL_DEADLINE_S if deadline_s is None else deadline_s,
         )
 
 
@@ -179,6 +191,7 @@ def plan(
         bool, typer.Option("--no-cache", help="Neither read nor write the travel-time cache.")
     ] = False,
     base_url: BaseUrlOption = None,
+    travel_deadline: TravelDeadline = DEFAULT_TRAVEL_DEADLINE_S,
 ) -> None:
     """Plan a scenario and write the plan, maps, itineraries and workbook to --out.
 
@@ -194,7 +207,7 @@ def plan(
     started = time.perf_counter()
     check_output_target(out_dir)  # before any work: a refused folder costs no planning
     loaded = load(scenario)
-    matrix = _matrix(loaded, travel, osrm_url, not no_cache)
+    matrix = _matrix(loaded, travel, osrm_url, not no_cache, travel_deadline)
     with err.status("planning", spinner="dots") as status:
         made, report = make_plan(
             loaded,

@@ -48,6 +48,21 @@ OsrmUrl = Annotated[
     typer.Option("--osrm-url", help="The OSRM server, e.g. http://localhost:5000."),
 ]
 
+#: Mirrors ``planner.travel.build.DEFAULT_TRAVEL_DEADLINE_S`` (kept literal: no import at start-up).
+DEFAULT_TRAVEL_DEADLINE_S = 600.0
+
+TravelDeadline = Annotated[
+    float,
+    typer.Option(
+        "--travel-deadline",
+        min=1.0,
+        max=86400.0,
+        help="Seconds the routing service may take in all (1 to 86400); the legs it has not "
+        "answered by then come from the offline model, with the reason recorded. Each request "
+        "also ends after 60 s.",
+    ),
+]
+
 
 def register(app: typer.Typer) -> None:
     """Mount ``travel`` (sub-commands) and ``geocode`` on the main command."""
@@ -96,6 +111,7 @@ def warm(
             "--max-locations", help="OSRM: locations per table request (--max-table-size).", min=1
         ),
     ] = 100,
+    travel_deadline: TravelDeadline = DEFAULT_TRAVEL_DEADLINE_S,
 ) -> None:
     """Fetch every leg of a scenario from a routing service into the cache.
 
@@ -113,6 +129,7 @@ def warm(
             osrm_url=osrm_url,
             progress=progress,
             max_locations=max_locations,
+            deadline_s=travel_deadline,
         )
     info = matrix.info()
     legs = info["legs"]

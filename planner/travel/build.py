@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,14 @@ from planner.travel.providers import (
     TravelTimeProvider,
 )
 
-__all__ = ["CIRCUIT_BREAK", "MAX_MATRIX_VENUES", "PROVIDERS", "build_matrix", "open_provider"]
+__all__ = [
+    "CIRCUIT_BREAK",
+    "DEFAULT_TRAVEL_DEADLINE_S",
+    "MAX_MATRIX_VENUES",
+    "PROVIDERS",
+    "build_matrix",
+    "open_provider",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +72,10 @@ MAX_SPEED_KMH = 150.0
 MAX_MATRIX_VENUES = 2000
 #: Consecutive failed blocks after which the rest are not tried.
 CIRCUIT_BREAK = 2
+#: How long asking a routing service may take in all (seconds); then the offline model fills
+#: the legs not yet answered. Each request also has its own deadline
+#: (``RetryPolicy.request_deadline_s``).
+DEFAULT_TRAVEL_DEADLINE_S = 600.0
 
 Progress = Callable[[int, int], None]
 
@@ -84,6 +96,7 @@ def build_matrix(
     amap_qps: float = 3.0,
     cache_path: Path | None = None,
     fallback: bool = True,
+    deadline_s: float | None = DEFAULT_TRAVEL_DEADLINE_S,
 ) -> TravelMatrix:
     """Travel times between the venues a scenario uses (``scenario.venues_in_use``: the base,
     the running routes' venues and the lunch venues), in catalogue order; at most
@@ -94,7 +107,9 @@ def build_matrix(
     called with the number of requests done out of those needed (never for offline);
     ``transport`` replaces httpx's network transport (tests). ``use_cache=False`` neither reads
     nor writes the cache; ``fallback=False`` raises :class:`TravelError` instead of falling
-    back to the offline model.
+    back to the offline model. ``deadline_s`` bounds the time spent asking the service (``None``:
+    no bound): no request starts or runs past it, and the blocks not answered by then come
+    from the offline model with the reason recorded.
     """
     if provider not in PROVIDERS:
         raise TravelError(
@@ -123,6 +138,9 @@ def build_matrix(
     if provider == "offline":
         return _assemble(ids, bands, drive, metres, model, provider="offline")
 
+    if deadline_s is not None and not deadline_s > 0:
+        raise TravelError(f"the travel deadline must be positive seconds, not {deadline_s}")
+    deadline = None if deadline_s is None else time.monotonic() + deadline_s
     service = open_provider(
         provider,
         osrm_url=osrm_url,
@@ -130,11 +148,20 @@ def build_matrix(
         retry=retry,
         max_locations=max_locations,
         amap_qps=amap_qps,
+        deadline=deadline,
     )
     try:
         cache = _open_cache(cache_path) if use_cache else None
         try:
-            routed = _route(service, points, bands, cache, progress, fallback=fallback)
+            routed = _route(
+                service,
+                points,
+                bands,
+                cache,
+                progress,
+                fallback=fallback,
+                deadline=None if deadline is None else (deadline, deadline_s or 0.0),
+            )
         finally:
             if cache is not None:
                 cache.close()
@@ -151,12 +178,14 @@ def open_provider(
     retry: RetryPolicy | None = None,
     max_locations: int = DEFAULT_MAX_LOCATIONS,
     amap_qps: float = 3.0,
+    deadline: float | None = None,
 ) -> TravelTimeProvider:
-    """A routing service by name, ready to fetch (close it when done)."""
+    """A routing service by name, ready to fetch (close it when done); ``deadline`` is a
+    ``time.monotonic()`` instant no request may start or run past."""
     if provider == "osrm":
         if not osrm_url:
             raise TravelError("osrm: name the server with --osrm-url (e.g. http://localhost:5000)")
-        fetcher = Fetcher("osrm", policy=retry, transport=transport)
+        fetcher = Fetcher("osrm", policy=retry, transport=transport, deadline=deadline)
         try:
             return OsrmProvider(osrm_url, fetcher, max_locations=max_locations)
         except Exception:
@@ -170,6 +199,7 @@ def open_provider(
             transport=transport,
             rate_limiter=RateLimiter(amap_qps),
             secrets=(key,),
+            deadline=deadline,
         )
         return AmapProvider(key, fetcher)
     raise TravelError(f"'{provider}' is not a routing service (choose osrm or amap)")
@@ -226,6 +256,7 @@ def _route(
     progress: Progress | None,
     *,
     fallback: bool,
+    deadline: tuple[float, float] | None = None,
 ) -> _Routed:
     n = len(points)
     wanted = ~np.eye(n, dtype=bool)
@@ -272,6 +303,15 @@ def _route(
         key, block = queue.popleft()
         if failed_in_a_row >= CIRCUIT_BREAK:
             reason = f"not tried after {CIRCUIT_BREAK} failed requests in a row"
+            routed.failures.append((key, block, reason))
+        elif deadline is not None and time.monotonic() >= deadline[0]:
+            if not fallback:
+                raise TravelError(
+                    f"{service.name}: the travel deadline of {deadline[1]:g} s passed"
+                )
+            reason = f"not asked: the travel deadline of {deadline[1]:g} s had passed"
+            if not routed.failures:
+                log.warning("%s: %s; using the offline model", service.name, reason)
             routed.failures.append((key, block, reason))
         else:
             band = by_name[key] if service.time_dependent else None

@@ -6,6 +6,14 @@ errors, HTTP 429 (after the server's ``Retry-After`` when it gives one) and 5xx,
 ``Retry-After`` longer than ``max_retry_after_s`` ends the attempts at once (no point in
 hammering); other 4xx answers raise :class:`~planner.errors.ProviderAuthError` at once.
 
+Deadlines: httpx's timeouts bound each read, so a server sending one byte every few seconds
+could hold a request for ever. Every attempt therefore has a total deadline
+(``RetryPolicy.request_deadline_s``, default 60 s): the body is read in chunks and the attempt
+ends when the deadline passes, and no single read may wait past it either. A fetcher may also
+be given a run deadline (``deadline``, a ``time.monotonic()`` instant): no attempt starts after
+it and none runs beyond it. An attempt ends at most one read after its deadline (a read waits
+at most the time left when the attempt started). Bodies over ``max_body_bytes`` are refused.
+
 Secrets given as ``secrets`` never appear in an exception message or a log line: messages
 name the host and path only, and while a fetcher is open a filter masks them in the records
 of httpx's own loggers.
@@ -45,10 +53,14 @@ class RetryPolicy:
     max_retry_after_s: float = 60.0
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
+    request_deadline_s: float = 60.0
+    max_body_bytes: int = 32 * 2**20
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError("RetryPolicy.attempts must be at least 1")
+        if not self.request_deadline_s > 0:
+            raise ValueError("RetryPolicy.request_deadline_s must be positive")
         if self.base_s < 0 or self.cap_s < 0:
             raise ValueError("RetryPolicy waits cannot be negative")
 
@@ -123,9 +135,14 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         seed: int = 0,
         headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.service = service
         self.policy = policy or RetryPolicy()
+        #: The run deadline (a ``clock()`` instant): no attempt starts or runs beyond it.
+        self.deadline = deadline
+        self._clock = clock
         self.requests = 0
         self._rate = rate_limiter
         self._sleep = sleep
@@ -176,6 +193,13 @@ class Fetcher:
         last = "no attempt made"
         last_response: httpx.Response | None = None
         for attempt in range(self.policy.attempts):
+            if self.deadline is not None and self._clock() >= self.deadline:
+                last = (
+                    "the travel deadline passed"
+                    if attempt == 0
+                    else f"{last}, and then the travel deadline passed"
+                )
+                break
             if attempt:
                 wait = self._wait_after(last_response, attempt - 1)
                 if wait > self.policy.max_retry_after_s:
@@ -188,7 +212,10 @@ class Fetcher:
                 self._rate.wait()
             self.requests += 1
             try:
-                response = self._client.get(url, params=params)
+                response = self._get(url, params)
+            except _DeadlinePassed as passed:
+                last = str(passed)
+                continue
             except httpx.TimeoutException as err:
                 last = f"timed out ({type(err).__name__})"
                 continue
@@ -220,6 +247,53 @@ class Fetcher:
         raise TravelError(
             f"{self.service}: {where} failed after {self.policy.attempts} attempt(s): {last}"
         ) from None
+
+    def _get(self, url: str, params: Mapping[str, str] | None) -> httpx.Response:
+        """One GET, its body read whole within the attempt's deadline (see the module)."""
+        started = self._clock()
+        limit = self.policy.request_deadline_s
+        deadline = started + limit
+        if self.deadline is not None and self.deadline < deadline:
+            deadline = self.deadline
+            limit = max(0.0, deadline - started)
+        timeout = httpx.Timeout(
+            min(self.policy.read_timeout_s, limit),
+            connect=min(self.policy.connect_timeout_s, limit),
+        )
+        with self._client.stream("GET", url, params=params, timeout=timeout) as response:
+            if response.is_stream_consumed:  # a transport that hands over whole answers
+                response.read()
+                return response
+            raw: list[bytes] = []
+            size = 0
+            for chunk in response.iter_raw():
+                raw.append(chunk)
+                size += len(chunk)
+                if size > self.policy.max_body_bytes:
+                    raise _DeadlinePassed(
+                        f"the answer is larger than {self.policy.max_body_bytes // 2**20} MiB"
+                    )
+                if self._clock() > deadline:
+                    raise _DeadlinePassed(self._late(limit))
+            if self._clock() > deadline:
+                raise _DeadlinePassed(self._late(limit))
+        # decodes the body (gzip, ...) as httpx would: a damaged one raises DecodingError
+        whole = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx.ByteStream(b"".join(raw)),
+            request=response.request,
+        )
+        whole.read()
+        return whole
+
+    def _late(self, limit: float) -> str:
+        if self.deadline is not None and limit < self.policy.request_deadline_s:
+            return f"no complete answer before the travel deadline ({limit:.0f} s left)"
+        return (
+            f"no complete answer within the request deadline of "
+            f"{self.policy.request_deadline_s:g} s"
+        )
 
     def mask(self, text: str) -> str:
         """``text`` with every secret masked."""
@@ -254,6 +328,10 @@ class Fetcher:
             return backoff
         retry_after = _retry_after_s(response.headers.get("Retry-After"))
         return backoff if retry_after is None else retry_after
+
+
+class _DeadlinePassed(Exception):
+    """An attempt ran past its deadline, or its body past the size limit (message: why)."""
 
 
 def _retry_after_s(value: str | None) -> float | None:

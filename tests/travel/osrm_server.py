@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -128,7 +129,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if self.server.drip_s is None:
+            self.wfile.write(payload)
+            return
+        # A slow-drip server: one byte at a time, each well within any read timeout.
+        for k in range(len(payload)):
+            if self.server.stopping.is_set():
+                return
+            try:
+                self.wfile.write(payload[k : k + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+            time.sleep(self.server.drip_s)
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -139,24 +152,33 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, port: int, max_table_size: int, verbose: bool, die_after: int | None = None
+        self,
+        port: int,
+        max_table_size: int,
+        verbose: bool,
+        die_after: int | None = None,
+        drip_s: float | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.max_table_size = max_table_size
         self.verbose = verbose
         self.die_after = die_after
+        self.drip_s = drip_s
+        self.stopping = threading.Event()
         self.requests: list[str] = []
 
 
 @contextmanager
-def running(max_table_size: int = 100) -> Iterator[_Server]:
-    """A server on 127.0.0.1 on a free port, in a thread; ``server.server_port`` is its port."""
-    server = _Server(0, max_table_size, verbose=False)
+def running(max_table_size: int = 100, drip_s: float | None = None) -> Iterator[_Server]:
+    """A server on 127.0.0.1 on a free port, in a thread; ``server.server_port`` is its port.
+    With ``drip_s`` it sends each answer's body one byte every ``drip_s`` seconds."""
+    server = _Server(0, max_table_size, verbose=False, drip_s=drip_s)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield server
     finally:
+        server.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join()

@@ -1,0 +1,86 @@
+"""Deadlines: a server that sends one byte at a time (each read well within httpx's per-read
+timeout) cannot hold a request past its deadline, nor a run past the travel deadline; the
+legs it did not answer come from the offline model with the reason recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.errors import TravelError
+from planner.travel import build_matrix
+from planner.travel.http import RetryPolicy
+
+from .conftest import make_scenario
+from .osrm_server import running
+
+pytestmark = pytest.mark.network
+
+POINTS = [(f"v{k}", 30.20 + 0.013 * k, 120.05 + 0.021 * (k % 4)) for k in range(4)]
+N = len(POINTS)
+
+
+def test_a_slow_drip_answer_ends_at_the_request_deadline() -> None:
+    policy = RetryPolicy(attempts=1, read_timeout_s=30.0, request_deadline_s=1.0)
+    with running(drip_s=0.2) as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        matrix = build_matrix(
+            make_scenario(POINTS), "osrm", osrm_url=url, retry=policy, use_cache=False
+        )
+    # the whole answer would take minutes at this pace; the request gave up and fell back
+    info = matrix.info()
+    assert info["legs"] == {"offline-fallback": 4 * N * (N - 1)}
+    assert "request deadline of 1 s" in info["fallback"][0]["reason"]
+
+
+def test_the_travel_deadline_bounds_the_whole_run_with_retries() -> None:
+    policy = RetryPolicy(attempts=4, base_s=0.0, read_timeout_s=30.0, request_deadline_s=60.0)
+    with running(drip_s=0.2) as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        matrix = build_matrix(
+            make_scenario(POINTS),
+            "osrm",
+            osrm_url=url,
+            retry=policy,
+            use_cache=False,
+            deadline_s=1.0,
+        )
+    assert len(server.requests) == 1  # no retry started after the deadline
+    reason = matrix.info()["fallback"][0]["reason"]
+    assert "travel deadline" in reason
+
+
+def test_without_fallback_the_deadline_is_an_error() -> None:
+    policy = RetryPolicy(attempts=1, request_deadline_s=1.0)
+    with running(drip_s=0.2) as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(TravelError, match="request deadline"):
+            build_matrix(
+                make_scenario(POINTS),
+                "osrm",
+                osrm_url=url,
+                retry=policy,
+                use_cache=False,
+                fallback=False,
+            )
+
+
+def test_a_deadline_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        RetryPolicy(request_deadline_s=0)
+    with pytest.raises(TravelError, match="positive"):
+        build_matrix(make_scenario(POINTS), "osrm", osrm_url="http://x", deadline_s=-1)
+
+
+def test_the_travel_deadline_is_an_option_of_plan_and_warm(tmp_path: object) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from planner.cli_travel import DEFAULT_TRAVEL_DEADLINE_S as CLI_DEFAULT
+    from planner.travel.build import DEFAULT_TRAVEL_DEADLINE_S
+
+    assert CLI_DEFAULT == DEFAULT_TRAVEL_DEADLINE_S
+    runner = CliRunner()
+    for command in (["plan"], ["travel", "warm"]):
+        result = runner.invoke(app, [*command, "--travel-deadline", "0"])
+        assert result.exit_code == 2
+        assert "--travel-deadline" in result.output
