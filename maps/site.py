@@ -411,6 +411,7 @@ class _Site:
             metrics=_scalar_metrics(self.plan.metrics),
             quality=_quality(self.plan.metrics),
             costs=_costs(self.plan.metrics, self.groups),
+            frontier=_frontier(self.plan.metrics),
         )
 
     def _figures(self) -> list[dict[str, Any]]:
@@ -516,6 +517,47 @@ def _costs(metrics: dict[str, Any], groups: list[Group]) -> dict[str, Any] | Non
         "total": f"{int(metrics.get('cost_cny', 0)):,}",
         "rate": metrics.get("cny_per_rank_step"),
         "share": f"{float(share) * 100:.0f} %" if isinstance(share, int | float) else None,
+    }
+
+
+def _frontier(metrics: dict[str, Any]) -> dict[str, Any] | None:
+    """The frontier of ``findhz plan --frontier`` (``metrics.frontier``) as an SVG plot's
+    coordinates and a table: cost across, rank steps down (the best at the top)."""
+    points = metrics.get("frontier")
+    if not isinstance(points, list) or not points:
+        return None
+    width, height, left, right, top, bottom = 640, 300, 60, 600, 30, 260
+    costs = [int(p["cost_cny"]) for p in points]
+    steps = [int(p["rank_steps"]) for p in points]
+
+    def scale(value: int, low: int, high: int, start: int, end: int) -> float:
+        return round(
+            start + (end - start) * ((value - low) / (high - low) if high > low else 0.5), 1
+        )
+
+    rate = metrics.get("cny_per_rank_step")
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": right,
+        "top": top,
+        "bottom": bottom,
+        "points": [
+            {
+                "x": scale(int(p["cost_cny"]), min(costs), max(costs), left + 20, right - 20),
+                "y": scale(int(p["rank_steps"]), min(steps), max(steps), top + 20, bottom - 20),
+                "rate": p["cny_per_rank_step"],
+                "current": p["cny_per_rank_step"] == rate,
+                "buses": p["buses"],
+                "cost": f"{int(p['cost_cny']):,}",
+                "first": p["first_choice"],
+                "second": p["second_choice"],
+                "lower": p["lower_choice"],
+                "command": p["command"],
+            }
+            for p in points
+        ],
     }
 
 

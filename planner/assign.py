@@ -439,6 +439,20 @@ def greedy_hint(problem: AssignmentProblem) -> AssignmentHint:
             chosen = [k for k in chosen if problem.options[k].slot != s]
             kept = [0] * len(kept)
         buses[s] = kept
+        riders[s] = sum(1 for k in chosen if problem.options[k].slot == s)
+    # Those left out by the repair take a free seat on a bus that runs, best option first.
+    placed = {problem.options[k].person for k in chosen}
+    for person in sorted(options_of, key=lambda p: (len(options_of[p]), p)):
+        if person in placed:
+            continue
+        for k in sorted(options_of[person], key=lambda k: (-problem.options[k].value, k)):
+            s = problem.options[k].slot
+            seats = sum(c * n for c, n in zip(problem.slots[s].bus_capacity, buses[s], strict=True))
+            if riders[s] < seats:
+                riders[s] += 1
+                chosen.append(k)
+                placed.add(person)
+                break
     return AssignmentHint(tuple(sorted(chosen)), tuple(tuple(row) for row in buses))
 
 

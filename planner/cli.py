@@ -19,7 +19,7 @@ from planner.bundled import DEFAULT_SCENARIO, bundled_routes
 from planner.cli_common import ScenarioArg, err, friendly, load, out
 from planner.cli_travel import DEFAULT_TRAVEL_DEADLINE_S, TravelDeadline
 from planner.errors import InputError, VerificationFailed
-from planner.models import Plan, Scenario, Venue
+from planner.models import MAX_CNY, Plan, Scenario, Venue
 
 if TYPE_CHECKING:
     from planner.travel.matrix import TravelMatrix
@@ -192,6 +192,24 @@ def plan(
     ] = False,
     base_url: BaseUrlOption = None,
     travel_deadline: TravelDeadline = DEFAULT_TRAVEL_DEADLINE_S,
+    rate: Annotated[
+        int | None,
+        typer.Option(
+            "--cny-per-rank-step",
+            min=0,
+            max=MAX_CNY,
+            help="The exchange rate (CNY one step down a delegate's ranking is worth); "
+            "default: the scenario's cny_per_rank_step.",
+        ),
+    ] = None,
+    show_frontier: Annotated[
+        bool,
+        typer.Option(
+            "--frontier",
+            help="Also plan at several exchange rates and show the plans from cheapest to "
+            "most satisfied (in the output and on index.html), each with its command line.",
+        ),
+    ] = False,
 ) -> None:
     """Plan a scenario and write the plan, maps, itineraries and workbook to --out.
 
@@ -215,7 +233,21 @@ def plan(
             time_limit_s=time_limit,
             seed=seed,
             progress=lambda message: status.update(message),
+            cny_per_rank_step=rate,
         )
+        if show_frontier:
+            from planner.frontier import frontier
+
+            status.update("planning at other exchange rates (the frontier)")
+            made_at = loaded.spec.cny_per_rank_step if rate is None else rate
+            points = frontier(
+                loaded,
+                scenario_arg=scenario,
+                time_limit_s=time_limit,
+                seed=seed,
+                known={made_at: made.metrics},
+            )
+            made = made.model_copy(update={"metrics": {**made.metrics, "frontier": points}})
     _check(made, loaded)
     render_started = time.perf_counter()
     run = {"command": "plan", **report.as_json()}
@@ -234,6 +266,13 @@ def plan(
         f"{time.perf_counter() - started:.1f} s in all)",
         markup=False,
     )
+    for point in made.metrics.get("frontier", []):
+        out.print(
+            f"{point['cny_per_rank_step']:>7} CNY/step: {point['buses']} buses, "
+            f"{point['cost_cny']:,} CNY, choices 1st/2nd/lower {point['first_choice']}/"
+            f"{point['second_choice']}/{point['lower_choice']}   {point['command']}",
+            markup=False,
+        )
     if report.time_cap_hit:
         err.print(
             "warning: the wall-clock cap stopped the search before its work budget; "

@@ -48,6 +48,7 @@ def make_plan(
     time_limit_s: float = 8.0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    cny_per_rank_step: int | None = None,
 ) -> tuple[Plan, RunReport]:
     """Plan every day of the scenario; return the plan and the run's timings."""
     report = RunReport()
@@ -56,7 +57,9 @@ def make_plan(
 
     say("assigning delegates to route-days")
     assignment_s = max(1.0, time_limit_s * ASSIGNMENT_SHARE)
-    assignment = assign(scenario, time_limit_s=assignment_s, seed=seed)
+    assignment = assign(
+        scenario, time_limit_s=assignment_s, seed=seed, cny_per_rank_step=cny_per_rank_step
+    )
     report.seconds["assign"] = time.perf_counter() - started
 
     dates = sorted({g.date for g in assignment.groups})

@@ -909,7 +909,6 @@ def solve_assignment(
     solver.parameters.linearization_level = 2
     solver.parameters.num_workers = 2
     solver.parameters.interleave_search = True
-    solver.parameters.max_deterministic_time = max(0.5, time_limit_s / 4)
     solver.parameters.max_time_in_seconds = 4 * time_limit_s + 5  # a safety cap only
     statuses = []
     settled = reached is not None
@@ -920,6 +919,23 @@ def solve_assignment(
             statuses.append("BOUND")
             continue
         settled = False  # later stages must search from here on
+        if term.name == "money" and problem.hint is not None and answer is not None:
+            # The greedy start gives each their best option: when it is worth less money than
+            # the plan so far (a high exchange rate), the search starts from it instead.
+            start = _hint_solution(problem, problem.hint)
+            if _money(problem, start) < _money(problem, answer) and _hint_terms(
+                problem, problem.hint
+            )[0] >= len({problem.options[k].person for k in answer.chosen}):
+                model.clear_hints()  # type: ignore[no-untyped-call]
+                picked = set(problem.hint.chosen)
+                for k, var in enumerate(chosen):
+                    model.add_hint(var, k in picked)
+                for row, hint_row in zip(buses, problem.hint.buses, strict=True):
+                    for y, hint_value in zip(row, hint_row, strict=True):
+                        model.add_hint(y, hint_value)
+        # The money stage is where the trade-off is searched: it gets half of the budget.
+        share = {"money": 0.5, "placed": 0.25}.get(term.name, 0.125)
+        solver.parameters.max_deterministic_time = max(0.25, time_limit_s * share)
         if term.maximize:
             model.maximize(term.expr)
         else:
@@ -971,6 +987,11 @@ def solve_assignment(
     )
 
 
+def _money(problem: AssignmentProblem, solution: AssignmentSolution) -> int:
+    """The money term at a solution: its buses' cost plus the price of its rank steps."""
+    return solution.cost + problem.step_cost * solution.steps
+
+
 def _bus_cost(problem: AssignmentProblem, buses: list[list[Any]]) -> Any:
     """The money the buses cost: ``bus_cost[b]`` per bus of type ``b`` (0 when not given)."""
     return sum(
@@ -996,10 +1017,9 @@ def _assignment_terms(
         min(problem.rides, len({problem.slots[options[k].slot].day for k in ks}))
         for ks in by_person.values()
     )
-    terms = [
-        _Term("placed", cp_model.LinearExpr.sum(list(placed.values())), True, len(by_person)),
-        _Term("rides", rides, True, most_rides),
-    ]
+    terms = [_Term("placed", cp_model.LinearExpr.sum(list(placed.values())), True, len(by_person))]
+    if problem.rides > 1:  # with one ride each, rides are the people placed
+        terms.append(_Term("rides", rides, True, most_rides))
     if problem.max_steps is not None:
         low = [chosen[k] for k, o in enumerate(options) if o.steps >= problem.max_steps]
         terms.append(_Term("below_rank_floor", cp_model.LinearExpr.sum(low), False, 0))
@@ -1027,7 +1047,7 @@ def _hint_terms(problem: AssignmentProblem, hint: AssignmentHint) -> list[int]:
         if problem.max_steps is not None
         else 0
     )
-    return [len(people), len(hint.chosen), low]
+    return [len(people), *([len(hint.chosen)] if problem.rides > 1 else []), low]
 
 
 def _hint_solution(problem: AssignmentProblem, hint: AssignmentHint) -> AssignmentSolution:

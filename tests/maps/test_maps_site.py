@@ -277,3 +277,48 @@ def test_index_shows_each_days_quality_certificate(
     assert "proven optimal" in rows[0][1]
     for _, row in rows[1:]:
         assert "within 10.00 % of the bound" in row
+
+
+def test_index_shows_costs_and_the_frontier_plot(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    """Cost per day and in total, and the frontier as an inline SVG (no script, no CDN) with
+    each plan's command line, escaped."""
+    point = {
+        "buses": 2,
+        "cost_cny": 7600,
+        "rank_steps": 4,
+        "first_choice": 1,
+        "second_choice": 2,
+        "lower_choice": 0,
+    }
+    frontier = [
+        {**point, "cny_per_rank_step": 0, "command": "findhz plan <x>.yaml --cny-per-rank-step 0"},
+        {
+            **point,
+            "cny_per_rank_step": 200,
+            "buses": 3,
+            "cost_cny": 11400,
+            "rank_steps": 0,
+            "command": "findhz plan x.yaml --cny-per-rank-step 200",
+        },
+    ]
+    metrics = {
+        **sample_plan.metrics,
+        "cost_cny": 11400,
+        "cost_cny_by_date": {"2024-09-28": 7600, "2024-09-29": 3800},
+        "cny_per_rank_step": 200,
+        "frontier": frontier,
+    }
+    render_site(sample_plan.model_copy(update={"metrics": metrics}), sample_scenario, tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    costs = re.findall(r'<tr data-cost-date="([^"]+)">(.*?)</tr>', index, flags=re.S)
+    assert [d for d, _ in costs] == ["2024-09-28", "2024-09-29", "total"]
+    assert "7,600" in costs[0][1] and "11,400" in costs[2][1]
+    svg = index[index.index('<svg class="frontier"') : index.index("</svg>")]
+    circles = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', svg)
+    assert len(circles) == 2
+    (x0, y0), (x1, y1) = ((float(x), float(y)) for x, y in circles)
+    assert x0 < x1 and y0 > y1  # dearer to the right, more satisfied higher up
+    assert "&lt;x&gt;.yaml" in index and "<x>.yaml" not in index
+    assert "(this plan)" in index

@@ -10,7 +10,10 @@ import pytest
 
 from planner.assign import assign
 from planner.errors import InputError
+from planner.frontier import frontier
 from planner.loading import load_scenario
+from planner.planning import make_plan
+from planner.travel import build_matrix
 from planner.verify import verify_plan
 
 from .factory import FRI, THU, WED, canteen, delegate, load, route, run_plan, venue, write_scenario
@@ -163,3 +166,34 @@ def test_bad_money_and_route_settings_are_one_line(
     (problem,) = caught.value.problems
     assert expected in str(problem)
     assert "\n" not in str(problem)
+
+
+def test_the_frontier_is_ordered_and_each_point_is_a_verified_plan(tmp_path: Path) -> None:
+    """Five delegates put ``a`` first, fifteen ``b``; a van takes 20. One van on ``b`` is the
+    cheapest plan (five delegates a step down); two vans give everyone their first choice."""
+    people = [delegate(f"A{i}", ["a", "b"]) for i in range(5)]
+    people += [delegate(f"B{i:02d}", ["b", "a"], country="Kenya") for i in range(15)]
+    scenario = load(
+        tmp_path,
+        venues=[venue("va", 30.2950, 120.0000), venue("vb", 30.3000, 120.0300), canteen()],
+        routes=[route("a", ["va"]), route("b", ["vb"])],
+        delegates=people,
+        fleet=(("van", 20, 2),),
+        bus_costs={"van": 1000},
+    )
+    points = frontier(scenario, scenario_arg="scenario.yaml", time_limit_s=2.0)
+    assert [(p["buses"], p["cost_cny"], p["rank_steps"]) for p in points] == [
+        (1, 1000, 5),
+        (2, 2000, 0),
+    ]
+    assert points[0]["first_choice"] == 15 and points[0]["second_choice"] == 5
+    assert points[-1]["first_choice"] == 20
+    matrix = build_matrix(scenario)
+    for point in points:
+        assert point["command"].startswith("findhz plan scenario.yaml --cny-per-rank-step ")
+        plan, _ = make_plan(
+            scenario, matrix, time_limit_s=2.0, cny_per_rank_step=point["cny_per_rank_step"]
+        )
+        assert verify_plan(plan, scenario) == []
+        assert plan.metrics["cost_cny"] == point["cost_cny"]
+        assert plan.metrics["rank_steps"] == point["rank_steps"]
