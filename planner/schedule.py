@@ -149,9 +149,10 @@ def schedule_day(
             continue
         for (i, j), seconds in wrong.items():
             guess[i, j] = max(guess[i, j], seconds)
-    bound = day.bound(solution, CERTIFICATE_SHARE * budget_s, seed)
+    small = day.bound_shares_venues()
+    bound = day.bound(solution, CERTIFICATE_SHARE * budget_s, seed) if small else None
     from_bound = False
-    if bound.best > day.prize(solution) and bound.tours:
+    if bound is not None and bound.best > day.prize(solution) and bound.tours:
         # The bound's own timetable is a true one (each leg at the band of its departure,
         # venue capacity kept) and collects more: take it, then let the routing search
         # shorten its buses' day with those legs, keeping what stays consistent.
@@ -173,7 +174,12 @@ def schedule_day(
             ):
                 solution = polish
     schedule = day.result(solution, rounds)
-    schedule.metrics.update(day.certificate(solution, bound))
+    if bound is not None:
+        schedule.metrics.update(day.certificate(solution, bound))
+    else:
+        schedule.metrics["bound_status"] = (
+            f"not computed: {len(day.nodes)} routing nodes, more than {JOINT_MAX_NODES}"
+        )
     schedule.metrics["from_bound"] = from_bound
     schedule.metrics["work_branches"] = branches
     schedule.metrics["time_cap_hit"] = cap_hit
@@ -895,14 +901,26 @@ class _DayModel:
         """The prize the day's tours collect (must-visits at their overriding prize)."""
         return collected_prize(self._bound_problem(), solution.tours)
 
+    def bound_shares_venues(self) -> bool:
+        """Whether the day gets its certificate: days small enough for the joint search
+        (on larger days the exact bound costs more than the planner's time budget)."""
+        return len(self.nodes) <= JOINT_MAX_NODES
+
     def bound(self, solution: RoutingSolution, work_s: float, seed: int) -> PrizeBound:
         """An upper bound on the prize any timetable of these buses and candidate venues
         could collect: each leg at the band of its departure, as the timetable is re-timed
         (the fastest band prunes); CP-SAT, exact on days this small (each bus alone, then,
         where that leaves a gap, the buses that share a venue together with its
         capacity)."""
+        problem = self._bound_problem()
+        if not self.bound_shares_venues():
+            problem = dataclasses.replace(problem, resources=())
+            problem = dataclasses.replace(
+                problem,
+                visits=tuple(dataclasses.replace(v, resource=None) for v in problem.visits),
+            )
         return solver.bound_prize(
-            self._bound_problem(),
+            problem,
             work_s=work_s,
             seed=seed,
             hint=solution.tours,
