@@ -139,7 +139,9 @@ def _ratio(value: float | None) -> str:
 
 def _cpu(workers: int, records: list[Record]) -> str:
     """How the CPU was shared between the two solvers in runs of ``workers`` workers."""
-    equal = all(r.get("pyvrp_seeds") == workers for r in records if r["solver"] == "pyvrp")
+    equal = workers == 1 or all(
+        r.get("pyvrp_seeds") == workers for r in records if r["solver"] == "pyvrp"
+    )
     cores = f"{workers} core{'s' if workers > 1 else ''}"
     if equal:
         seeds = f"{workers} independent seed{'s' if workers > 1 else ''}"
@@ -157,7 +159,8 @@ def _optw_section(payload: dict[str, Any]) -> list[str]:
         names = sorted(
             {r["instance"] for r in records if r["tours"] == m and r["workers"] == workers}
         )
-        lines += [f"### m = {m} tour{'s' if m > 1 else ''}, {_cpu(workers, records)}", ""]
+        group = [r for r in records if r["tours"] == m and r["workers"] == workers]
+        lines += [f"### m = {m} tour{'s' if m > 1 else ''}, {_cpu(workers, group)}", ""]
         lines += [_row(_OPTW_HEAD), "|---|---:|---:|---:|---:|---:|---:|---:|"]
         gaps: list[float] = []
         ratios: list[float] = []

@@ -149,13 +149,17 @@ class PrizeBound:
     ``bound`` is never below what a feasible solution collects (:func:`collected_prize`);
     ``best`` is the best prize the bounding model itself reached (a relaxation's value);
     ``proven`` says the relaxation was solved to optimality (``bound == best``), and
-    ``status`` is the solver's word for each part.
+    ``status`` is the solver's word for each part. ``tours`` (visit indices per vehicle, in
+    order) is the relaxation's best answer and ``starts`` its times per vehicle (the
+    departure, then each visit's start): a timetable only where the relaxation is tight.
     """
 
     bound: int
     best: int
     proven: bool
     status: str
+    tours: tuple[tuple[int, ...], ...] = ()
+    starts: tuple[tuple[int, ...], ...] = ()
 
 
 def collected_prize(problem: RoutingProblem, tours: tuple[Tour, ...]) -> int:

@@ -41,6 +41,7 @@ from planner.errors import PlanError
 from planner.models import Explanation, Group, Scenario, Stop, Venue
 from planner.problems import (
     Choice,
+    PrizeBound,
     Resource,
     RoutingProblem,
     RoutingSolution,
@@ -86,9 +87,9 @@ JOINT_MAX_NODES = 200
 ESCALATION = 10
 #: How many orders of the buses the day is built in (the best is kept).
 ORDERS = 4
-#: Share of a day's budget (as CP-SAT deterministic seconds) spent bounding the prize a
-#: day could collect, the quality certificate of the day.
-CERTIFICATE_SHARE = 0.25
+#: CP-SAT deterministic seconds per second of a day's budget spent bounding the prize the
+#: day could collect (its quality certificate); small days prove optimality in far less.
+CERTIFICATE_SHARE = 2.0
 #: Rounds of re-timing with exact time-of-day travel before falling back to the slowest band.
 RETIME_ROUNDS = 3
 _FAR = 10 * 24 * 3600
@@ -148,8 +149,38 @@ def schedule_day(
             continue
         for (i, j), seconds in wrong.items():
             guess[i, j] = max(guess[i, j], seconds)
+    small = day.bound_shares_venues()
+    bound = day.bound(solution, CERTIFICATE_SHARE * budget_s, seed) if small else None
+    from_bound = False
+    if bound is not None and bound.best > day.prize(solution) and bound.tours:
+        # The bound's own timetable is a true one (each leg at the band of its departure,
+        # venue capacity kept) and collects more: take it, then let the routing search
+        # shorten its buses' day with those legs, keeping what stays consistent.
+        taken = day.timetable(bound)
+        if taken is not None:
+            solution, from_bound = taken, True
+            limit = _joint_work(day, budget_s)
+            branches += limit
+            polish = _solve(
+                day.problem(day.travel_of(bound, guess), taken),
+                WALL_CAP_FACTOR * budget_s + 1.0, seed, limit, starts=True,
+            )  # fmt: skip
+            cap_hit = cap_hit or bool(polish.stats.get("time_cap_hit", 0))
+            if (
+                polish.feasible
+                and not day.inconsistent_legs(polish)
+                and day.prize(polish) >= day.prize(taken)
+                and polish.objective < taken.objective
+            ):
+                solution = polish
     schedule = day.result(solution, rounds)
-    schedule.metrics.update(day.certificate(solution, CERTIFICATE_SHARE * budget_s, seed))
+    if bound is not None:
+        schedule.metrics.update(day.certificate(solution, bound))
+    else:
+        schedule.metrics["bound_status"] = (
+            f"not computed: {len(day.nodes)} routing nodes, more than {JOINT_MAX_NODES}"
+        )
+    schedule.metrics["from_bound"] = from_bound
     schedule.metrics["work_branches"] = branches
     schedule.metrics["time_cap_hit"] = cap_hit
     return schedule
@@ -184,7 +215,19 @@ def _solve_day(
     first = best.solution
     if len(day.groups) == 1 or len(day.nodes) > JOINT_MAX_NODES:
         return first, work, cap_hit
-    limit = max(
+    limit = _joint_work(day, budget_s)
+    joint = _solve(
+        day.problem(guess, first), WALL_CAP_FACTOR * budget_s + 1.0, seed, limit, starts=True
+    )
+    cap_hit = cap_hit or bool(joint.stats.get("time_cap_hit", 0))
+    if joint.feasible and joint.objective <= first.objective:
+        return joint, work + limit, cap_hit
+    return first, work + limit, cap_hit
+
+
+def _joint_work(day: _DayModel, budget_s: float) -> int:
+    """The work of a search of all buses of the day together."""
+    return max(
         MIN_BRANCHES,
         int(
             (1 - SEQUENTIAL_SHARE)
@@ -193,13 +236,6 @@ def _solve_day(
             / max(len(day.nodes), JOINT_MIN_NODES)
         ),
     )
-    joint = _solve(
-        day.problem(guess, first), WALL_CAP_FACTOR * budget_s + 1.0, seed, limit, starts=True
-    )
-    cap_hit = cap_hit or bool(joint.stats.get("time_cap_hit", 0))
-    if joint.feasible and joint.objective <= first.objective:
-        return joint, work + limit, cap_hit
-    return first, work + limit, cap_hit
 
 
 @dataclass(frozen=True)
@@ -791,25 +827,114 @@ class _DayModel:
             out = np.minimum(out, self._travel([band] * len(self.groups), None))
         return out
 
-    def certificate(self, solution: RoutingSolution, work_s: float, seed: int) -> dict[str, Any]:
-        """How good the day is: the prize its tours collect against an upper bound on what
-        any timetable of these buses and candidate venues could collect (travel at its
-        fastest, venue capacity across buses relaxed; CP-SAT, exact on days this small).
+    def _bound_problem(self) -> RoutingProblem:
+        travel = self.fastest_travel()
+        return RoutingProblem(
+            travel=travel,
+            cost=travel,
+            visits=tuple(self.visits),
+            vehicles=tuple(self.vehicles),
+            resources=tuple(self.resources),
+            choices=tuple(self.choices),
+        )
+
+    def timed_travel(self) -> list[tuple[int, int, np.ndarray]]:
+        """The day cut into periods of one travel band each, ``(from, until, matrix)`` in
+        seconds: a leg leaving in a period takes that band's time, as in a timetable."""
+        first, last = self.spec.day.start, self.spec.day.end + 1
+        out: list[tuple[int, int, np.ndarray]] = []
+        matrices: dict[int, np.ndarray] = {}
+        start = first
+        for minute in range(first + 1, last + 1):
+            band = self.matrix.band_at(start, self.date)
+            if minute < last and self.matrix.band_at(minute, self.date) == band:
+                continue
+            if band not in matrices:
+                matrices[band] = self._travel([band] * len(self.groups), None)
+            out.append((start * 60, minute * 60, matrices[band]))
+            start = minute
+        return out
+
+    def timetable(self, result: PrizeBound) -> RoutingSolution | None:
+        """``result``'s tours and times as a solution of the day, or None when they are
+        not one (a leg inconsistent with its band, a bus below its minimum of stops)."""
+        tours = []
+        objective = 0
+        served: set[int] = set()
+        for v, (tour, starts) in enumerate(zip(result.tours, result.starts, strict=True)):
+            vehicle = self.vehicles[v]
+            made = sum(1 for k in tour if self.visits[k].counts_as_stop)
+            if not tour or (made < vehicle.min_stops and v not in self.relaxed):
+                return None
+            last = self.visits[tour[-1]]
+            leave = starts[-1] + last.service
+            back = leave + self._exact(last.node, vehicle.end_node, leave)
+            tours.append(Tour(v, tuple(tour), tuple(starts[1:]), starts[0], back))
+            objective += (back - starts[0]) * vehicle.span_cost
+            served.update(tour)
+        objective += sum(v.prize for k, v in enumerate(self.visits) if k not in served)
+        solution = RoutingSolution(
+            feasible=True,
+            tours=tuple(tours),
+            objective=objective,
+            dropped=(),
+            status="cp-sat",
+            seconds=0.0,
+        )
+        return None if self.inconsistent_legs(solution) else solution
+
+    def travel_of(self, result: PrizeBound, guess: np.ndarray) -> np.ndarray:
+        """``guess`` with the legs of ``result``'s timetable at the band of their departure."""
+        out = guess.copy()
+        for v, (tour, starts) in enumerate(zip(result.tours, result.starts, strict=True)):
+            vehicle = self.vehicles[v]
+            nodes = [vehicle.start_node, *(self.visits[k].node for k in tour), vehicle.end_node]
+            leaves = [
+                starts[0],
+                *(t + self.visits[k].service for k, t in zip(tour, starts[1:], strict=True)),
+            ]
+            for i, j, leave in zip(nodes, nodes[1:], leaves, strict=False):
+                out[i, j] = self._exact(i, j, leave)
+        return out
+
+    def prize(self, solution: RoutingSolution) -> int:
+        """The prize the day's tours collect (must-visits at their overriding prize)."""
+        return collected_prize(self._bound_problem(), solution.tours)
+
+    def bound_shares_venues(self) -> bool:
+        """Whether the day gets its certificate: days small enough for the joint search
+        (on larger days the exact bound costs more than the planner's time budget)."""
+        return len(self.nodes) <= JOINT_MAX_NODES
+
+    def bound(self, solution: RoutingSolution, work_s: float, seed: int) -> PrizeBound:
+        """An upper bound on the prize any timetable of these buses and candidate venues
+        could collect: each leg at the band of its departure, as the timetable is re-timed
+        (the fastest band prunes); CP-SAT, exact on days this small (each bus alone, then,
+        where that leaves a gap, the buses that share a venue together with its
+        capacity)."""
+        problem = self._bound_problem()
+        if not self.bound_shares_venues():
+            problem = dataclasses.replace(problem, resources=())
+            problem = dataclasses.replace(
+                problem,
+                visits=tuple(dataclasses.replace(v, resource=None) for v in problem.visits),
+            )
+        return solver.bound_prize(
+            problem,
+            work_s=work_s,
+            seed=seed,
+            hint=solution.tours,
+            timed_travel=self.timed_travel(),
+        )
+
+    def certificate(self, solution: RoutingSolution, result: PrizeBound) -> dict[str, Any]:
+        """How good the day is: the prize its tours collect against the bound.
 
         ``gap`` is measured on the relevance part of the prize (the bound less the
         must-visits the plan makes), so a missed venue shows as a percentage, not as a
         fraction of a must-visit's overriding prize.
         """
-        travel = self.fastest_travel()
-        problem = RoutingProblem(
-            travel=travel,
-            cost=travel,
-            visits=tuple(dataclasses.replace(v, resource=None) for v in self.visits),
-            vehicles=tuple(self.vehicles),
-            choices=tuple(self.choices),
-        )
-        prize = collected_prize(problem, solution.tours)
-        result = solver.bound_prize(problem, work_s=work_s, seed=seed, hint=solution.tours)
+        prize = self.prize(solution)
         bound = max(result.bound, prize)  # a relaxation never falls below a solution of it
         musts = sum(
             1

@@ -51,6 +51,7 @@ from planner.problems import (
     RoutingProblem,
     RoutingSolution,
     Tour,
+    collected_prize,
 )
 
 __all__ = [
@@ -624,36 +625,113 @@ def bound_prize(
     work_s: float,
     seed: int = 0,
     hint: Sequence[Tour] | None = None,
+    timed_travel: Sequence[TimedTravel] = (),
 ) -> PrizeBound:
     """An upper bound on :func:`~planner.problems.collected_prize` over every solution of
     ``problem`` (its travel times taken as lower bounds of the true ones), with CP-SAT.
 
-    ``work_s`` is CP-SAT's deterministic time, shared among the independent parts (one
-    worker, so the same problem and seed give the same bound). ``hint``: a known solution's
-    tours, which lets the search prove optimality sooner.
+    ``timed_travel``: travel that depends on the departure time, as ``(from, until,
+    matrix)`` periods (``from <= departure < until``); a leg then takes the matrix of the
+    period its departure (the end of service at its origin) falls in, exactly as a
+    timetable re-timed with those matrices does, and ``problem.travel`` must be no longer
+    than any of them (it prunes). Departures outside every period use ``problem.travel``.
+
+    ``work_s`` is CP-SAT's deterministic time (one worker, so the same problem and seed give
+    the same bound). First every vehicle on its own (shared resources relaxed); when that
+    bound is above the ``hint`` (a known solution's tours, which also helps the search) and
+    the problem has shared resources, the vehicles that share one are solved together with
+    the resources' capacity, and the smaller of the two bounds is kept.
     """
     _validate(problem)
-    parts = _bound_parts(problem)
+    shared = any(v.resource is not None for v in problem.visits) and bool(problem.resources)
+    tours = {t.vehicle: t for t in hint} if hint is not None else {}
+    first = _bound_pass(problem, work_s / 2 if shared else work_s, seed, tours, False, timed_travel)
+    known = collected_prize(problem, tuple(tours.values())) if hint is not None else None
+    if not shared or (known is not None and known >= first.bound):
+        return first
+    second = _bound_pass(problem, work_s / 2, seed, tours, True, timed_travel)
+    status = f"alone: {first.status}; with shared resources: {second.status}"
+    # Both bounds hold; the timetable of the second keeps the resources' capacity.
+    bound = min(first.bound, second.bound)
+    return replace(second, bound=bound, proven=bound == second.best, status=status)
+
+
+def _bound_pass(
+    problem: RoutingProblem,
+    work_s: float,
+    seed: int,
+    hint: dict[int, Tour],
+    resources: bool,
+    timed_travel: Sequence[TimedTravel],
+) -> PrizeBound:
+    parts = _bound_parts(problem, resources)
     bound = best = 0
     proven = True
     statuses: list[str] = []
-    tours = {t.vehicle: t for t in hint} if hint is not None else {}
+    tours: list[tuple[int, ...]] = [()] * len(problem.vehicles)
+    starts: list[tuple[int, ...]] = [()] * len(problem.vehicles)
     for vehicles, visits, choices in parts:
-        part = _bound_part(problem, vehicles, visits, choices, work_s / len(parts), seed, tours)
+        part = _bound_part(
+            problem,
+            vehicles,
+            visits,
+            choices,
+            work_s / len(parts),
+            seed,
+            hint,
+            resources,
+            timed_travel,
+        )
         bound += part.bound
         best += part.best
         proven = proven and part.proven
         statuses.append(part.status)
+        for v in vehicles:
+            if part.tours:
+                tours[v], starts[v] = part.tours[v], part.starts[v]
     counts = {s: statuses.count(s) for s in sorted(set(statuses))}
     status = ", ".join(f"{s.lower()} {n}" for s, n in counts.items())
-    return PrizeBound(bound=bound, best=best, proven=proven, status=status)
+    return PrizeBound(bound, best, proven, status, tuple(tours), tuple(starts))
+
+
+#: Travel of the departures in ``[from, until)``: ``(from, until, matrix)``.
+TimedTravel = tuple[int, int, "np.ndarray[Any, Any]"]
+
+
+def _periods(
+    model: cp_model.CpModel,
+    timed_travel: Sequence[TimedTravel],
+    leave: Any,
+    lo: int,
+    hi: int,
+) -> list[tuple[tuple[cp_model.IntVar, ...], Any]]:
+    """For a departure ``leave`` (a CP-SAT expression within ``[lo, hi]``): one
+    (literal, matrix) per period it may fall in, the literal true in the period it does."""
+    out: list[tuple[tuple[cp_model.IntVar, ...], Any]] = []
+    covered = lo
+    for start, until, matrix in sorted(timed_travel, key=lambda p: p[0]):
+        if until <= lo or start > hi:
+            continue
+        if start <= covered:
+            covered = max(covered, until)
+        z = model.new_bool_var("")
+        model.add(leave >= start).only_enforce_if(z)
+        model.add(leave <= until - 1).only_enforce_if(z)
+        out.append(((z,), matrix))
+    if out and covered > hi:
+        model.add_exactly_one(z for (z,), _ in out)
+        return out
+    # Some departures fall in no period: leave them free (the caller's ``problem.travel``
+    # then applies to every leg of this node, a weaker but still valid bound).
+    return []
 
 
 def _bound_parts(
-    problem: RoutingProblem,
+    problem: RoutingProblem, resources: bool
 ) -> list[tuple[list[int], list[int], list[int]]]:
-    """Vehicles linked by a visit they may all serve or by a choice, with their visits
-    and choices: (vehicles, visits, choices) per part, in vehicle order."""
+    """Vehicles linked by a visit they may all serve, by a choice, or (``resources``) by a
+    shared resource, with their visits and choices: (vehicles, visits, choices) per part,
+    in vehicle order."""
     n = len(problem.vehicles)
     parent = list(range(n))
 
@@ -677,6 +755,13 @@ def _bound_parts(
         join(allowed(k))
     for choice in problem.choices:
         join(sorted({v for k in choice.visits for v in allowed(k)}))
+    if resources:
+        for r in range(len(problem.resources)):
+            join(
+                sorted(
+                    {v for k, x in enumerate(problem.visits) if x.resource == r for v in allowed(k)}
+                )
+            )
     parts: dict[int, tuple[list[int], list[int], list[int]]] = {}
     for v in range(n):
         parts.setdefault(root(v), ([], [], []))[0].append(v)
@@ -699,14 +784,20 @@ def _bound_part(
     work_s: float,
     seed: int,
     hint: dict[int, Tour],
+    resources: bool,
+    timed_travel: Sequence[TimedTravel],
 ) -> PrizeBound:
-    """The exact relaxation of one part (see the section's comment)."""
+    """The exact relaxation of one part (see the section's comment); with ``resources``,
+    visits of a shared resource never overlap beyond its capacity."""
     travel = problem.travel
     model = cp_model.CpModel()
     in_choice = {k: c for c in choices for k in problem.choices[c].visits}
     served_by: dict[int, list[cp_model.IntVar]] = {k: [] for k in visits}
     hinted_arcs: set[tuple[int, int, int]] = set()  # (vehicle, from visit | -1, to | -1)
     hinted_visits: set[tuple[int, int]] = set()
+    uses: dict[int, list[cp_model.IntervalVar]] = {}
+    plans: dict[int, list[tuple[int, cp_model.IntVar, cp_model.IntVar]]] = {}
+    departs: dict[int, cp_model.IntVar] = {}
     for v, tour in hint.items():
         path = [-1, *tour.visits, -1]
         hinted_arcs.update((v, a, b) for a, b in itertools.pairwise(path))
@@ -734,6 +825,25 @@ def _bound_part(
             )
             for k in mine
         }
+        plans[v] = [(k, serve[k], begin[k]) for k in mine]
+        departs[v] = start
+        for k in mine:
+            r = problem.visits[k].resource
+            if resources and r is not None:
+                service = problem.visits[k].service
+                interval = model.new_optional_fixed_size_interval_var(
+                    begin[k], service, serve[k], f"i{v}_{k}"
+                )
+                uses.setdefault(r, []).append(interval)
+        # Per circuit node, the travel matrices its departure may use: with timed travel,
+        # one per period its departure can fall in (a literal picks it), else one.
+        leaving = [_periods(model, timed_travel, start, vehicle.earliest_start, vehicle.latest_end)]
+        for k in mine:
+            visit = problem.visits[k]
+            leave = begin[k] + visit.service
+            lo, hi = visit.windows[0][0] + visit.service, visit.windows[-1][1] + visit.service
+            leaving.append(_periods(model, timed_travel, leave, lo, hi))
+        leaving = [periods or [((), travel)] for periods in leaving]
         arcs: list[tuple[int, int, cp_model.LiteralT]] = []
         used = model.new_bool_var(f"used{v}")
         arcs.append((0, 0, ~used))
@@ -745,14 +855,16 @@ def _bound_part(
             arcs.append((i, i, ~serve[k]))
             first = model.new_bool_var("")
             arcs.append((0, i, first))
-            model.add(
-                begin[k] >= start + int(travel[vehicle.start_node, visit.node])
-            ).only_enforce_if(first)
+            for z, matrix in leaving[0]:
+                model.add(
+                    begin[k] >= start + int(matrix[vehicle.start_node, visit.node])
+                ).only_enforce_if([first, *z])
             last = model.new_bool_var("")
             arcs.append((i, 0, last))
-            model.add(
-                end >= begin[k] + visit.service + int(travel[visit.node, vehicle.end_node])
-            ).only_enforce_if(last)
+            for z, matrix in leaving[i]:
+                model.add(
+                    end >= begin[k] + visit.service + int(matrix[visit.node, vehicle.end_node])
+                ).only_enforce_if([last, *z])
             model.add_hint(serve[k], (v, k) in hinted_visits)
             model.add_hint(first, (v, -1, k) in hinted_arcs)
             model.add_hint(last, (v, k, -1) in hinted_arcs)
@@ -765,7 +877,10 @@ def _bound_part(
                     continue  # m can never follow k
                 arc = model.new_bool_var("")
                 arcs.append((i, j, arc))
-                model.add(begin[m] >= begin[k] + gap).only_enforce_if(arc)
+                for z, matrix in leaving[i]:
+                    model.add(
+                        begin[m] >= begin[k] + visit.service + int(matrix[visit.node, other.node])
+                    ).only_enforce_if([arc, *z])
                 model.add_hint(arc, (v, k, m) in hinted_arcs)
         model.add_circuit(arcs)
         model.add_hint(used, v in hint and bool(hint[v].visits))
@@ -777,6 +892,14 @@ def _bound_part(
             )
         if vehicle.capacity is not None:
             model.add(sum(problem.visits[k].demand * serve[k] for k in mine) <= vehicle.capacity)
+    for r, intervals in sorted(uses.items()):
+        capacity = problem.resources[r].capacity
+        if len(intervals) <= capacity:
+            continue
+        if capacity == 1:
+            model.add_no_overlap(intervals)
+        else:
+            model.add_cumulative(intervals, [1] * len(intervals), capacity)
     objective: list[Any] = []
     for k in visits:
         served = sum(served_by[k])
@@ -804,14 +927,19 @@ def _bound_part(
     total = sum(problem.visits[k].prize for k in visits) + sum(
         problem.choices[c].penalty or 0 for c in choices
     )
-    if status == cp_model.OPTIMAL:
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         value = round(solver.objective_value)
-        return PrizeBound(bound=value, best=value, proven=True, status=name)
-    if status == cp_model.FEASIBLE:
-        bound = min(total, math.floor(solver.best_objective_bound + 1e-6))
-        return PrizeBound(
-            bound=bound, best=round(solver.objective_value), proven=False, status=name
-        )
+        bound = value
+        if status != cp_model.OPTIMAL:
+            bound = min(total, math.floor(solver.best_objective_bound + 1e-6))
+        proven = status == cp_model.OPTIMAL
+        tours: list[tuple[int, ...]] = [()] * len(problem.vehicles)
+        starts: list[tuple[int, ...]] = [()] * len(problem.vehicles)
+        for v, entries in plans.items():
+            order = sorted((solver.value(b), k) for k, x, b in entries if solver.boolean_value(x))
+            tours[v] = tuple(k for _, k in order)
+            starts[v] = (solver.value(departs[v]), *(t for t, _ in order))
+        return PrizeBound(bound, value, proven, name, tuple(tours), tuple(starts))
     if status == cp_model.INFEASIBLE:
         # Nothing serves this part's mandatory visits: no solution exists to bound.
         return PrizeBound(bound=0, best=0, proven=True, status=name)

@@ -147,9 +147,10 @@ def test_lunch_choice_and_windows_are_kept() -> None:
     assert result.bound == _best_by_enumeration(problem) == 8
 
 
-def test_venue_capacity_is_relaxed_so_the_bound_stays_above_the_plan() -> None:
+def test_venue_capacity_closes_the_gap_the_buses_alone_leave() -> None:
     # Two buses want the same capacity-one venue at the only time it is open: one of them
-    # gets it. The bound ignores the capacity, so it counts both; never below the plan.
+    # gets it. Each bus alone could collect its visit (5 + 6); with the venue's capacity
+    # across the buses the bound is the plan's 6, proven.
     travel = _line(2, 10)
     problem = RoutingProblem(
         travel=travel,
@@ -165,10 +166,37 @@ def test_venue_capacity_is_relaxed_so_the_bound_stays_above_the_plan() -> None:
     value = collected_prize(problem, solution.tours)
     assert value == 6
     result = bound_prize(problem, work_s=5.0, hint=solution.tours)
-    assert result.bound == 11 >= value
-    assert result.status == "optimal 2"  # the buses share nothing else: two parts
+    assert result.bound == value
+    assert result.proven
+    assert result.status == "alone: optimal 2; with shared resources: optimal 1"
 
 
 def test_the_bound_is_reproducible() -> None:
     problem = _random_problem(3)
     assert bound_prize(problem, work_s=1.0, seed=4) == bound_prize(problem, work_s=1.0, seed=4)
+
+
+def test_travel_that_depends_on_the_departure_time() -> None:
+    # Out of the depot before t=50 the road is slow (100 s), from t=50 fast (10 s). Venue A
+    # (window up to 70) is reachable by leaving at 50; venue B (window up to 40) only with
+    # fast travel before 40, which the slow period forbids. Static fastest travel lets both
+    # count; the timed bound keeps A only.
+    fast = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], dtype=np.int64)
+    slow = fast * 10
+    problem = RoutingProblem(
+        travel=fast,
+        cost=fast,
+        visits=(
+            Visit(node=1, service=10, windows=((0, 70),), prize=3),
+            Visit(node=2, service=10, windows=((0, 40),), prize=5),
+        ),
+        vehicles=(Vehicle(0, 0, 0, 300),),
+    )
+    assert bound_prize(problem, work_s=5.0).bound == 8
+    timed = bound_prize(problem, work_s=5.0, timed_travel=((0, 50, slow), (50, 400, fast)))
+    assert timed.proven
+    assert timed.bound == 3
+    assert timed.tours == ((0,),)
+    # Periods that leave a departure uncovered fall back to the static (fastest) travel.
+    loose = bound_prize(problem, work_s=5.0, timed_travel=((0, 50, slow), (60, 400, fast)))
+    assert loose.bound == 8
