@@ -313,11 +313,23 @@ def assign(
             groups.extend(_split(rid, date, people, solution.buses[s], slots[s], fleet))
     groups = _number(groups)
 
+    # counted once for all unplaced delegates (asked per delegate, these were quadratic)
+    wanted = _wanted_counts(scenario)
+    used_by_day = _buses_by_day(slots, solution.buses, len(scenario.spec.fleet))
     unassigned = [
         Unassigned(
             delegate=d.id,
             reason=_why_unplaced(
-                scenario, d, days, slot_index, riders, slots, solution.buses, pool_limits
+                scenario,
+                d,
+                days,
+                slot_index,
+                riders,
+                slots,
+                solution.buses,
+                pool_limits,
+                wanted,
+                used_by_day,
             ),
         )
         for p, d in enumerate(scenario.delegates)
@@ -544,8 +556,11 @@ def _why_unplaced(
     slots: list[Slot],
     buses: tuple[tuple[int, ...], ...],
     pool_limits: list[tuple[SharedLimit, str]],
+    wanted: Counter[tuple[str, dt.date]],
+    used_by_day: dict[Any, list[int]],
 ) -> str:
-    """A reason a coordinator can act on, computed from the data and the solution."""
+    """A reason a coordinator can act on, computed from the data and the solution.
+    ``wanted`` is :func:`_wanted_counts`, ``used_by_day`` :func:`_buses_by_day`."""
     running = {r.id for r in scenario.running_routes}
     interests = [r for r in delegate.interests if r in running]
     dates = scenario.delegate_dates(delegate)
@@ -590,15 +605,7 @@ def _why_unplaced(
                     f"{rid} on {date}: its must-visit venue can receive no group that day"
                 )
             else:
-                day = slots[s].day
-                used = (
-                    [
-                        sum(buses[t][b] for t, sl in enumerate(slots) if sl.day == day)
-                        for b in range(len(scenario.spec.fleet))
-                    ]
-                    if buses
-                    else []
-                )
+                used = used_by_day.get(slots[s].day, []) if buses else []
                 total = sum(b.count for b in scenario.spec.fleet)
                 pool = _pool_taken(s, slot_index, buses, pool_limits)
                 taken_venue = _must_visit_taken(scenario, rd, slot_index, buses) or (
@@ -609,11 +616,11 @@ def _why_unplaced(
                 elif taken_venue is not None:
                     reasons.append(taken_venue)
                 else:
-                    wanted = len(_options_of(scenario, rid, date))
+                    could = wanted[(rid, date)]
                     least = slots[s].min_riders
-                    if wanted < least:
+                    if could < least:
                         reasons.append(
-                            f"{rid} on {date} did not run: only {wanted} delegate(s) could "
+                            f"{rid} on {date} did not run: only {could} delegate(s) could "
                             f"ride it and a bus leaves with at least {least} (min_riders)"
                         )
                     else:
@@ -630,11 +637,29 @@ def _why_unplaced(
     return f"available {available}; " + "; ".join(reasons)
 
 
-def _options_of(scenario: Scenario, rid: str, date: dt.date) -> list[Delegate]:
-    """The delegates who list a route and are available on a date."""
-    return [
-        d for d in scenario.delegates if rid in d.interests and date in scenario.delegate_dates(d)
-    ]
+def _wanted_counts(scenario: Scenario) -> Counter[tuple[str, dt.date]]:
+    """How many delegates list each route and are available on each date (one pass)."""
+    counts: Counter[tuple[str, dt.date]] = Counter()
+    for d in scenario.delegates:
+        dates = scenario.delegate_dates(d)
+        for rid in set(d.interests):
+            for date in dates:
+                counts[(rid, date)] += 1
+    return counts
+
+
+def _buses_by_day(
+    slots: list[Slot], buses: tuple[tuple[int, ...], ...], kinds: int
+) -> dict[Any, list[int]]:
+    """Buses of each type the solution runs on each day (one pass over the route-days)."""
+    used: dict[Any, list[int]] = {}
+    if not buses:
+        return used
+    for t, slot in enumerate(slots):
+        row = used.setdefault(slot.day, [0] * kinds)
+        for b in range(kinds):
+            row[b] += buses[t][b]
+    return used
 
 
 def _too_few(
@@ -652,10 +677,13 @@ def _too_few(
         for p in people:
             placed_on[p] = s
     keys = {s: key for key, s in slot_index.items()}
+    could_ride: dict[int, set[int]] = {}
+    for o in options:
+        could_ride.setdefault(o.slot, set()).add(o.person)
     for key, s in sorted(slot_index.items()):
         if buses and any(buses[s]):
             continue
-        people = sorted({o.person for o in options if o.slot == s})
+        people = sorted(could_ride.get(s, ()))
         least = scenario.min_riders(key[0])
         if not people or len(people) >= least:
             continue
