@@ -172,7 +172,9 @@ class _Marker(MacroElement):
     _template = Template(
         """{% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.marker({{ this.location|tojson }}, {icon: L.divIcon({{ this.icon }})})
-.bindPopup({{ this.popup }}, {maxWidth: 300}).bindTooltip({{ this.tooltip }})
+.bindPopup({{ this.popup }},
+  {maxWidth: Math.min(300, window.innerWidth - 90), autoPanPadding: [10, 10]})
+.bindTooltip({{ this.tooltip }})
 .addTo({{ this._parent.get_name() }});
 {% endmacro %}"""
     )
@@ -252,7 +254,61 @@ class _DatumSwitch(MacroElement):
   }
   map.getContainer().setAttribute("data-datum", {{ this.datum|tojson }});
   map.fitBounds({{ this.bounds|tojson }}, {padding: [30, 30], animate: false});
-  map.on("baselayerchange", function (e) { apply(e.layer.options.datum); });
+  map.on("baselayerchange", function (e) { apply(e.layer.options.datum); declutter(); });
+  // Markers of different venues that land on the same pixels are fanned out (a spiral of
+  // 28 px steps) so that each one can be tapped; recomputed whenever the view changes.
+  function declutter() {
+    // The legend and the map's controls count as taken, so no marker hides under them.
+    var box = map.getContainer().getBoundingClientRect(), placed = [];
+    var controls = map.getContainer().querySelectorAll(".leaflet-control");
+    var covers = Array.prototype.slice.call(controls);
+    var legendBox = map.getContainer().parentElement.querySelector(".fh-legend");
+    if (legendBox) { covers.push(legendBox); }
+    covers.forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 0) {
+        placed.push([(r.left + r.right) / 2 - box.left, (r.top + r.bottom) / 2 - box.top,
+                     r.width / 2, r.height / 2]);
+      }
+    });
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.Marker) || !layer._icon) { return; }
+      var icon = layer._icon;
+      if (!icon.fhBase) {
+        icon.fhBase = [parseFloat(icon.style.marginLeft) || 0,
+                       parseFloat(icon.style.marginTop) || 0];
+      }
+      var p = map.latLngToContainerPoint(layer.getLatLng());
+      var w = icon.offsetWidth / 2, h = icon.offsetHeight / 2;
+      var x0 = p.x + icon.fhBase[0] + w, y0 = p.y + icon.fhBase[1] + h, dx = 0, dy = 0;
+      for (var k = 0; k < 200; k++) {
+        var r = k === 0 ? 0 : 28 * Math.sqrt(k), a = k * 2.39996;
+        dx = Math.round(r * Math.cos(a)); dy = Math.round(r * Math.sin(a));
+        var cx = x0 + dx, cy = y0 + dy;
+        var free = cx > w && cy > h && cx < box.width - w && cy < box.height - h;
+        for (var j = 0; free && j < placed.length; j++) {
+          var q = placed[j];
+          if (Math.abs(q[0] - x0 - dx) < q[2] + w && Math.abs(q[1] - y0 - dy) < q[3] + h) {
+            free = false; break;
+          }
+        }
+        if (free) { break; }
+      }
+      icon.style.marginLeft = (icon.fhBase[0] + dx) + "px";
+      icon.style.marginTop = (icon.fhBase[1] + dy) + "px";
+      placed.push([x0 + dx, y0 + dy, w, h]);
+    });
+  }
+  map.on("zoomend overlayadd", declutter);
+  var legendAt = map.getContainer().parentElement.querySelector(".fh-legend");
+  if (legendAt) {
+    legendAt.addEventListener("toggle", declutter, true);
+  }
+  declutter();
+  // A popup closes with Escape from anywhere on the page, and with a tap outside it.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { map.closePopup(); }
+  });
   var legend = map.getContainer().previousElementSibling;
   if (window.innerWidth < 600 && legend && legend.querySelector("details")) {
     legend.querySelector("details").open = false;

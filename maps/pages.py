@@ -28,6 +28,9 @@ _PAGE = re.compile(
 )
 
 
+_NO_ZOOM = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
+
+
 @dataclass(frozen=True)
 class MapPage:
     """A finished map: the whole page, and its body and script for embedding."""
@@ -46,6 +49,8 @@ def finish_map(fmap: folium.Map, *, prefix: str, title: str, page: str) -> MapPa
     if parts is None:
         raise RuntimeError("folium's page layout changed: cannot find head, body and script")
     html = inline_assets(html)
+    # folium forbids zooming the page, which people with low vision need (WCAG 1.4.4).
+    html = _NO_ZOOM.sub("", html)
     html = html.replace(
         "<html>\n<head>\n",
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n',

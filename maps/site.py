@@ -8,6 +8,9 @@ folder and moves it into place when everything is written):
 - ``delegates/<id>.html``: a delegate's days, timelines and maps, help lines and a QR code;
 - ``hosts/<venue>.html``: which groups arrive at a venue and when, how many, from where;
 - ``index.html``: links to everything, with the summary figures;
+- ``sheets/<group>-guide.html`` and ``sheets/<group>-driver.html``: a guide's manifest (names,
+  countries, languages, needs, stops and times) and a driver's sheet in Chinese (stops,
+  addresses, times, a parking-notes field), print-ready on A4;
 - ``qr/<group>.html`` (with a ``base_url``): a printable sheet of one bus, one QR code and name
   per delegate, for the guide to hand out.
 
@@ -158,7 +161,33 @@ class _Site:
                 path.write_text(text, encoding="utf-8")
                 paths.append(path)
         else:
+            paths.extend(self._write_sheets())
             paths.append(self._write("index.html", self._index()))
+        return paths
+
+    # -- sheets for the people on the bus (coordinators' folder only: they hold names) ----
+
+    def _write_sheets(self) -> list[Path]:
+        """A guide's manifest and a driver's sheet (in Chinese) per bus and day, print-ready."""
+        (self.out / "sheets").mkdir(exist_ok=True)
+        guide = self.env.get_template("guide_sheet.html")
+        driver = self.env.get_template("driver_sheet.html")
+        paths = []
+        for group in self.groups:
+            common = {
+                "scenario": self.scenario,
+                "group": group,
+                "route": self.scenario.routes[group.route],
+                "day": day_label(group.date),
+                "rows": self._timeline(group),
+            }
+            people = sorted(
+                (self.delegates[d] for d in group.delegates if d in self.delegates),
+                key=lambda person: (person.name, person.id),
+            )
+            html = guide.render(people=people, **common)
+            paths.append(self._write(f"sheets/{group.id}-guide.html", html))
+            paths.append(self._write(f"sheets/{group.id}-driver.html", driver.render(**common)))
         return paths
 
     def _write(self, relative: str, text: str) -> Path:

@@ -31,6 +31,7 @@ def test_default_scenario_renders_whole_and_small(tmp_path: Path) -> None:
         + len(plan.groups)
         + len(scenario.delegates)
         + len({s.venue for g in plan.groups for s in g.stops})
+        + 2 * len(plan.groups)  # a guide's and a driver's sheet per bus
     )
     for page in pages:
         assert page.stat().st_size <= MAX_PAGE_BYTES, page

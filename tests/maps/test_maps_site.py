@@ -42,6 +42,9 @@ def test_writes_every_page(site: Path, sample_plan: Plan, sample_scenario: Scena
     expected |= {f"maps/{g.id}.html" for g in sample_plan.groups}
     expected |= {f"delegates/{d.id}.html" for d in sample_scenario.delegates}
     expected |= {f"hosts/{s.venue}.html" for g in sample_plan.groups for s in g.stops}
+    expected |= {
+        f"sheets/{g.id}-{who}.html" for g in sample_plan.groups for who in ("guide", "driver")
+    }
     assert written == expected
 
 
