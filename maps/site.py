@@ -5,7 +5,8 @@ folder and moves it into place when everything is written):
 
 - ``maps/overview.html``: every group of every day, one layer each;
 - ``maps/<date>-<route>.html``: the groups of one route-day; ``maps/<group>.html``: one group;
-- ``delegates/<id>.html``: a delegate's days, timelines and maps, help lines and a QR code;
+- ``delegates/<id>.html``: a delegate's days, timelines and maps, help lines and a QR code
+  (when published, a keyed hash of the id names the page: see ``planner.naming``);
 - ``hosts/<venue>.html``: which groups arrive at a venue and when, how many, from where;
 - ``index.html``: links to everything, with the summary figures;
 - ``sheets/<group>-guide.html`` and ``sheets/<group>-driver.html``: a guide's manifest (names,
@@ -40,7 +41,7 @@ from maps.templating import environment
 from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
 from planner.exports.tables import TABLE_NAMES, sorted_groups
 from planner.models import Delegate, Group, Plan, Scenario, Venue
-from planner.naming import file_name_problem, map_page_names
+from planner.naming import delegate_page_name, file_name_problem, map_page_names
 
 __all__ = ["render_site"]
 
@@ -54,11 +55,18 @@ def render_site(
     *,
     base_url: str | None = None,
     publish: bool = False,
+    page_secret: str | None = None,
 ) -> list[Path]:
-    """Write every page of a plan into ``out_dir``; return the paths written, sorted."""
+    """Write every page of a plan into ``out_dir``; return the paths written, sorted.
+
+    With ``publish`` the delegate pages are named by a keyed hash of their ids under
+    ``page_secret`` (see :func:`planner.naming.delegate_page_name`), which is then required.
+    """
     out_dir = Path(out_dir)
+    if publish and not page_secret:
+        raise ValueError("publishing needs a page secret to name the delegate pages")
     _check_references(plan, scenario)
-    site = _Site(plan, scenario, out_dir, base_url, publish=publish)
+    site = _Site(plan, scenario, out_dir, base_url, publish=publish, page_secret=page_secret)
     return sorted(site.write())
 
 
@@ -109,8 +117,10 @@ class _Site:
         base_url: str | None,
         *,
         publish: bool = False,
+        page_secret: str | None = None,
     ):
         self.publish = publish
+        self.page_secret = page_secret if publish else None
         self.plan = plan
         self.scenario = scenario
         self.out = out_dir
@@ -252,7 +262,6 @@ class _Site:
 
     def _write_delegates(self) -> list[Path]:
         template = self.env.get_template("delegate.html")
-        reasons = {u.delegate: u.reason for u in self.plan.unassigned}
         head = Markup(leaflet_head() + f"\n<style>{STYLE}</style>")
         paths = []
         for delegate in sorted(self.scenario.delegates, key=lambda d: d.id):
@@ -262,17 +271,20 @@ class _Site:
                 scenario=self.scenario,
                 delegate=delegate,
                 days=days,
-                unassigned=reasons.get(delegate.id, ""),
                 leaflet_head=head,
                 qr_svg=Markup(segno.make(target, error="m").svg_inline(scale=4, title=target)),
                 qr_target=target,
                 qr_absolute=self.base_url is not None,
+                calendar=not self.publish,
             )
-            paths.append(self._write(f"delegates/{delegate.id}.html", html))
+            paths.append(self._write(self._delegate_href(delegate.id), html))
         return paths
 
+    def _delegate_href(self, delegate_id: str) -> str:
+        return f"delegates/{delegate_page_name(delegate_id, self.page_secret)}.html"
+
     def _delegate_url(self, delegate: Delegate) -> str:
-        relative = f"delegates/{delegate.id}.html"
+        relative = self._delegate_href(delegate.id)
         return self.base_url + relative if self.base_url is not None else relative
 
     def _day(self, group: Group) -> dict[str, Any]:

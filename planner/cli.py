@@ -20,6 +20,7 @@ from planner.cli_common import ScenarioArg, err, friendly, load, out
 from planner.cli_travel import DEFAULT_TRAVEL_DEADLINE_S, TravelDeadline
 from planner.errors import InputError, VerificationFailed
 from planner.models import MAX_CNY, Plan, Scenario, Venue
+from planner.naming import PAGE_SECRET_FILE
 
 if TYPE_CHECKING:
     from planner.travel.matrix import TravelMatrix
@@ -140,17 +141,48 @@ def _write_outputs(
             target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         write_exports(plan, scenario, work)
         render_site(plan, scenario, work, base_url=base_url)
-    if base_url is not None:
-        _publish(plan, scenario, out_dir / "site", base_url)
+        # The page secret survives every re-plan, so published addresses stay the same.
+        kept = (out_dir / PAGE_SECRET_FILE).is_file()
+        secret = _page_secret(out_dir) if kept or base_url is not None else None
+        if secret is not None:
+            (work / PAGE_SECRET_FILE).write_text(secret + "\n", encoding="utf-8")
+    if base_url is not None and secret is not None:
+        _publish(plan, scenario, out_dir / "site", base_url, secret)
 
 
-def _publish(plan: Plan, scenario: Scenario, out_dir: Path, base_url: str) -> None:
+def _page_secret(plan_dir: Path) -> str:
+    """The secret naming the published delegate pages: kept in the plan folder, else new."""
+    from planner.errors import Problem
+    from planner.naming import new_page_secret
+
+    path = plan_dir / PAGE_SECRET_FILE
+    if path.is_file():
+        secret = path.read_text(encoding="utf-8").strip()
+        if not secret:
+            raise InputError(
+                [Problem(str(path), "", "", "the page secret is empty (delete it to make one)")]
+            )
+        return secret
+    return new_page_secret()
+
+
+def _keep_page_secret(plan_dir: Path, secret: str) -> None:
+    """Write a new page secret beside the plan (atomically), so the next publish reuses it."""
+    path = plan_dir / PAGE_SECRET_FILE
+    if path.is_file():
+        return
+    partial = path.with_name(PAGE_SECRET_FILE + ".partial")
+    partial.write_text(secret + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def _publish(plan: Plan, scenario: Scenario, out_dir: Path, base_url: str, secret: str) -> None:
     """Write the site to upload (linked assets, no coordinators' index), atomically."""
     from maps import render_site
     from planner.exports.atomic import atomic_output_dir
 
     with atomic_output_dir(out_dir) as work:
-        render_site(plan, scenario, work, base_url=base_url, publish=True)
+        render_site(plan, scenario, work, base_url=base_url, publish=True, page_secret=secret)
 
 
 def _check(plan: Plan, scenario: Scenario) -> None:
@@ -405,6 +437,8 @@ def publish(
     Leaflet and the shared styles are written once under assets/ and linked, so the folder
     opens from any static web server and from the file system. The coordinators' index and
     workbook are not part of it. --out must be new, empty, or a folder findhz wrote.
+    Delegate pages are named by a keyed hash of their ids; the key is page-secret.txt beside
+    the plan (made on first publish; keep it private, delete it to move every page).
     """
     from planner.exports.atomic import check_output_target
 
@@ -413,7 +447,10 @@ def publish(
     made = _read_plan(plan_file)
     loaded = _scenario_of(made, scenario)
     _check(made, loaded)
-    _publish(made, loaded, folder, base_url)
+    plan_dir = plan_file if plan_file.is_dir() else plan_file.parent
+    secret = _page_secret(plan_dir)
+    _publish(made, loaded, folder, base_url, secret)
+    _keep_page_secret(plan_dir, secret)
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     out.print(f"wrote {folder} ({size / 1e6:.1f} MB) for {base_url}", markup=False)
 

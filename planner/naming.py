@@ -6,16 +6,35 @@ and route-days the maps. A name is safe when it is made of letters, digits, ``.`
 ``NUL``, ``COM1``...), and differs from every other name of its folder in more than letter
 case (macOS and Windows do not tell ``D001`` from ``d001``). The loader, the verifier and the
 pages all use these rules, so a plan that verifies can always be written.
+
+Published delegate pages are not named by id: anyone who saw ``D001`` could otherwise guess
+``D002``. :func:`delegate_page_name` names them by a keyed hash (HMAC-SHA-256 of the id under a
+secret the coordinator keeps in ``page-secret.txt`` beside the plan), so a page's address can
+only be learnt from its QR code or from the coordinator. The same secret gives the same names
+on every run; a new secret moves every page (the way to withdraw all published addresses).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from collections.abc import Iterable
 
 from planner.models import Plan
 
-__all__ = ["case_clashes", "file_name_problem", "map_page_names"]
+__all__ = [
+    "PAGE_SECRET_FILE",
+    "case_clashes",
+    "delegate_page_name",
+    "file_name_problem",
+    "map_page_names",
+    "new_page_secret",
+]
+
+PAGE_SECRET_FILE = "page-secret.txt"
+_NAME_HEX_DIGITS = 24  # 96 bits: not guessable, short enough for a QR code
 
 _FILE_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 _WINDOWS_DEVICES = frozenset(
@@ -58,3 +77,16 @@ def map_page_names(plan: Plan) -> list[tuple[str, str]]:
             names.append((route_day, f"route {group.route} on {group.date}"))
     names += [(group.id, f"group {group.id}") for group in plan.groups]
     return names
+
+
+def new_page_secret() -> str:
+    """A fresh secret for naming published delegate pages (64 hex digits, 256 bits)."""
+    return secrets.token_hex(32)
+
+
+def delegate_page_name(delegate_id: str, secret: str | None) -> str:
+    """The file stem of a delegate's page: the id itself, or with a secret its keyed hash."""
+    if secret is None:
+        return delegate_id
+    digest = hmac.new(secret.encode("utf-8"), delegate_id.encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:_NAME_HEX_DIGITS]

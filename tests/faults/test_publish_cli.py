@@ -3,6 +3,7 @@ same atomic writer as every output (a folder findhz did not write is refused, ex
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.exports.atomic import MARKER_NAME
+from planner.naming import PAGE_SECRET_FILE, delegate_page_name
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "valid"
 URL = "https://visits.example.org/findhz/"
@@ -39,6 +41,27 @@ def test_plan_with_a_base_url_writes_the_site_to_upload(planned: tuple[Path, Pat
     assert any((site / "qr").glob("*.html"))
     delegate = next((site / "delegates").glob("*.html"))
     assert f"{URL}delegates/{delegate.name}" in delegate.read_text(encoding="utf-8")
+    # named by a keyed hash under the secret kept beside the plan, outside the site
+    secret = (out / PAGE_SECRET_FILE).read_text(encoding="utf-8").strip()
+    assert len(secret) == 64 and not (site / PAGE_SECRET_FILE).exists()
+    with (VALID / "delegates.csv").open(encoding="utf-8") as rows:
+        ids = [row["id"] for row in csv.DictReader(rows)]
+    names = sorted(p.stem for p in (site / "delegates").glob("*.html"))
+    assert names == sorted(delegate_page_name(i, secret) for i in ids)
+
+
+def test_the_page_secret_survives_a_re_plan(planned: tuple[Path, Path]) -> None:
+    scenario, out = planned
+    secret = (out / PAGE_SECRET_FILE).read_text(encoding="utf-8")
+    before = sorted(p.name for p in (out / "site" / "delegates").glob("*.html"))
+    command = ["plan", str(scenario), "--out", str(out), "--time-limit", "1"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert (out / PAGE_SECRET_FILE).read_text(encoding="utf-8") == secret
+    publish = ["publish", str(out / "plan.json"), str(scenario), "--base-url", URL]
+    result = CliRunner().invoke(app, publish)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "site" / "delegates").glob("*.html")) == before
 
 
 def test_publish_writes_a_site_and_refuses_a_foreign_folder(

@@ -16,6 +16,7 @@ import pytest
 
 from maps import render_site
 from planner.models import Plan, Scenario
+from planner.naming import delegate_page_name
 
 BLANK_TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
@@ -23,6 +24,11 @@ BLANK_TILE = base64.b64decode(
 TILE_HOSTS = re.compile(r"^https://(webrd0[1-4]\.is\.autonavi\.com|tile\.openstreetmap\.org)/")
 
 BASE_URL = "https://visits.example.org/findhz/"
+SECRET = "a test secret, not for publishing"
+
+
+def _page(delegate_id: str) -> str:
+    return delegate_page_name(delegate_id, SECRET)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +36,9 @@ def published(
     tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan, sample_scenario: Scenario
 ) -> Path:
     out = tmp_path_factory.mktemp("published")
-    render_site(sample_plan, sample_scenario, out, base_url=BASE_URL, publish=True)
+    render_site(
+        sample_plan, sample_scenario, out, base_url=BASE_URL, publish=True, page_secret=SECRET
+    )
     return out
 
 
@@ -59,12 +67,39 @@ def test_the_coordinators_index_is_left_out(published: Path) -> None:
     assert not any("index.html" in p.read_text(encoding="utf-8") for p in _pages(published))
 
 
+def test_published_delegate_pages_are_not_named_by_id(
+    published: Path, sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    ids = sorted(d.id for d in sample_scenario.delegates)
+    names = sorted(p.stem for p in (published / "delegates").glob("*.html"))
+    assert names == sorted(_page(i) for i in ids)
+    assert not set(names) & set(ids)
+    assert all(re.fullmatch(r"[0-9a-f]{24}", name) for name in names)
+    # another secret, other names: the names come from the key, not from the ids alone
+    render_site(
+        sample_plan, sample_scenario, tmp_path, base_url=BASE_URL, publish=True, page_secret="k2"
+    )
+    others = {p.stem for p in (tmp_path / "delegates").glob("*.html")}
+    assert len(others) == len(ids) and not others & set(names)
+    for page in _pages(published):  # no page carries another page's id-named address
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"delegates/D\d+\.html|\bD\d{3}\.ics", html), page
+
+
+def test_publishing_without_a_page_secret_is_refused(
+    sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="page secret"):
+        render_site(sample_plan, sample_scenario, tmp_path, base_url=BASE_URL, publish=True)
+    assert not any(tmp_path.iterdir())
+
+
 def test_one_qr_sheet_per_bus_with_every_rider(published: Path, sample_plan: Plan) -> None:
     for group in sample_plan.groups:
         html = (published / "qr" / f"{group.id}.html").read_text(encoding="utf-8")
         assert html.count("<svg") == len(group.delegates)
         for delegate_id in group.delegates:
-            assert f"<title>{BASE_URL}delegates/{delegate_id}.html</title>" in html
+            assert f"<title>{BASE_URL}delegates/{_page(delegate_id)}.html</title>" in html
 
 
 def test_the_published_site_is_much_smaller(
@@ -94,12 +129,12 @@ def test_qr_codes_decode_to_the_absolute_address(
     page.goto((published / "qr" / f"{group.id}.html").as_uri())
     cards = page.locator(".qr-card .qr svg")
     found = [_decode(cards.nth(i).screenshot()) for i in range(cards.count())]
-    expected = [[f"{BASE_URL}delegates/{d}.html"] for d in sorted(group.delegates)]
+    expected = [[f"{BASE_URL}delegates/{_page(d)}.html"] for d in sorted(group.delegates)]
     assert found == expected
     delegate = sorted(group.delegates)[0]
-    page.goto((published / "delegates" / f"{delegate}.html").as_uri())
+    page.goto((published / "delegates" / f"{_page(delegate)}.html").as_uri())
     assert _decode(page.locator(".qr svg").first.screenshot()) == [
-        f"{BASE_URL}delegates/{delegate}.html"
+        f"{BASE_URL}delegates/{_page(delegate)}.html"
     ]
 
 
@@ -162,7 +197,7 @@ def test_the_site_opens_from_a_static_server_with_only_tiles_leaving_it(
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         delegate = sorted(d.id for d in sample_scenario.delegates)[0]
-        for path in ("maps/overview.html", f"delegates/{delegate}.html"):
+        for path in ("maps/overview.html", f"delegates/{_page(delegate)}.html"):
             response = page.goto(server + path)
             assert response is not None and response.ok
             page.wait_for_selector(".leaflet-tile-loaded")

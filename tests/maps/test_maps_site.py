@@ -171,11 +171,14 @@ def test_delegate_page_has_contacts_calendar_and_days(
     assert html.count("<script>") >= 3  # Leaflet once, then one map per day
 
 
-def test_unassigned_delegate_page_gives_the_reason(site: Path) -> None:
+def test_unassigned_delegate_page_is_friendly_and_the_index_gives_the_reason(site: Path) -> None:
     html = (site / "delegates/D005.html").read_text(encoding="utf-8")
     assert "No visit is planned for you yet" in html
-    assert "no biomed group runs on 2024-09-29" in html
+    assert "call a help line above" in html
+    assert "no biomed group runs" not in html  # the planner's internal reason stays internal
     assert ".ics" not in html
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "no biomed group runs on 2024-09-29" in index
 
 
 def test_host_page_counts_people_and_countries(site: Path) -> None:
