@@ -247,6 +247,43 @@ def planner(
 
 
 @app.command()
+def replan(
+    scenarios: Annotated[
+        str,
+        typer.Option("--scenarios", help="Comma-separated scenario ids or files."),
+    ] = "findhz-2024,conference-300",
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="The budget of the published plan and of scratch.")
+    ] = 6.0,
+    json_out: JsonOption = None,
+    results: ResultsOption = DEFAULT_RESULTS,
+    report: ReportOption = DEFAULT_REPORT,
+) -> None:
+    """Re-planning after each kind of change, against planning again from scratch."""
+    from benchmarks.replan import KINDS, run_replan
+    from planner.bundled import scenario_path
+    from planner.loading import load_scenario
+    from planner.planning import make_plan
+    from planner.travel import build_matrix
+
+    records: list[Record] = []
+    for name in [s.strip() for s in scenarios.split(",") if s.strip()]:
+        scenario = load_scenario(scenario_path(name))
+        matrix = build_matrix(scenario, "offline", use_cache=False)
+        published, _ = make_plan(scenario, matrix, time_limit_s=time_limit, seed=0)
+        for kind in KINDS:
+            run = run_replan(scenario, matrix, published, kind, time_limit_s=time_limit)
+            records.append(run.record())
+            typer.echo(
+                f"replan {run.instance} {kind}: {run.replan_s:.2f} s, moved {run.replan_moved}, "
+                f"stops {run.replan_stops}; scratch {run.scratch_s} s, moved {run.scratch_moved}, "
+                f"stops {run.scratch_stops}",
+                err=True,
+            )
+    _finish("replan", records, json_out, results, report, {"time_limit": time_limit})
+
+
+@app.command()
 def scale(
     data: Annotated[
         Path | None,

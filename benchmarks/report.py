@@ -433,11 +433,65 @@ def _planner_section(payload: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _replan_section(payload: dict[str, Any]) -> list[str]:
+    records: list[Record] = payload["records"]
+    lines = [
+        "## Re-planning after one change",
+        "",
+        "The published plan is `findhz plan`'s (default budget, seed 0). For each kind of change,",
+        "`replan` repairs it (seconds around the call alone) and `scratch` plans the changed",
+        "scenario again with the same budget and seed, where a scenario can say the change (a",
+        "breakdown or a late bus cannot: replan only). Moved = delegates on another group than",
+        "in the published plan, or left without a seat (the dropped delegates themselves count);",
+        "stops = visits and lunches added, removed or starting more",
+        "than 15 minutes earlier or later; unassigned = delegates without a seat afterwards.",
+        "",
+        _row(
+            (
+                "scenario",
+                "change",
+                "replan s",
+                "moved",
+                "stops",
+                "unassigned",
+                "scratch s",
+                "moved",
+                "stops",
+                "unassigned",
+            )
+        ),
+        _row(["---"] * 10),
+    ]
+
+    def shown(value: Any) -> str:
+        return "-" if value is None else str(value)
+
+    for r in records:
+        lines.append(
+            _row(
+                (
+                    r["instance"],
+                    r["kind"],
+                    f"{r['replan_s']:.3f}",
+                    str(r["replan_moved"]),
+                    str(r["replan_stops"]),
+                    str(r["replan_unassigned"]),
+                    shown(r["scratch_s"]),
+                    shown(r["scratch_moved"]),
+                    shown(r["scratch_stops"]),
+                    shown(r["scratch_unassigned"]),
+                )
+            )
+        )
+    return [*lines, ""]
+
+
 _SECTIONS = {
     "optw": _optw_section,
     "solomon": _solomon_section,
     "scale": _scale_section,
     "planner": _planner_section,
+    "replan": _replan_section,
 }
 
 _INTRO = """# Benchmarks
@@ -475,7 +529,7 @@ def render_report(results: Path) -> str:
     """The whole report from the results files found in ``results``."""
     lines = [_INTRO]
     payloads = []
-    for name in ("planner", "optw", "solomon", "scale"):
+    for name in ("planner", "replan", "optw", "solomon", "scale"):
         paths = sorted(results.glob(f"{name}*.json"))
         if not paths:
             continue

@@ -215,3 +215,16 @@ def test_replan_command_refuses_a_malformed_changes_file(tmp_path: Path, sample_
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 2, done.stderr  # the missing group and the bad minutes
     assert all("changes.yaml" in line and "Traceback" not in line for line in lines)
+
+
+def test_the_benchmark_counts_moves_and_stops_like_the_report(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    from benchmarks.replan import diff_plans
+
+    assert diff_plans(sample_plan, sample_plan) == (0, 0)
+    change = VenueClosed.model_validate(
+        {"kind": "venue-closed", "venue": "westlake-univ", "date": DAY1, "from": "10:00"}
+    )
+    result = replan(sample_plan, sample_scenario, matrix, [change])
+    assert diff_plans(sample_plan, result.plan) == (0, 1)
