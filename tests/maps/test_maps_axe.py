@@ -9,6 +9,7 @@ import pytest
 
 from maps import render_site
 from planner.models import Plan, Scenario
+from planner.naming import delegate_page_name
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 BASE_URL = "https://visits.example.org/findhz/"
@@ -23,8 +24,13 @@ def folders(
     own = tmp_path_factory.mktemp("axe-own")
     render_site(sample_plan, sample_scenario, own)
     site = tmp_path_factory.mktemp("axe-site")
-    render_site(sample_plan, sample_scenario, site, base_url=BASE_URL, publish=True)
+    render_site(
+        sample_plan, sample_scenario, site, base_url=BASE_URL, publish=True, page_secret=SECRET
+    )
     return own, site
+
+
+SECRET = "axe-test-secret"
 
 
 def _one_of_each(own: Path, site: Path, plan: Plan) -> list[Path]:
@@ -40,7 +46,7 @@ def _one_of_each(own: Path, site: Path, plan: Plan) -> list[Path]:
         own / "sheets" / f"{group.id}-guide.html",
         own / "sheets" / f"{group.id}-driver.html",
         site / "qr" / f"{group.id}.html",
-        site / "delegates" / f"{delegate}.html",
+        site / "delegates" / f"{delegate_page_name(delegate, SECRET)}.html",
         site / "maps" / "overview.html",
     ]
 
