@@ -450,6 +450,39 @@ def schemas(
         raise typer.Exit(1)
 
 
+@app.command()
+@friendly
+def serve(
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="The app's data folder (made on first start; its database)."),
+    ] = Path("findhz-data"),
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Address to listen on; any but loopback needs the token."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+) -> None:
+    """The coordinators' web app: import, set up, plan, review, adjust and publish in a browser.
+
+    Keeps its state in DATA (a folder findhz made, or a new one; any other is refused). On an
+    address other than 127.0.0.1 every browser must give an access token, printed once at the
+    first start on such an address.
+    """
+    from findhz.web.serve import is_loopback, prepare
+    from findhz.web.serve import serve as run_server
+
+    folder, token_hash, new_token = prepare(data, host)
+    if new_token:
+        out.print(f"access token (shown once; keep it): {new_token}", markup=False, soft_wrap=True)
+    elif not is_loopback(host):
+        out.print(
+            "access token: the one printed at the first start on a network address", markup=False
+        )
+    out.print(f"findhz serve: http://{host}:{port}/ (data in {folder}); Ctrl-C stops", markup=False)
+    run_server(folder, host, port, token_hash)
+
+
 def _mount() -> None:
     from planner.cli_replan import register as register_replan
     from planner.cli_travel import register

@@ -1,0 +1,1 @@
+"""The coordinators' web app (``findhz serve``), over the ``planner`` and ``maps`` packages."""

@@ -1,0 +1,348 @@
+"""An event's files: its scenario folder, uploads read through the planner's own loader, edits.
+
+Every event lives in ``events/<id>/scenario/``: ``scenario.yaml``, ``venues.yaml``,
+``themes.yaml`` and ``delegates.csv``, all made by findhz (copied from a bundled example, or
+written from an upload after its columns were mapped). Uploads are stored under a name findhz
+chooses (``uploads/<n>.csv|xlsx``); the name the user gave is only ever shown, escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.bundled import bundled_routes
+from planner.errors import InputError, Problem
+from planner.loading import DELEGATE_COLUMNS, DELEGATE_OPTIONAL, load_delegates, load_scenario
+from planner.models import Scenario
+
+__all__ = [
+    "COLUMNS",
+    "MAX_ROWS",
+    "MAX_UPLOAD_BYTES",
+    "Table",
+    "UploadRefused",
+    "apply_mapping",
+    "close_venue",
+    "copy_example",
+    "guess_mapping",
+    "load_event",
+    "pin_delegate",
+    "read_table",
+    "scenario_file",
+]
+
+#: Our delegate columns, required first.
+COLUMNS: tuple[str, ...] = DELEGATE_COLUMNS + DELEGATE_OPTIONAL
+#: The largest upload the app reads, and the most delegate rows it takes.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+
+
+class UploadRefused(Exception):
+    """An upload the app will not read; the message is one line for the page."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """An uploaded table: its header as written, and its rows with their numbers in the file."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    unit: str = "line"
+
+
+def scenario_file(event_dir: Path) -> Path:
+    return event_dir / "scenario" / "scenario.yaml"
+
+
+def copy_example(example: str, event_dir: Path, event_id: str, name: str) -> None:
+    """Make an event's scenario folder from a bundled scenario."""
+    routes = bundled_routes()
+    source = routes / "scenarios" / f"{example}.yaml"
+    spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+    folder = event_dir / "scenario"
+    folder.mkdir(parents=True)
+    shutil.copyfile(routes / "venues.yaml", folder / "venues.yaml")
+    shutil.copyfile(routes / "themes.yaml", folder / "themes.yaml")
+    delegates = load_delegates(source.parent / spec["delegates"])
+    _write_delegates_csv(folder / "delegates.csv", [d.model_dump(mode="json") for d in delegates])
+    spec.update({"id": event_id, "delegates": "delegates.csv"})
+    spec.pop("catalogue", None)
+    spec.pop("themes", None)
+    spec["name"] = {"en": name, "zh": name}
+    _write_spec(folder, spec)
+
+
+def load_event(event_dir: Path) -> Scenario:
+    """The event's scenario through ``load_scenario`` (raises ``InputError``)."""
+    return load_scenario(scenario_file(event_dir))
+
+
+def _read_spec(event_dir: Path) -> dict[str, Any]:
+    data = yaml.safe_load(scenario_file(event_dir).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _write_spec(folder: Path, spec: dict[str, Any]) -> None:
+    text = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+    _atomic_write(folder / "scenario.yaml", text.encode("utf-8"))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _write_delegates_csv(path: Path, records: list[dict[str, Any]]) -> list[int]:
+    """Write delegates as our CSV; return, per record, the line it starts on."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for record in records:
+        row = []
+        for column in COLUMNS:
+            value = record.get(column, "")
+            if isinstance(value, list):
+                value = ";".join(str(v) for v in value)
+            row.append(" ".join(str(value if value is not None else "").split()))
+        writer.writerow(row)
+    _atomic_write(path, buffer.getvalue().encode("utf-8"))
+    return list(range(2, len(records) + 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploads
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """Read an uploaded CSV (UTF-8 or GB18030) or xlsx into a header and rows."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRefused(
+            f"the file is {len(data) // 1024} KiB; the app takes at most "
+            f"{MAX_UPLOAD_BYTES // 1024 // 1024} MiB"
+        )
+    if not data.strip():
+        raise UploadRefused("the file is empty")
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx" or data[:2] == b"PK":
+        table = _read_xlsx(data)
+    elif suffix in {".csv", ".txt", ""}:
+        table = _read_csv(data)
+    else:
+        raise UploadRefused("send the registrations as a .csv (UTF-8 or GB18030) or .xlsx file")
+    if len(table.rows) > MAX_ROWS:
+        raise UploadRefused(
+            f"the file has {len(table.rows)} rows; the app takes at most {MAX_ROWS}"
+        )
+    if not any(h.strip() for h in table.header):
+        raise UploadRefused("the first row has no column names")
+    return table
+
+
+def _read_csv(data: bytes) -> Table:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes almost any bytes
+        raise UploadRefused("the CSV is neither UTF-8 nor GB18030 text")
+    if "\x00" in text:
+        raise UploadRefused("the file is not a text CSV (it holds NUL bytes)")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        rows: list[tuple[int, list[str]]] = []
+        last = reader.line_num
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((last + 1, cells))
+            last = reader.line_num
+            if len(rows) > MAX_ROWS:
+                break
+    except csv.Error as error:
+        raise UploadRefused(f"line {reader.line_num}: not a valid CSV ({error})") from None
+    return Table(header, rows, "line")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> Table:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a file that is no workbook
+        raise UploadRefused("the file is not an Excel workbook (.xlsx)") from None
+    try:
+        sheet = book["delegates"] if "delegates" in book.sheetnames else book.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        header = [_cell(h) for h in next(values, None) or ()]
+        rows: list[tuple[int, list[str]]] = []
+        for number, cells in enumerate(values, start=2):
+            texts = [_cell(c) for c in cells]
+            if any(texts):
+                rows.append((number, texts))
+            if len(rows) > MAX_ROWS:
+                break
+    except UploadRefused:
+        raise
+    except Exception:  # a damaged sheet fails while it is read
+        raise UploadRefused("the workbook is damaged and cannot be read") from None
+    finally:
+        book.close()
+    return Table(header, rows, "row")
+
+
+def guess_mapping(header: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
+    """Our column -> their header: the remembered choice, else the same name."""
+    lowered = {h.strip().lower(): h for h in header}
+    mapping: dict[str, str] = {}
+    for column in COLUMNS:
+        if remembered and remembered.get(column) in header:
+            mapping[column] = remembered[column]
+        elif column in lowered:
+            mapping[column] = lowered[column]
+    return mapping
+
+
+def apply_mapping(
+    event_dir: Path, table: Table, mapping: dict[str, str], shown_name: str
+) -> tuple[int, list[Problem]]:
+    """Write the mapped delegates into the event and check them with the planner's loader.
+
+    Returns the number of delegates and the problems, each at its row or line of the upload;
+    the event's delegates are replaced only when the whole scenario loads.
+    """
+    missing = [c for c in DELEGATE_COLUMNS if not mapping.get(c)]
+    if missing:
+        return 0, [Problem(shown_name, "", c, "choose the column that holds it") for c in missing]
+    index = {h: i for i, h in enumerate(table.header)}
+    records = []
+    for _number, cells in table.rows:
+        record = {}
+        for column, theirs in mapping.items():
+            if theirs in index and index[theirs] < len(cells):
+                record[column] = cells[index[theirs]]
+        records.append(record)
+    folder = event_dir / "scenario"
+    candidate = folder / "delegates.next.csv"
+    lines = _write_delegates_csv(candidate, records)
+    back = {
+        f"line {line}": f"{table.unit} {number}"
+        for line, (number, _) in zip(lines, table.rows, strict=True)
+    }
+    problems: list[Problem] = []
+    try:
+        load_delegates(candidate)
+    except InputError as error:
+        problems = [_relabel(p, shown_name, back) for p in error.problems]
+    if not problems:
+        spec = _read_spec(event_dir)
+        spec_next = {**spec, "delegates": "delegates.next.csv"}
+        _write_spec_as(folder, "scenario.next.yaml", spec_next)
+        try:
+            load_scenario(folder / "scenario.next.yaml")
+        except InputError as error:
+            problems = [_relabel(p, shown_name, back) for p in error.problems]
+        finally:
+            (folder / "scenario.next.yaml").unlink(missing_ok=True)
+    if problems:
+        candidate.unlink(missing_ok=True)
+        return len(records), problems
+    os.replace(candidate, folder / "delegates.csv")
+    return len(records), []
+
+
+def _write_spec_as(folder: Path, name: str, spec: dict[str, Any]) -> None:
+    text = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def _relabel(problem: Problem, shown_name: str, back: dict[str, str]) -> Problem:
+    if problem.file.endswith(("delegates.next.csv", "scenario.next.yaml")):
+        return Problem(
+            shown_name, back.get(problem.where, problem.where), problem.field, problem.message
+        )
+    return problem
+
+
+# ---------------------------------------------------------------------------------------------
+# Adjustments: edits of the event's scenario, checked by the loader before they are kept
+
+
+def _edit_checked(
+    event_dir: Path, change: dict[str, Any], delegates: list[dict[str, Any]] | None
+) -> list[Problem]:
+    folder = event_dir / "scenario"
+    spec = {**_read_spec(event_dir), **change}
+    names = {"scenario.next.yaml"}
+    if delegates is not None:
+        _write_delegates_csv(folder / "delegates.next.csv", delegates)
+        spec["delegates"] = "delegates.next.csv"
+        names.add("delegates.next.csv")
+    _write_spec_as(folder, "scenario.next.yaml", spec)
+    try:
+        load_scenario(folder / "scenario.next.yaml")
+    except InputError as error:
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
+        return list(error.problems)
+    if delegates is not None:
+        os.replace(folder / "delegates.next.csv", folder / "delegates.csv")
+        spec["delegates"] = "delegates.csv"
+    (folder / "scenario.next.yaml").unlink(missing_ok=True)
+    _write_spec(folder, spec)
+    return []
+
+
+def pin_delegate(event_dir: Path, delegate_id: str, route: str, date: dt.date) -> list[Problem]:
+    """Keep a delegate to one route on one day: their only interest and available day."""
+    scenario = load_event(event_dir)
+    records = [d.model_dump(mode="json") for d in scenario.delegates]
+    found = False
+    for record in records:
+        if record["id"] == delegate_id:
+            record["interests"] = [route]
+            record["available"] = [date.isoformat()]
+            found = True
+    if not found:
+        return [Problem("delegates", "", "id", f"no delegate {delegate_id}")]
+    return _edit_checked(event_dir, {}, records)
+
+
+def close_venue(event_dir: Path, venue: str, date: dt.date) -> list[Problem]:
+    """Close a venue on a day (an override with no hours)."""
+    spec = _read_spec(event_dir)
+    overrides = [
+        o
+        for o in spec.get("overrides") or []
+        if not (o.get("venue") == venue and str(o.get("date")) == date.isoformat())
+    ]
+    overrides.append({"venue": venue, "date": date.isoformat(), "hours": []})
+    return _edit_checked(event_dir, {"overrides": overrides}, None)

@@ -1,0 +1,231 @@
+"""The web app over HTTP (httpx through Starlette's test client), with the real planner."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+from webhelpers import csrf, mapping_form, post, renamed_xlsx, run_id_of, wait_run
+
+from findhz.web.app import create_app, hash_token
+from findhz.web.store import DB_NAME, MIGRATIONS, DataFolderRefused, prepare_data_folder
+
+EVENT = "/events/example-findhz-2024"
+
+
+def test_data_folder_findhz_did_not_make_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_text("mine", encoding="utf-8")
+    with pytest.raises(DataFolderRefused, match="did not write"):
+        prepare_data_folder(tmp_path / "mine")
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / DB_NAME).write_bytes(b"the coordinator's database")
+    with pytest.raises(DataFolderRefused):
+        prepare_data_folder(tmp_path / "db")
+    assert (tmp_path / "db" / DB_NAME).read_bytes() == b"the coordinator's database"
+
+
+def test_serve_refuses_a_foreign_folder_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("keep", encoding="utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "findhz"), "serve", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "did not write" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_schema_migrations_run_once_from_the_first_version(data_dir: Path) -> None:
+    create_app(data_dir)
+    create_app(data_dir)  # a second start changes nothing
+    with sqlite3.connect(data_dir / DB_NAME) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        events = [r[0] for r in con.execute("SELECT id FROM events ORDER BY id")]
+    assert events == ["example-conference-300", "example-findhz-2024"]
+
+
+def test_every_form_needs_its_csrf_token(client: httpx.Client) -> None:
+    response = client.post("/events", data={"name": "x", "example": "findhz-2024"})
+    assert response.status_code == 403
+    response = client.post(
+        "/events", data={"name": "x", "example": "findhz-2024", "csrf": "forged"}
+    )
+    assert response.status_code == 403
+    assert (
+        post(client, "/events", {"name": "FIND HZ 2025", "example": "findhz-2024"}).status_code
+        == 200
+    )
+    assert "FIND HZ 2025" in client.get("/").text
+
+
+def test_plan_review_publish_and_zip(client: httpx.Client, data_dir: Path) -> None:
+    started = post(
+        client,
+        f"{EVENT}/plan",
+        {"time_limit": "1", "seed": "0", "who": "Ann"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303
+    run = run_id_of(started)
+    assert "<progress" in client.get(f"/runs/{run}").text
+    state = wait_run(client, run)
+    assert state["status"] == "done", state
+    assert state["version"] == 1
+    page = client.get(f"{EVENT}/versions/1")
+    assert page.status_code == 200
+    assert 'id="arrivals-2024-09-27"' in page.text and 'class="bar"' in page.text
+    assert "maps/overview.html" in page.text
+    assert "Made " in page.text and "by Ann" in page.text
+    assert client.get(f"{EVENT}/versions/1/site/maps/overview.html").status_code == 200
+    for sneaky in ("../../../findhz-serve.sqlite3", "..%2F..%2F" + DB_NAME, "/etc/passwd"):
+        assert client.get(f"{EVENT}/versions/1/site/{sneaky}").status_code == 404
+    assert post(client, f"{EVENT}/versions/1/publish").status_code == 200
+    assert "Published" in client.get(f"{EVENT}/versions/1").text
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{EVENT}/versions/1/site.zip").content))
+    names = archive.namelist()
+    assert "example-findhz-2024-v1/index.html" in names
+    assert "example-findhz-2024-v1/plan.json" in names
+    assert any(n.startswith("example-findhz-2024-v1/delegates/") for n in names)
+    plan = json.loads(archive.read("example-findhz-2024-v1/plan.json"))
+    assert plan["scenario"] == "example-findhz-2024"
+
+
+def test_one_plan_per_event_and_cancel(client: httpx.Client) -> None:
+    event = "/events/example-conference-300"
+    first = post(client, f"{event}/plan", {"time_limit": "60"}, follow_redirects=False)
+    assert first.status_code == 303
+    second = post(client, f"{event}/plan", {"time_limit": "60"})
+    assert second.status_code == 409
+    assert "already running" in second.text
+    run = run_id_of(first)
+    assert post(client, f"/runs/{run}/cancel").status_code == 200
+    state = client.get(f"/runs/{run}.json").json()
+    assert state["status"] == "cancelled"
+    assert state["version"] is None
+    assert "No version yet" in client.get(event).text
+
+
+def test_import_renamed_xlsx_with_a_remembered_mapping(client: httpx.Client) -> None:
+    upload = post(
+        client, f"{EVENT}/upload", files={"file": ("registrations export.xlsx", renamed_xlsx())}
+    )
+    assert upload.status_code == 200
+    assert "Routes wanted" in upload.text  # the mapping form, with their headers
+    applied = post(client, upload.url.path, mapping_form())
+    assert applied.status_code == 200, applied.text[:2000]
+    assert 'id="delegate-count">70' in applied.text
+    # a second upload of the same export: the mapping is remembered
+    again = post(client, f"{EVENT}/upload", files={"file": ("again.xlsx", renamed_xlsx())})
+    assert '<option value="Routes wanted" selected>' in again.text
+
+
+def test_import_problems_are_shown_at_their_row_and_field(client: httpx.Client) -> None:
+    text = (
+        "id,name,country,interests\n"
+        "D1,Ann Example,Chile,green-energy\n"
+        "D2,Bo Example,Peru,no-such-route\n"
+    )
+    upload = post(client, f"{EVENT}/upload", files={"file": ("bad.csv", text.encode())})
+    applied = post(
+        client,
+        upload.url.path,
+        {f"map-{c}": c for c in ("id", "name", "country", "interests")},
+    )
+    assert applied.status_code == 422
+    assert "<b>line 3</b>" in applied.text
+    assert "no-such-route" in applied.text
+    assert 'id="delegate-count">70' in client.get(EVENT).text  # nothing half-imported
+
+
+def test_gb18030_csv_and_hostile_names_and_cells(client: httpx.Client, data_dir: Path) -> None:
+    hostile = "<img src=x onerror=alert(1)>"
+    text = f'编号,姓名,国家,兴趣\nD1,"{hostile}",中国,green-energy\nD2,王小明,中国,general-ai\n'
+    name = "../../<script>alert(1)</script>.csv"
+    upload = post(client, f"{EVENT}/upload", files={"file": (name, text.encode("gb18030"))})
+    assert upload.status_code == 200
+    assert "<script>alert(1)</script>" not in upload.text
+    assert "&lt;script&gt;" in upload.text
+    assert hostile not in upload.text
+    stored = sorted(
+        p.name for p in (data_dir / "events" / "example-findhz-2024" / "uploads").iterdir()
+    )
+    assert stored == ["1.csv"]
+    form = {"map-id": "编号", "map-name": "姓名", "map-country": "国家", "map-interests": "兴趣"}
+    applied = post(client, upload.url.path, form)
+    assert applied.status_code == 200, applied.text[:1500]
+    assert 'id="delegate-count">2' in applied.text
+    assert hostile not in applied.text
+
+
+def test_a_2000_row_upload(client: httpx.Client) -> None:
+    routes = ["green-energy", "general-ai", "smart-iot", "humanoid-robots"]
+    lines = ["Reg,Name,Country,Wanted"]
+    lines += [f"R{i:04d},Synthetic Person {i},Chile,{routes[i % 4]}" for i in range(2000)]
+    upload = post(client, f"{EVENT}/upload", files={"file": ("big.csv", "\n".join(lines).encode())})
+    assert "2000 rows" in upload.text
+    applied = post(
+        client,
+        upload.url.path,
+        {"map-id": "Reg", "map-name": "Name", "map-country": "Country", "map-interests": "Wanted"},
+    )
+    assert applied.status_code == 200
+    assert 'id="delegate-count">2000' in applied.text
+
+
+def test_uploads_too_large_or_not_tables_are_refused(client: httpx.Client) -> None:
+    big = post(client, f"{EVENT}/upload", files={"file": ("big.csv", b"a" * (6 * 1024 * 1024))})
+    assert big.status_code == 413
+    odd = post(client, f"{EVENT}/upload", files={"file": ("x.exe", b"MZ\x90\x00")})
+    assert odd.status_code == 400
+    assert "csv" in odd.text
+
+
+def test_pin_and_close_are_checked_edits(client: httpx.Client) -> None:
+    pinned = post(
+        client,
+        f"{EVENT}/adjust/pin",
+        {"delegate": "D001", "route": "smart-iot", "date": "2024-09-28"},
+    )
+    assert pinned.status_code == 200
+    assert "pin" in pinned.text and "D001" in pinned.text
+    wrong = post(
+        client,
+        f"{EVENT}/adjust/pin",
+        {"delegate": "D001", "route": "no-such-route", "date": "2024-09-28"},
+    )
+    assert wrong.status_code == 422
+    closed = post(client, f"{EVENT}/adjust/close", {"venue": "zhejiang-lab", "date": "2024-09-28"})
+    assert closed.status_code == 200
+    assert "zhejiang-lab 2024-09-28: closed" in closed.text
+    unknown = post(client, f"{EVENT}/adjust/close", {"venue": "atlantis", "date": "2024-09-28"})
+    assert unknown.status_code == 422
+
+
+def test_a_token_guards_every_page_when_set(data_dir: Path) -> None:
+    from conftest import served
+
+    with (
+        served(data_dir, hash_token("s3cret-token")) as url,
+        httpx.Client(base_url=url, follow_redirects=True) as client,
+    ):
+        assert client.get("/", follow_redirects=False).status_code == 303
+        page = client.get("/")
+        assert "Access token" in page.text
+        denied = client.post("/login", data={"csrf": csrf(client), "token": "guess"})
+        assert denied.status_code == 403
+        allowed = client.post("/login", data={"csrf": csrf(client), "token": "s3cret-token"})
+        assert allowed.status_code == 200
+        assert "Events" in allowed.text
