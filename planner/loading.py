@@ -42,7 +42,14 @@ from planner.models import (
 )
 from planner.naming import file_name_problem
 
-__all__ = ["HANGZHOU_BOUNDS", "load_catalogue", "load_delegates", "load_routes", "load_scenario"]
+__all__ = [
+    "HANGZHOU_BOUNDS",
+    "cell_text",
+    "load_catalogue",
+    "load_delegates",
+    "load_routes",
+    "load_scenario",
+]
 
 log = logging.getLogger(__name__)
 
@@ -692,7 +699,7 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
     parsed.readable = True
     filled = 0
     for number, cells in rows:
-        if not any(_cell_text(c) for c in cells):
+        if not any(cell_text(c) for c in cells):
             continue
         filled += 1
         where = f"{unit} {number}"
@@ -708,9 +715,9 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
             )
             continue
         record = dict(zip(header, cells, strict=False))
-        interests = _cell_text(record.get("interests"))
+        interests = cell_text(record.get("interests"))
         if "," in interests and ";" not in interests:
-            row_id = _cell_text(record.get("id"))
+            row_id = cell_text(record.get("id"))
             problems.append(
                 Problem(
                     name,
@@ -733,7 +740,7 @@ def _parse_delegates(path: Path, problems: list[Problem]) -> _Parsed[Delegate]:
     return parsed
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: integral numbers without ``.0``, dates as ISO dates."""
     if value is None:
         return ""
@@ -781,12 +788,12 @@ def _delegate_fields(record: Mapping[str, Any]) -> dict[str, Any]:
         if column in _LIST_COLUMNS:
             data[column] = _split_list(value)
         else:
-            data[column] = _cell_text(value)
+            data[column] = cell_text(value)
     return data
 
 
 def _split_list(value: Any) -> list[str]:
-    parts = _cell_text(value).replace("；", ";").split(";")
+    parts = cell_text(value).replace("；", ";").split(";")
     return [p.strip() for p in parts if p.strip()]
 
 
@@ -835,7 +842,7 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> Table | None:
             sheet.reset_dimensions()
         rows_iter = sheet.iter_rows(values_only=True)
         first = next(rows_iter, None)
-        header = [_cell_text(h).lower() for h in first or ()]
+        header = [cell_text(h).lower() for h in first or ()]
         if "id" not in header:
             problems.append(
                 Problem(

@@ -22,7 +22,13 @@ import yaml
 
 from planner.bundled import bundled_routes
 from planner.errors import InputError, Problem
-from planner.loading import DELEGATE_COLUMNS, DELEGATE_OPTIONAL, load_delegates, load_scenario
+from planner.loading import (
+    DELEGATE_COLUMNS,
+    DELEGATE_OPTIONAL,
+    cell_text,
+    load_delegates,
+    load_scenario,
+)
 from planner.models import Scenario
 
 __all__ = [
@@ -178,18 +184,6 @@ def _read_csv(data: bytes) -> Table:
     return Table(header, rows, "line")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _read_xlsx(data: bytes) -> Table:
     import openpyxl
 
@@ -202,10 +196,10 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         sheet = book["delegates"] if "delegates" in book.sheetnames else book.worksheets[0]
         values = sheet.iter_rows(values_only=True)
-        header = [_cell(h) for h in next(values, None) or ()]
+        header = [cell_text(h) for h in next(values, None) or ()]
         rows: list[tuple[int, list[str]]] = []
         for number, cells in enumerate(values, start=2):
-            texts = [_cell(c) for c in cells]
+            texts = [cell_text(c) for c in cells]
             if any(texts):
                 rows.append((number, texts))
             if len(rows) > MAX_ROWS:
