@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from geopy.distance import geodesic
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.travel.datum import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
@@ -69,6 +69,7 @@ def test_mainland_cities_are_inside(point: tuple[float, float]) -> None:
     assert in_mainland_china(*point)
 
 
+@settings(deadline=None)  # a property, not a timing: no per-example time limit
 @given(
     lat=st.floats(min_value=29.0, max_value=31.5),
     lon=st.floats(min_value=118.0, max_value=122.0),
