@@ -237,16 +237,31 @@ async def import_form(request: Request) -> Response:
     row, table = _upload(request, event["id"])
     remembered = _store(request).row("SELECT mapping FROM mappings WHERE event_id = ?", event["id"])
     mapping = ev.guess_mapping(table.header, json.loads(remembered[0]) if remembered else None)
+    return _import_page(request, event, row, table, mapping, problems=[])
+
+
+def _import_page(
+    request: Request,
+    event: Any,
+    upload: Any,
+    table: Any,
+    mapping: dict[str, str],
+    *,
+    problems: list[Any],
+    status: int = 200,
+) -> Response:
+    """The column-mapping form of an upload, with the problems of the last attempt."""
     return _render(
         request,
         "import.html",
+        status=status,
         event=event,
-        upload=row,
+        upload=upload,
         table=table,
         mapping=mapping,
         columns=ev.COLUMNS,
         required=ev.COLUMNS[:4],
-        problems=[],
+        problems=problems,
     )
 
 
@@ -254,8 +269,8 @@ async def import_apply(request: Request) -> Response:
     event = _event(request)
     form = await _form(request)
     row, table = _upload(request, event["id"])
-    mapping = {c: _text(form, f"map-{c}", 500) for c in ev.COLUMNS if _text(form, f"map-{c}", 500)}
-    mapping = {c: h for c, h in mapping.items() if h in table.header}
+    chosen = {c: _text(form, f"map-{c}", 500) for c in ev.COLUMNS}
+    mapping = {c: h for c, h in chosen.items() if h and h in table.header}
     store = _store(request)
     with store.transaction() as con:
         con.execute(
@@ -267,18 +282,7 @@ async def import_apply(request: Request) -> Response:
         store.event_dir(event["id"]), table, mapping, str(row["original_name"])
     )
     if problems:
-        return _render(
-            request,
-            "import.html",
-            status=422,
-            event=event,
-            upload=row,
-            table=table,
-            mapping=mapping,
-            columns=ev.COLUMNS,
-            required=ev.COLUMNS[:4],
-            problems=problems,
-        )
+        return _import_page(request, event, row, table, mapping, problems=problems, status=422)
     store.record_edit(
         event["id"], "import", {"file": row["original_name"], "delegates": count}, _who(request)
     )
