@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from planner.changes import (
@@ -54,14 +54,7 @@ class DelegateChange:
     reason: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "delegate": self.delegate,
-            "status": self.status,
-            "before": self.before,
-            "after": self.after,
-            "shift_min": self.shift_min,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -75,15 +68,7 @@ class HostChange:
     reason: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "venue": self.venue,
-            "date": self.date,
-            "group": self.group,
-            "status": self.status,
-            "before": self.before,
-            "after": self.after,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
