@@ -19,10 +19,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -40,7 +42,7 @@ from starlette.staticfiles import StaticFiles
 
 from findhz.web import events as ev
 from findhz.web.store import Store, now, safe_id
-from findhz.web.worker import run_plan, version_folder
+from findhz.web.worker import SCENARIO_COPY, run_plan, version_folder
 from planner.errors import InputError, Problem
 from planner.models import Plan
 
@@ -52,6 +54,8 @@ TOKEN_SETTING = "token_sha256"
 WHO_COOKIE = "findhz_who"
 EXAMPLES = ("findhz-2024", "conference-300")
 MAX_FORM_BYTES = ev.MAX_UPLOAD_BYTES + 64 * 1024
+#: A published version's folder: ``site/`` to upload, and a re-plan's notices.
+PUBLISHED = "published"
 
 _env = Environment(loader=PackageLoader("findhz.web", "templates"), autoescape=True)
 
@@ -110,6 +114,15 @@ def _version(request: Request, event_id: str, number: int) -> Any:
     if row is None:
         raise HTTPException(404, "no such version")
     return row
+
+
+def _published(request: Request, event_id: str) -> Any:
+    """The event's most recently published version, or None."""
+    return _store(request).row(
+        "SELECT * FROM versions WHERE event_id = ? AND published_at IS NOT NULL "
+        "ORDER BY published_at DESC, number DESC LIMIT 1",
+        event_id,
+    )
 
 
 def _read_plan(folder: Path) -> Plan:
@@ -183,6 +196,7 @@ def _render_event(request: Request, event: Any, status: int = 200, **extra: Any)
         runs=runs,
         versions=[(v, json.loads(v["summary"])) for v in versions],
         edits=edits,
+        published=_published(request, event["id"]),
         **extra,
     )
 
@@ -360,7 +374,10 @@ async def start_plan(request: Request) -> Response:
         )
     who = _text(form, "who", 60) or _who(request)
     _reap(request)
-    run_id = _store(request).start_run(event["id"], seed, time_limit, who)
+    published = None if _text(form, "fresh") else _published(request, event["id"])
+    run_id = _store(request).start_run(
+        event["id"], seed, time_limit, who, None if published is None else published["number"]
+    )
     if run_id is None:
         return _render_event(
             request, event, 409, plan_error="a plan of this event is already running"
@@ -418,6 +435,7 @@ async def cancel_run(request: Request) -> Response:
 
 async def version_page(request: Request) -> Response:
     from findhz.web.charts import bus_timelines, venue_gantt
+    from planner.assign import cost_metrics
 
     event = _event(request)
     version = _version(request, event["id"], int(request.path_params["number"]))
@@ -439,12 +457,19 @@ async def version_page(request: Request) -> Response:
         event["id"],
         version["number"],
     )
+    costs = cost_metrics(scenario, plan.groups) if scenario is not None else None
+    changes = None
+    if (folder / "changes.json").is_file():
+        changes = json.loads((folder / "changes.json").read_text(encoding="utf-8"))
     return _render(
         request,
         "version.html",
         event=event,
         version=version,
         plan=plan,
+        costs=costs,
+        changes=changes,
+        published_zip=(folder / PUBLISHED).is_dir(),
         summary=json.loads(version["summary"]),
         charts=charts,
         others=others,
@@ -498,22 +523,87 @@ async def site_file(request: Request) -> Response:
     return FileResponse(_site_file(request))
 
 
+def _base_url(text: str) -> str | None:
+    """An absolute http(s) address of a web folder (as ``findhz publish --base-url``)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        return None
+    return text if text.endswith("/") else text + "/"
+
+
+def _page_secret(event_dir: Path) -> str:
+    """The secret naming the event's published delegate pages: one per event, kept, so that a
+    re-planned version keeps every published address."""
+    from planner.naming import new_page_secret
+
+    path = event_dir / "page-secret.txt"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    secret = new_page_secret()
+    partial = path.with_name(".page-secret.txt.part")
+    partial.write_text(secret + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return secret
+
+
+def _write_published(event_dir: Path, folder: Path, base_url: str) -> None:
+    """The site to upload (``findhz publish``): delegate and host pages, maps, QR sheets,
+    shared assets; with a re-plan's change report and notices beside it."""
+    import shutil
+
+    from maps import render_site
+    from planner.exports.atomic import atomic_output_dir
+    from planner.loading import load_scenario
+    from planner.verify import verify_plan
+
+    plan = _read_plan(folder)
+    scenario = load_scenario(folder / SCENARIO_COPY / "scenario.yaml")
+    violations = verify_plan(plan, scenario)
+    if violations:
+        raise HTTPException(409, f"the version breaks a constraint: {violations[0]}")
+    secret = _page_secret(event_dir)
+    with atomic_output_dir(folder / PUBLISHED) as work:
+        render_site(
+            plan, scenario, work / "site", base_url=base_url, publish=True, page_secret=secret
+        )
+        if (folder / "changes.json").is_file():
+            shutil.copyfile(folder / "changes.json", work / "changes.json")
+        if (folder / "notices").is_dir():
+            shutil.copytree(folder / "notices", work / "notices")
+
+
 async def publish(request: Request) -> Response:
     event = _event(request)
-    await _form(request)
+    form = await _form(request)
     version = _version(request, event["id"], int(request.path_params["number"]))
-    with _store(request).transaction() as con:
+    base_url = _base_url(_text(form, "base_url", 300))
+    if base_url is None:
+        raise HTTPException(
+            400,
+            "give the address the site will have: an absolute http(s) URL without ? or #, "
+            "e.g. https://visits.example.org/findhz/",
+        )
+    store = _store(request)
+    folder = version_folder(store, event["id"], int(version["run_id"]))
+    if not (folder / SCENARIO_COPY).is_dir():
+        raise HTTPException(409, "this version was made by an older findhz; plan again")
+    await run_in_threadpool(_write_published, store.event_dir(event["id"]), folder, base_url)
+    with store.transaction() as con:
         con.execute(
-            "UPDATE versions SET published_at = ?, published_by = ? WHERE id = ?",
-            (now(), _who(request), version["id"]),
+            "UPDATE versions SET published_at = ?, published_by = ?, base_url = ? WHERE id = ?",
+            (now(), _who(request), base_url, version["id"]),
         )
     return RedirectResponse(f"/events/{event['id']}/versions/{version['number']}", status_code=303)
 
 
 async def site_zip(request: Request) -> Response:
+    """The published site as a zip: ``site/`` (what to upload at the base URL), and, for a
+    re-plan, ``changes.json`` and ``notices/`` (what to send to whom)."""
     event = _event(request)
     version = _version(request, event["id"], int(request.path_params["number"]))
-    folder = version_folder(_store(request), event["id"], int(version["run_id"]))
+    folder = version_folder(_store(request), event["id"], int(version["run_id"])) / PUBLISHED
+    if not folder.is_dir():
+        raise HTTPException(409, "publish the version first (with the address of the site)")
     buffer = io.BytesIO()
     prefix = f"{event['id']}-v{version['number']}"
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from planner.bundled import bundled_routes
+from planner.changes import Change, DelegateDays, VenueClosed
 from planner.errors import InputError, Problem
 from planner.loading import (
     DELEGATE_COLUMNS,
@@ -38,6 +39,7 @@ __all__ = [
     "Table",
     "UploadRefused",
     "apply_mapping",
+    "changes_of_edits",
     "close_venue",
     "copy_example",
     "guess_mapping",
@@ -340,3 +342,27 @@ def close_venue(event_dir: Path, venue: str, date: dt.date) -> list[Problem]:
     ]
     overrides.append({"venue": venue, "date": date.isoformat(), "hours": []})
     return _edit_checked(event_dir, {"overrides": overrides}, None)
+
+
+def changes_of_edits(edits: list[tuple[str, dict[str, Any]]]) -> list[Change]:
+    """The adjustments made since a published version, as the changes ``replan`` repairs.
+
+    A closed venue is a ``venue-closed`` change; a pinned delegate a ``delegate-days`` change
+    to the pinned day (their route is already their only interest in the scenario).
+    """
+    changes: list[Change] = []
+    for kind, detail in edits:
+        date = dt.date.fromisoformat(str(detail["date"]))
+        if kind == "close":
+            changes.append(
+                VenueClosed.model_validate(
+                    {"kind": "venue-closed", "venue": detail["venue"], "date": date}
+                )
+            )
+        elif kind == "pin":
+            changes.append(
+                DelegateDays(
+                    kind="delegate-days", delegate=str(detail["delegate"]), available=[date]
+                )
+            )
+    return changes

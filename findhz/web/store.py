@@ -94,6 +94,20 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (event_id, number)
     );
     """,
+    # 2: re-planning from a published version, the published site's address, value mappings
+    """
+    ALTER TABLE runs ADD COLUMN base_version INTEGER;
+    ALTER TABLE runs ADD COLUMN edits_upto INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE versions ADD COLUMN base_url TEXT;
+    ALTER TABLE versions ADD COLUMN kind TEXT NOT NULL DEFAULT 'plan';
+    CREATE TABLE value_mappings (
+        event_id TEXT NOT NULL REFERENCES events(id),
+        column_name TEXT NOT NULL,
+        theirs TEXT NOT NULL,
+        ours TEXT NOT NULL,
+        PRIMARY KEY (event_id, column_name, theirs)
+    );
+    """,
 )
 
 ACTIVE = ("queued", "running")
@@ -218,8 +232,16 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------------
 
-    def start_run(self, event_id: str, seed: int, time_limit: float, who: str) -> int | None:
-        """Queue a run of an event; ``None`` when one is already queued or running."""
+    def start_run(
+        self,
+        event_id: str,
+        seed: int,
+        time_limit: float,
+        who: str,
+        base_version: int | None = None,
+    ) -> int | None:
+        """Queue a run of an event (a re-plan of ``base_version`` when given); ``None`` when
+        one is already queued or running."""
         with self.transaction() as con:
             busy = con.execute(
                 "SELECT id FROM runs WHERE event_id = ? AND status IN (?, ?)",
@@ -227,10 +249,14 @@ class Store:
             ).fetchone()
             if busy is not None:
                 return None
+            upto = con.execute(
+                "SELECT COALESCE(MAX(id), 0) FROM edits WHERE event_id = ?", (event_id,)
+            ).fetchone()[0]
             cursor = con.execute(
-                "INSERT INTO runs (event_id, status, message, seed, time_limit, started_at, who) "
-                "VALUES (?, 'queued', 'waiting for a worker', ?, ?, ?, ?)",
-                (event_id, seed, time_limit, now(), who),
+                "INSERT INTO runs (event_id, status, message, seed, time_limit, started_at, who, "
+                "base_version, edits_upto) "
+                "VALUES (?, 'queued', 'waiting for a worker', ?, ?, ?, ?, ?, ?)",
+                (event_id, seed, time_limit, now(), who, base_version, upto),
             )
             return int(cursor.lastrowid or 0)
 

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from findhz.web.store import Store, now
+from planner.models import Plan, Scenario
+from planner.travel.matrix import TravelMatrix
 
-__all__ = ["run_plan", "version_folder"]
+__all__ = ["SCENARIO_COPY", "plan_summary", "run_plan", "version_folder"]
+
+#: The copy of the event's scenario folder kept in every version's folder.
+SCENARIO_COPY = "scenario"
 
 
 def version_folder(store: Store, event_id: str, run_id: int) -> Path:
@@ -56,23 +63,32 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
         from planner.travel import build_matrix
         from planner.verify import verify_plan
 
-        scenario = load_event(store.event_dir(event_id))
+        event_dir = store.event_dir(event_id)
+        scenario = load_event(event_dir)
         say("travel times (offline model)", 0.05)
         matrix = build_matrix(scenario, "offline", use_cache=False)
-        steps = 1 + len(scenario.dates)
-        done = [0]
+        extra: dict[str, str] = {}
+        moved: dict[str, int] | None = None
+        if run["base_version"] is not None:
+            say(f"re-planning published version {run['base_version']} (minimal changes)", 0.1)
+            plan, scenario, extra, moved = _replan(store, run, scenario, matrix)
+            report_json: dict[str, object] = {"command": "serve replan"}
+        else:
+            steps = 1 + len(scenario.dates)
+            done = [0]
 
-        def progress(message: str) -> None:
-            done[0] += 1
-            say(message, 0.1 + 0.75 * (done[0] - 1) / steps)
+            def progress(message: str) -> None:
+                done[0] += 1
+                say(message, 0.1 + 0.75 * (done[0] - 1) / steps)
 
-        plan, report = make_plan(
-            scenario,
-            matrix,
-            time_limit_s=float(run["time_limit"]),
-            seed=int(run["seed"]),
-            progress=progress,
-        )
+            plan, report = make_plan(
+                scenario,
+                matrix,
+                time_limit_s=float(run["time_limit"]),
+                seed=int(run["seed"]),
+                progress=progress,
+            )
+            report_json = {"command": "serve", **report.as_json()}
         say("checking the plan against every hard constraint", 0.87)
         violations = verify_plan(plan, scenario)
         if violations:
@@ -82,23 +98,19 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
         folder = version_folder(store, event_id, run_id)
         with atomic_output_dir(folder) as work:
             (work / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
-            run_json = {"command": "serve", **report.as_json()}
-            (work / "run.json").write_text(json.dumps(run_json, indent=2) + "\n", "utf-8")
+            (work / "run.json").write_text(json.dumps(report_json, indent=2) + "\n", "utf-8")
+            for name, text in extra.items():
+                target = work / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
             write_exports(plan, scenario, work)
             render_site(plan, scenario, work)
+            # the scenario the plan was made for, so the version can be published later
+            shutil.copytree(event_dir / "scenario", work / SCENARIO_COPY)
         alive_or_exit()
-        summary = {
-            "groups": len(plan.groups),
-            "delegates": len(scenario.delegates),
-            "placed": plan.metrics.get("delegates_placed", 0),
-            "unassigned": len(plan.unassigned),
-            "explanations": len(plan.explanations),
-            "satisfaction_worst": plan.metrics.get("satisfaction_worst"),
-            "satisfaction_total": plan.metrics.get("satisfaction_total"),
-            "visits": plan.metrics.get("visits", 0),
-            "bus_hours": round(plan.metrics.get("bus_time_s", 0) / 3600, 1),
-            "seats": sum(g.seats for g in plan.groups),
-        }
+        summary = plan_summary(plan, scenario)
+        if moved is not None:
+            summary["change"] = moved
         with store.transaction() as con:
             open_run = con.execute(
                 "SELECT status FROM runs WHERE id = ? AND status IN ('queued', 'running')",
@@ -112,7 +124,7 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
             ).fetchone()[0]
             con.execute(
                 "INSERT INTO versions (event_id, number, run_id, folder, summary, created_at, "
-                "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "created_by, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     event_id,
                     number,
@@ -121,6 +133,7 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
                     json.dumps(summary),
                     now(),
                     run["who"],
+                    "plan" if run["base_version"] is None else "replan",
                 ),
             )
             con.execute(
@@ -140,3 +153,73 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
         if not isinstance(error, FindhzError):
             print(f"findhz serve: run {run_id} failed: {error!r}", file=sys.stderr)
         store.finish_run(run_id, "failed", line[:500])
+
+
+def plan_summary(plan: Plan, scenario: Scenario) -> dict[str, Any]:
+    """The figures of a version shown in the lists: people, buses, money and satisfaction."""
+    from planner.assign import RANK_VALUES, cost_metrics
+
+    costs = cost_metrics(scenario, plan.groups)
+    # satisfaction as the assignment counts it, from the groups (so a re-plan's is current)
+    interests = {d.id: d.interests for d in scenario.delegates}
+    values: dict[str, int] = {}
+    ranks: dict[str, int] = {}
+    for g in plan.groups:
+        for d in g.delegates:
+            rank = interests[d].index(g.route) if g.route in interests.get(d, []) else None
+            if rank is None:
+                continue
+            values[d] = values.get(d, 0) + RANK_VALUES[min(rank, len(RANK_VALUES) - 1)]
+            ranks[str(rank + 1)] = ranks.get(str(rank + 1), 0) + 1
+    return {
+        "groups": len(plan.groups),
+        "delegates": len(scenario.delegates),
+        "placed": len({d for g in plan.groups for d in g.delegates}),
+        "unassigned": len(plan.unassigned),
+        "explanations": len(plan.explanations),
+        "satisfaction_worst": min(values.values(), default=0),
+        "satisfaction_total": sum(values.values()),
+        "rides_by_interest_rank": {k: ranks[k] for k in sorted(ranks, key=int)},
+        "visits": sum(1 for g in plan.groups for s in g.stops if s.kind == "visit"),
+        "bus_hours": round(plan.metrics.get("bus_time_s", 0) / 3600, 1),
+        "seats": sum(g.seats for g in plan.groups),
+        "cost_cny": costs["cost_cny"],
+        "cost_cny_by_date": costs["cost_cny_by_date"],
+    }
+
+
+def _replan(
+    store: Store, run: Any, scenario: Scenario, matrix: TravelMatrix
+) -> tuple[Plan, Scenario, dict[str, str], dict[str, int]]:
+    """Repair the published version with ``planner.replan.replan``: the event's adjustments
+    made since that version's run are its changes."""
+    from findhz.web.events import changes_of_edits
+    from planner.changes import check_changes
+    from planner.exports.notices import notice_files
+    from planner.replan import replan
+
+    event_id = str(run["event_id"])
+    base = store.row(
+        "SELECT v.run_id, r.edits_upto FROM versions v JOIN runs r ON r.id = v.run_id "
+        "WHERE v.event_id = ? AND v.number = ?",
+        event_id,
+        int(run["base_version"]),
+    )
+    if base is None:
+        raise ValueError(f"version {run['base_version']} is gone")
+    folder = version_folder(store, event_id, int(base["run_id"]))
+    previous = Plan.model_validate_json((folder / "plan.json").read_bytes())
+    edits = store.rows(
+        "SELECT kind, detail FROM edits WHERE event_id = ? AND id > ? AND id <= ? "
+        "AND kind IN ('pin', 'close') ORDER BY id",
+        event_id,
+        int(base["edits_upto"]),
+        int(run["edits_upto"]),
+    )
+    changes = changes_of_edits([(str(e["kind"]), json.loads(e["detail"])) for e in edits])
+    check_changes(changes, previous, scenario, "the adjustments")
+    result = replan(previous, scenario, matrix, changes)
+    extra = {"changes.json": json.dumps(result.report.as_json(), indent=2, ensure_ascii=False)}
+    extra.update(notice_files(result.report, result.scenario))
+    figures = result.report.as_json()["summary"]
+    return result.plan, result.scenario, extra, {k: int(v) for k, v in figures.items()}

@@ -71,7 +71,13 @@ def test_every_form_needs_its_csrf_token(client: httpx.Client) -> None:
     assert "FIND HZ 2025" in client.get("/").text
 
 
-def test_plan_review_publish_and_zip(client: httpx.Client, data_dir: Path) -> None:
+def _zip(client: httpx.Client, url: str) -> zipfile.ZipFile:
+    response = client.get(url)
+    assert response.status_code == 200, response.text[:500]
+    return zipfile.ZipFile(io.BytesIO(response.content))
+
+
+def test_plan_review_publish_replan_and_zip(client: httpx.Client, data_dir: Path) -> None:
     started = post(
         client,
         f"{EVENT}/plan",
@@ -86,21 +92,72 @@ def test_plan_review_publish_and_zip(client: httpx.Client, data_dir: Path) -> No
     assert state["version"] == 1
     page = client.get(f"{EVENT}/versions/1")
     assert page.status_code == 200
-    assert 'id="arrivals-2024-09-27"' in page.text and 'class="bar"' in page.text
+    folder = data_dir / "events" / "example-findhz-2024" / "versions" / f"run-{run}"
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    first_date = min(g["date"] for g in plan["groups"])
+    assert f'id="arrivals-{first_date}"' in page.text and 'class="bar"' in page.text
     assert "maps/overview.html" in page.text
     assert "Made " in page.text and "by Ann" in page.text
+    # money and satisfaction: the plan's own figures, shown on the review page
+    metrics = plan["metrics"]
+    assert f"total {metrics['cost_cny']:,}" in page.text
+    assert f"worst-off delegate {metrics['satisfaction_worst']}, total " in page.text
+    assert f"total {metrics['satisfaction_total']} (100" in page.text
     assert client.get(f"{EVENT}/versions/1/site/maps/overview.html").status_code == 200
     for sneaky in ("../../../findhz-serve.sqlite3", "..%2F..%2F" + DB_NAME, "/etc/passwd"):
         assert client.get(f"{EVENT}/versions/1/site/{sneaky}").status_code == 404
-    assert post(client, f"{EVENT}/versions/1/publish").status_code == 200
+    assert client.get(f"{EVENT}/versions/1/site.zip").status_code == 409  # publish first
+    refused = post(client, f"{EVENT}/versions/1/publish", {"base_url": "javascript:alert(1)"})
+    assert refused.status_code == 400
+    base = "https://visits.example.org/findhz/"
+    assert post(client, f"{EVENT}/versions/1/publish", {"base_url": base}).status_code == 200
     assert "Published" in client.get(f"{EVENT}/versions/1").text
-    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{EVENT}/versions/1/site.zip").content))
-    names = archive.namelist()
-    assert "example-findhz-2024-v1/index.html" in names
-    assert "example-findhz-2024-v1/plan.json" in names
-    assert any(n.startswith("example-findhz-2024-v1/delegates/") for n in names)
-    plan = json.loads(archive.read("example-findhz-2024-v1/plan.json"))
-    assert plan["scenario"] == "example-findhz-2024"
+    names = _zip(client, f"{EVENT}/versions/1/site.zip").namelist()
+    prefix = "example-findhz-2024-v1/site/"
+    assert prefix + "index.html" not in names and not any(n.endswith("plan.json") for n in names)
+    assert any(n.startswith(prefix + "qr/") for n in names)
+    assert any(n.startswith(prefix + "assets/") for n in names)
+    pages_v1 = sorted(n for n in names if n.startswith(prefix + "delegates/"))
+    assert pages_v1
+
+    # a published version: pin a delegate to another day, and the re-plan repairs it
+    by_date = {(g["route"], g["date"]) for g in plan["groups"]}
+    mover, target = next(
+        (d, (route, date))
+        for g in plan["groups"]
+        for d in g["delegates"]
+        for route, date in sorted(by_date)
+        if date != g["date"]
+    )
+    event_page = client.get(EVENT).text
+    assert "Re-plan version 1 (minimal changes)" in event_page
+    pinned = post(
+        client, f"{EVENT}/adjust/pin", {"delegate": mover, "route": target[0], "date": target[1]}
+    )
+    assert pinned.status_code == 200, pinned.text[:1000]
+    again = post(client, f"{EVENT}/plan", {"time_limit": "1"}, follow_redirects=False)
+    state = wait_run(client, run_id_of(again))
+    assert state["status"] == "done", state
+    assert state["version"] == 2
+    folder2 = data_dir / "events" / "example-findhz-2024" / "versions" / f"run-{state['id']}"
+    report = json.loads((folder2 / "changes.json").read_text(encoding="utf-8"))
+    assert mover in {d["delegate"] for d in report["delegates"]}
+    assert (folder2 / "notices" / "delegates" / f"{mover}.txt").is_file()
+    plan2 = json.loads((folder2 / "plan.json").read_text(encoding="utf-8"))
+    assert plan2["metrics"]["version"] == 2
+    untouched = [g for g in plan["groups"] if mover not in g["delegates"]]
+    kept = {g["id"]: g for g in plan2["groups"]}
+    # minimal disruption: the groups the pin did not touch keep their stops
+    assert any(kept.get(g["id"], {}).get("stops") == g["stops"] for g in untouched)
+    review = client.get(f"{EVENT}/versions/2").text
+    assert 'id="change"' in review and "Who must be told" in review
+    assert post(client, f"{EVENT}/versions/2/publish", {"base_url": base}).status_code == 200
+    names2 = _zip(client, f"{EVENT}/versions/2/site.zip").namelist()
+    assert f"example-findhz-2024-v2/notices/delegates/{mover}.txt" in names2
+    assert "example-findhz-2024-v2/changes.json" in names2
+    # the page secret is the event's: every published address stays the same
+    pages_v2 = {n.replace("-v2/", "-v1/") for n in names2 if "/site/delegates/" in n}
+    assert len(set(pages_v1) & pages_v2) >= len(pages_v1) - 1  # all but perhaps the mover
 
 
 def test_one_plan_per_event_and_cancel(client: httpx.Client) -> None:
