@@ -333,6 +333,105 @@ async def adjust(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------------------------------
+# Set-up
+
+
+def _form_lists(form: FormData) -> ev.Form:
+    return {
+        key: [v[:500] for v in form.getlist(key) if isinstance(v, str)]
+        for key in list(form.keys())[:400]
+        if key != "csrf"
+    }
+
+
+def _setup_page(
+    request: Request,
+    event: Any,
+    values: ev.Form,
+    problems: list[Problem],
+    status: int = 200,
+    saved: bool = False,
+) -> Response:
+    venues, routes = ev.catalogue(_store(request).event_dir(event["id"]))
+    count = {
+        prefix: max(
+            [int(k.rsplit("-", 1)[1]) + 1 for k in values if k.startswith(prefix + "-")] or [0]
+        )
+        for prefix in ("fleet-id", "ov-venue")
+    }
+    return _render(
+        request,
+        "setup.html",
+        status=status,
+        event=event,
+        v={k: vs[0] if vs else "" for k, vs in values.items()},
+        chosen=values.get("route"),
+        venues=sorted(venues.values(), key=lambda x: x.id),
+        routes=list(routes.values()),
+        fleet_rows=range(count["fleet-id"] + 2),
+        ov_rows=range(count["ov-venue"] + 3),
+        problems=[(p, ev.setup_field(p)) for p in problems],
+        saved=saved,
+    )
+
+
+async def setup_page(request: Request) -> Response:
+    event = _event(request)
+    values = ev.setup_form(_store(request).event_dir(event["id"]))
+    return _setup_page(request, event, values, [], saved="saved" in request.query_params)
+
+
+async def _setup_checked(request: Request, keep: bool) -> tuple[Any, ev.Form, list[Problem]]:
+    event = _event(request)
+    form = await _form(request)
+    values = _form_lists(form)
+    event_dir = _store(request).event_dir(event["id"])
+    _, routes = ev.catalogue(event_dir)
+    change = ev.setup_change(list(routes), values)
+    problems = await run_in_threadpool(ev.check_setup, event_dir, change, keep=keep)
+    return event, values, problems
+
+
+async def setup_check(request: Request) -> Response:
+    """Validation as the coordinator types: the loader's problems of the form, as JSON."""
+    _, _, problems = await _setup_checked(request, keep=False)
+    return JSONResponse(
+        {
+            "problems": [
+                {
+                    "text": f"{p.field}: {p.message}" if p.field else p.message,
+                    "input": ev.setup_field(p),
+                }
+                for p in problems[:50]
+            ]
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def setup_save(request: Request) -> Response:
+    event, values, problems = await _setup_checked(request, keep=True)
+    if problems:
+        return _setup_page(request, event, values, problems, status=422)
+    detail = {k: values[k][0] for k in ("dates", "base") if values.get(k)}
+    _store(request).record_edit(event["id"], "setup", detail, _who(request))
+    return RedirectResponse(f"/events/{event['id']}/setup?saved=1", status_code=303)
+
+
+async def setup_map(request: Request) -> Response:
+    from findhz.web.catalogue_map import catalogue_map
+
+    event = _event(request)
+    try:
+        scenario = ev.load_event(_store(request).event_dir(event["id"]))
+    except InputError:
+        raise HTTPException(
+            409, "the map needs an event that loads; fix the set-up first"
+        ) from None
+    return HTMLResponse(await run_in_threadpool(catalogue_map, scenario))
+
+
+# ---------------------------------------------------------------------------------------------
 # Runs
 
 
@@ -719,6 +818,10 @@ def create_app(folder: Path, token_hash: str | None = None) -> Starlette:
             Route("/events", create_event, methods=["POST"]),
             Route("/events/{event_id}", event_page),
             Route("/events/{event_id}/upload", upload, methods=["POST"]),
+            Route("/events/{event_id}/setup", setup_page),
+            Route("/events/{event_id}/setup", setup_save, methods=["POST"]),
+            Route("/events/{event_id}/setup/check", setup_check, methods=["POST"]),
+            Route("/events/{event_id}/setup/map", setup_map),
             Route("/events/{event_id}/import/{file_id:int}", import_form),
             Route("/events/{event_id}/import/{file_id:int}", import_apply, methods=["POST"]),
             Route("/events/{event_id}/plan", start_plan, methods=["POST"]),

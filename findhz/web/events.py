@@ -12,6 +12,8 @@ import csv
 import datetime as dt
 import io
 import os
+import re
+import secrets
 import shutil
 import warnings
 from dataclasses import dataclass, field
@@ -27,10 +29,12 @@ from planner.loading import (
     DELEGATE_COLUMNS,
     DELEGATE_OPTIONAL,
     cell_text,
+    load_catalogue,
     load_delegates,
+    load_routes,
     load_scenario,
 )
-from planner.models import Scenario
+from planner.models import DEFAULT_CNY_PER_RANK_STEP, Route, Scenario, Venue
 
 __all__ = [
     "COLUMNS",
@@ -293,26 +297,50 @@ def _relabel(problem: Problem, shown_name: str, back: dict[str, str]) -> Problem
 
 
 def _edit_checked(
-    event_dir: Path, change: dict[str, Any], delegates: list[dict[str, Any]] | None
+    event_dir: Path,
+    change: dict[str, Any],
+    delegates: list[dict[str, Any]] | None,
+    *,
+    keep: bool = True,
+) -> list[Problem]:
+    """Load the event's scenario with ``change`` applied; keep it only if it loads (and
+    ``keep``). Returns the loader's problems."""
+    return _spec_checked(event_dir, {**_read_spec(event_dir), **change}, delegates, keep=keep)
+
+
+def _spec_checked(
+    event_dir: Path,
+    spec: dict[str, Any],
+    delegates: list[dict[str, Any]] | None,
+    *,
+    keep: bool = True,
 ) -> list[Problem]:
     folder = event_dir / "scenario"
-    spec = {**_read_spec(event_dir), **change}
-    names = {"scenario.next.yaml"}
+    tag = secrets.token_hex(4)  # checks of several requests never share a file
+    spec_name, delegates_name = f"scenario.next-{tag}.yaml", f"delegates.next-{tag}.csv"
+    names = {spec_name}
     if delegates is not None:
-        _write_delegates_csv(folder / "delegates.next.csv", delegates)
-        spec["delegates"] = "delegates.next.csv"
-        names.add("delegates.next.csv")
-    _write_spec_as(folder, "scenario.next.yaml", spec)
+        _write_delegates_csv(folder / delegates_name, delegates)
+        spec["delegates"] = delegates_name
+        names.add(delegates_name)
+    _write_spec_as(folder, spec_name, spec)
     try:
-        load_scenario(folder / "scenario.next.yaml")
+        load_scenario(folder / spec_name)
     except InputError as error:
         for name in names:
             (folder / name).unlink(missing_ok=True)
-        return list(error.problems)
+        return [
+            Problem("set-up", "", p.field, p.message) if p.file.endswith(spec_name) else p
+            for p in error.problems
+        ]
+    if not keep:
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
+        return []
     if delegates is not None:
-        os.replace(folder / "delegates.next.csv", folder / "delegates.csv")
+        os.replace(folder / delegates_name, folder / "delegates.csv")
         spec["delegates"] = "delegates.csv"
-    (folder / "scenario.next.yaml").unlink(missing_ok=True)
+    (folder / spec_name).unlink(missing_ok=True)
     _write_spec(folder, spec)
     return []
 
@@ -366,3 +394,207 @@ def changes_of_edits(edits: list[tuple[str, dict[str, Any]]]) -> list[Change]:
                 )
             )
     return changes
+
+
+# ---------------------------------------------------------------------------------------------
+# Set-up: the scenario's settings from a form, checked by the loader as the coordinator types
+
+#: The scenario keys the set-up form writes.
+SETUP_KEYS = (
+    "name",
+    "dates",
+    "base",
+    "day",
+    "lunch",
+    "fleet",
+    "routes",
+    "route_settings",
+    "rides",
+    "staff_per_bus",
+    "min_riders",
+    "max_rank",
+    "cny_per_rank_step",
+    "overrides",
+)
+
+Form = dict[str, list[str]]
+
+
+def _one(form: Form, key: str) -> str:
+    values = form.get(key) or [""]
+    return " ".join(values[0].split())
+
+
+def _number(text: str) -> int | str:
+    """An integer when the text is one; else the text, for the loader to name the problem."""
+    return int(text) if re.fullmatch(r"-?\d{1,12}", text) else text
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s,;，；、]+", text) if w]
+
+
+def _rows(form: Form, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
+    """The numbered rows ``prefix-<name>-<n>`` of a form, blank rows left out."""
+    numbers = sorted(
+        {
+            int(k.rsplit("-", 1)[1])
+            for k in form
+            if k.startswith(prefix + "-") and k.rsplit("-", 1)[1].isdigit()
+        }
+    )
+    rows = []
+    for n in numbers[:200]:
+        row = {name: _one(form, f"{prefix}-{name}-{n}") for name in names}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+def _clock(value: Any) -> str:
+    """A time of day as the scenario file writes it (YAML may read 08:30 as minutes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return "" if value is None else str(value)
+
+
+def setup_form(event_dir: Path) -> Form:
+    """The set-up form's fields from the event's scenario file as it is."""
+    spec = _read_spec(event_dir)
+    name = spec.get("name")
+    names = name if isinstance(name, dict) else {"en": name or "", "zh": name or ""}
+    day = spec.get("day") or {}
+    lunch = spec.get("lunch") or {}
+    window = [*(lunch.get("window") or ["", ""]), "", ""]
+    form: dict[str, str | list[str]] = {
+        "name_en": str(names.get("en", "")),
+        "name_zh": str(names.get("zh", "")),
+        "dates": " ".join(str(d) for d in spec.get("dates") or []),
+        "base": str(spec.get("base", "")),
+        "day_start": _clock(day.get("start")),
+        "day_end": _clock(day.get("end")),
+        "lunch_from": _clock(window[0]),
+        "lunch_to": _clock(window[1]),
+        "lunch_minutes": str(lunch.get("minutes", "")),
+        "rides": str(spec.get("rides", 1)),
+        "staff_per_bus": str(spec.get("staff_per_bus", 0)),
+        "min_riders": str(spec.get("min_riders", 1)),
+        "max_rank": "" if spec.get("max_rank") is None else str(spec["max_rank"]),
+        "cny_per_rank_step": str(spec.get("cny_per_rank_step", DEFAULT_CNY_PER_RANK_STEP)),
+    }
+    for n, bus in enumerate(spec.get("fleet") or []):
+        form[f"fleet-id-{n}"] = str(bus.get("id", ""))
+        form[f"fleet-seats-{n}"] = str(bus.get("seats", ""))
+        form[f"fleet-count-{n}"] = str(bus.get("count", ""))
+        form[f"fleet-cost-{n}"] = str(bus.get("cost_per_day", 0))
+    for n, override in enumerate(spec.get("overrides") or []):
+        form[f"ov-venue-{n}"] = str(override.get("venue", ""))
+        form[f"ov-date-{n}"] = str(override.get("date", ""))
+        form[f"ov-hours-{n}"] = " ".join(str(h) for h in override.get("hours") or [])
+    routes = spec.get("routes")
+    if routes is not None:
+        form["route"] = [str(r) for r in routes]
+    for rid, entry in (spec.get("route_settings") or {}).items():
+        form[f"route-dates-{rid}"] = " ".join(str(d) for d in entry.get("dates") or [])
+        form[f"route-min-{rid}"] = str(entry.get("min_riders") or "")
+        form[f"route-max-{rid}"] = str(entry.get("max_buses") or "")
+    return {k: v if isinstance(v, list) else [v] for k, v in form.items()}
+
+
+def catalogue(event_dir: Path) -> tuple[dict[str, Venue], dict[str, Route]]:
+    """The event's venues and routes (its own copies of the catalogue)."""
+    folder = event_dir / "scenario"
+    return load_catalogue(folder / "venues.yaml"), load_routes(folder / "themes.yaml")
+
+
+def setup_change(routes: list[str], form: Form) -> dict[str, Any]:
+    """The scenario keys of the set-up form, as the scenario file writes them (unchecked: the
+    loader checks them)."""
+    change: dict[str, Any] = {
+        "name": {"en": _one(form, "name_en"), "zh": _one(form, "name_zh")},
+        "dates": _words(_one(form, "dates")),
+        "base": _one(form, "base"),
+        "day": {"start": _one(form, "day_start"), "end": _one(form, "day_end")},
+        "lunch": {
+            "window": [_one(form, "lunch_from"), _one(form, "lunch_to")],
+            "minutes": _number(_one(form, "lunch_minutes")),
+        },
+        "fleet": [
+            {
+                "id": row["id"],
+                "seats": _number(row["seats"]),
+                "count": _number(row["count"]),
+                "cost_per_day": _number(row["cost"] or "0"),
+            }
+            for row in _rows(form, "fleet", ("id", "seats", "count", "cost"))
+        ],
+        "rides": _number(_one(form, "rides") or "1"),
+        "staff_per_bus": _number(_one(form, "staff_per_bus") or "0"),
+        "min_riders": _number(_one(form, "min_riders") or "1"),
+        "max_rank": _number(_one(form, "max_rank")) if _one(form, "max_rank") else None,
+        "cny_per_rank_step": _number(_one(form, "cny_per_rank_step") or "0"),
+        "overrides": [
+            {"venue": row["venue"], "date": row["date"], "hours": _words(row["hours"])}
+            for row in _rows(form, "ov", ("venue", "date", "hours"))
+        ],
+    }
+    chosen = [r for r in routes if r in (form.get("route") or [])]
+    change["routes"] = None if len(chosen) == len(routes) else chosen
+    settings: dict[str, Any] = {}
+    for rid in routes:
+        entry: dict[str, Any] = {}
+        if dates := _words(_one(form, f"route-dates-{rid}")):
+            entry["dates"] = dates
+        if low := _one(form, f"route-min-{rid}"):
+            entry["min_riders"] = _number(low)
+        if high := _one(form, f"route-max-{rid}"):
+            entry["max_buses"] = _number(high)
+        if entry:
+            settings[rid] = entry
+    change["route_settings"] = settings
+    return change
+
+
+def check_setup(event_dir: Path, change: dict[str, Any], *, keep: bool) -> list[Problem]:
+    """The loader's problems of the event with the set-up ``change`` (kept when none and
+    ``keep``): the same rules as ``findhz validate``."""
+    spec = {**_read_spec(event_dir), **change}
+    for key in ("routes", "max_rank"):
+        if spec.get(key) is None:
+            spec.pop(key, None)
+    if not spec.get("route_settings"):
+        spec.pop("route_settings", None)
+    return _spec_checked(event_dir, spec, None, keep=keep)
+
+
+def setup_field(problem: Problem) -> str:
+    """The form field a problem of the scenario file is about (empty when none is)."""
+    path = problem.field
+    if m := re.match(r"fleet\[(\d+)\]\.(\w+)", path):
+        return f"fleet-{'cost' if m[2] == 'cost_per_day' else m[2]}-{m[1]}"
+    if m := re.match(r"overrides\[(\d+)\]\.(\w+)", path):
+        return f"ov-{m[2]}-{m[1]}"
+    if m := re.match(r"route_settings\.([\w-]+)\.(\w+)", path):
+        kind = {"dates": "dates", "min_riders": "min", "max_buses": "max"}.get(m[2], "dates")
+        return f"route-{kind}-{m[1]}"
+    if m := re.match(r"lunch\.window\[(\d)\]", path):
+        return "lunch_from" if m[1] == "0" else "lunch_to"
+    head = re.split(r"[.\[]", path)[0] if path else ""
+    simple = {
+        "dates": "dates",
+        "base": "base",
+        "rides": "rides",
+        "staff_per_bus": "staff_per_bus",
+        "min_riders": "min_riders",
+        "max_rank": "max_rank",
+        "cny_per_rank_step": "cny_per_rank_step",
+    }
+    if head in simple:
+        return simple[head]
+    if path.startswith("day."):
+        return "day_" + path.split(".")[1]
+    if path == "lunch.minutes":
+        return "lunch_minutes"
+    if path.startswith("name."):
+        return "name_" + path.split(".")[1]
+    return ""

@@ -30,3 +30,57 @@
   }
   poll();
 })();
+
+// Set-up: check the form as the coordinator types (the server runs the planner's loader).
+(function () {
+  "use strict";
+  var form = document.getElementById("setup-form");
+  if (!form) { return; }
+  var box = document.getElementById("setup-problems");
+  var timer = null;
+  var asked = 0;
+  function mark(problems) {
+    Array.prototype.forEach.call(form.querySelectorAll(".bad"), function (el) {
+      el.classList.remove("bad");
+      el.removeAttribute("title");
+    });
+    box.textContent = "";
+    if (!problems.length) {
+      var ok = document.createElement("p");
+      ok.className = "ok";
+      ok.id = "setup-ok";
+      ok.textContent = "The event loads: no problem found.";
+      box.appendChild(ok);
+      return;
+    }
+    var list = document.createElement("ul");
+    problems.forEach(function (p) {
+      var item = document.createElement("li");
+      item.textContent = p.text;
+      list.appendChild(item);
+      if (p.input) {
+        var input = form.elements.namedItem(p.input);
+        if (input && input.classList) {
+          input.classList.add("bad");
+          input.setAttribute("title", p.text);
+        }
+      }
+    });
+    box.appendChild(list);
+  }
+  function check() {
+    var mine = ++asked;
+    fetch(form.getAttribute("data-check-url"), { method: "POST", body: new FormData(form), cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (answer) { if (mine === asked) { mark(answer.problems); } })
+      .catch(function () { /* the next keystroke asks again */ });
+  }
+  form.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(check, 350);
+  });
+  form.addEventListener("change", function () {
+    clearTimeout(timer);
+    timer = setTimeout(check, 50);
+  });
+})();
