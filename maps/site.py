@@ -39,6 +39,7 @@ from maps.layers import STYLE, build_map
 from maps.pages import MapPage, finish_map
 from maps.templating import environment
 from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
+from planner.exports.notices import change_phrase
 from planner.exports.tables import TABLE_NAMES, sorted_groups
 from planner.models import Delegate, Group, Plan, Scenario, Venue
 from planner.naming import delegate_page_name, file_name_problem, map_page_names
@@ -276,6 +277,7 @@ class _Site:
                 qr_target=target,
                 qr_absolute=self.base_url is not None,
                 calendar=not self.publish,
+                change=self._delegate_change(delegate.id),
             )
             paths.append(self._write(self._delegate_href(delegate.id), html))
         return paths
@@ -453,7 +455,65 @@ class _Site:
             quality=_quality(self.plan.metrics),
             costs=_costs(self.plan.metrics, self.groups),
             frontier=_frontier(self.plan.metrics),
+            changes=self._changes(),
         )
+
+    def _changes(self) -> dict[str, Any] | None:
+        """A re-plan's change report (``metrics.changes``) for the index's own section."""
+        report = self.plan.metrics.get("changes")
+        if not isinstance(report, dict):
+            return None
+        people = []
+        for change in report.get("delegates", []):
+            did = str(change["delegate"])
+            en, zh = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
+            known = self.delegates.get(did)
+            people.append(
+                {
+                    "id": did,
+                    "name": known.name if known else did,
+                    "href": f"delegates/{did}.html" if known else "",
+                    "status": change["status"],
+                    "en": en,
+                    "zh": zh,
+                    "before": ", ".join(change.get("before", [])),
+                    "after": ", ".join(change.get("after", [])),
+                    "reason": change.get("reason", ""),
+                }
+            )
+        hosts = []
+        for host in report.get("hosts", []):
+            venue = self.scenario.venues.get(str(host["venue"]))
+            hosts.append(
+                {
+                    "venue_id": host["venue"],
+                    "venue": f"{venue.name.en} · {venue.name.zh}" if venue else host["venue"],
+                    "href": f"hosts/{host['venue']}.html",
+                    **{k: host.get(k, "") for k in ("date", "group", "status", "before")},
+                    "after": host.get("after", ""),
+                    "reason": host.get("reason", ""),
+                }
+            )
+        return {
+            "version": report.get("version"),
+            "previous_digest": report.get("previous_digest", ""),
+            "now": report.get("now"),
+            "summary": report.get("summary", {}),
+            "delegates": people,
+            "hosts": hosts,
+            "notes": report.get("notes", []),
+        }
+
+    def _delegate_change(self, delegate_id: str) -> dict[str, Any] | None:
+        """What a re-plan changed for one delegate, for the banner on their page."""
+        report = self.plan.metrics.get("changes")
+        if not isinstance(report, dict):
+            return None
+        for change in report.get("delegates", []):
+            if change.get("delegate") == delegate_id:
+                en, zh = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
+                return {"version": report.get("version"), "en": en, "zh": zh}
+        return None
 
     def _figures(self) -> list[dict[str, Any]]:
         assigned = sum(1 for d in self.scenario.delegates if self.rides.get(d.id))

@@ -27,6 +27,7 @@ from planner.changes import (
     VenueClosed,
     with_delegate_changes,
 )
+from planner.exports.ics import calendar_revisions
 from planner.models import Delegate, Explanation, Group, Plan, Scenario, Stop, Unassigned
 from planner.travel.matrix import TravelMatrix
 
@@ -231,8 +232,13 @@ def replan(
             "metrics": metrics,
         }
     )
-    plan = Plan.model_validate_json(plan.model_dump_json())  # a plain, re-read copy
     report = _report(previous, plan, work, version, digest, now)
+    # The plan carries its change report and its calendar revisions, so that every output
+    # (workbook, index, delegate pages, .ics) can say what changed from plan.json alone.
+    metrics["changes"] = report.as_json()
+    metrics["calendar"] = calendar_revisions(previous, plan, version)
+    plan = plan.model_copy(update={"metrics": metrics})
+    plan = Plan.model_validate_json(plan.model_dump_json())  # a plain, re-read copy
     return ReplanResult(plan, scenario, report)
 
 

@@ -1,8 +1,9 @@
 """Outputs that need no map: each delegate's calendar, the coordinator's workbook and CSV files.
 
 :func:`write_exports` writes ``delegates/<id>.ics`` (for every delegate on at least one
-group), ``workbook.xlsx`` and ``csv/<table>.csv`` into a folder and returns the paths, sorted.
-The same plan gives the same bytes.
+group, and after a re-plan for every delegate whose events were cancelled, so that calendars
+drop them), ``workbook.xlsx`` and ``csv/<table>.csv`` into a folder and returns the paths,
+sorted. The same plan gives the same bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from planner.exports.atomic import atomic_output_dir
-from planner.exports.ics import delegate_calendar, plan_stamp
+from planner.exports.ics import cancelled_events, delegate_calendar, plan_stamp
 from planner.exports.tables import TABLE_NAMES, Table, build_tables, sorted_groups
 from planner.exports.workbook import workbook_bytes, write_csv
 from planner.models import Group, Plan, Scenario
@@ -38,8 +39,8 @@ def write_exports(plan: Plan, scenario: Scenario, out_dir: Path) -> list[Path]:
     delegates_dir = out_dir / "delegates"
     delegates_dir.mkdir(exist_ok=True)
     for delegate in sorted(scenario.delegates, key=lambda d: d.id):
-        groups = rides.get(delegate.id)
-        if not groups:
+        groups = rides.get(delegate.id, [])
+        if not groups and not cancelled_events(plan, delegate.id):
             continue
         path = delegates_dir / f"{delegate.id}.ics"
         path.write_bytes(delegate_calendar(plan, scenario, delegate, groups))

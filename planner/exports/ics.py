@@ -4,21 +4,33 @@ One event per leg of the day that matters to a delegate: the bus ride from the b
 first venue, each visit and the lunch, and the ride back. Times carry the scenario's time zone
 (``TZID=Asia/Shanghai``) with its ``VTIMEZONE`` block (for the years of the plan), which
 icalendar does not add by itself.
-UIDs are stable (scenario, group, stop, delegate) and ``DTSTAMP`` is derived from the plan
-(the earliest departure in it, in UTC), so the same plan gives the same bytes.
+UIDs name what the event is, not where it sits in the plan (scenario, date, kind of leg, venue,
+delegate), so a re-plan updates the same events in a calendar app. ``DTSTAMP`` is derived from
+the plan (the earliest departure in it, in UTC), so the same plan gives the same bytes.
+
+A re-planned plan carries ``metrics.calendar`` (see :func:`calendar_revisions`): each event's
+``SEQUENCE`` (raised to the plan's version minus one when the event changed, kept otherwise)
+and the events a re-plan took away, written as ``STATUS:CANCELLED`` with a raised ``SEQUENCE``
+so calendar apps remove them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import icalendar
 
-from planner.models import Delegate, Group, Plan, Scenario, Venue
+from planner.models import Delegate, Group, Plan, Scenario, Stop, Venue
 
-__all__ = ["delegate_calendar", "plan_stamp"]
+__all__ = [
+    "calendar_revisions",
+    "cancelled_events",
+    "delegate_calendar",
+    "event_records",
+    "plan_stamp",
+]
 
 PRODID = "-//findhz//FIND HZ visit planner//EN"
 
@@ -51,15 +63,24 @@ def delegate_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"{scenario.spec.name.en} · {delegate.name}")
     calendar.add("x-wr-timezone", scenario.spec.timezone)
-    dates = [g.date for g in groups] or scenario.dates
+    dates = [g.date for g in groups] or [
+        dt.date.fromisoformat(e["date"]) for e in cancelled_events(plan, delegate.id)
+    ]
+    dates = dates or scenario.dates
     calendar.add_component(_timezone(scenario.spec.timezone, min(dates).year, max(dates).year))
+    record = plan.metrics.get("calendar", {})
+    sequence: dict[str, int] = record.get("sequence", {}) if isinstance(record, dict) else {}
     for group in groups:
         route = scenario.routes.get(group.route)
         route_title = f"{route.title.en} · {route.title.zh}" if route else group.route
-        for index, (summary, venue, begin, end, what) in enumerate(_events(group, scenario)):
+        for uid, event_data in zip(
+            _uids(plan.scenario, group, delegate.id), _events(group, scenario), strict=True
+        ):
+            summary, venue, begin, end, what = event_data
             event = icalendar.Event()
-            event.add("uid", f"{plan.scenario}.{group.id}.{index}.{delegate.id}@findhz")
+            event.add("uid", uid)
             event.add("dtstamp", stamp)
+            event.add("sequence", int(sequence.get(uid, 0)))
             event.add("dtstart", begin.astimezone(tz))
             event.add("dtend", end.astimezone(tz))
             event.add("summary", summary)
@@ -76,6 +97,18 @@ def delegate_calendar(
             event.add("transp", "OPAQUE")
             event.add("status", "CONFIRMED")
             calendar.add_component(event)
+    for gone in cancelled_events(plan, delegate.id):
+        event = icalendar.Event()
+        event.add("uid", gone["uid"])
+        event.add("dtstamp", stamp)
+        event.add("sequence", int(gone["sequence"]))
+        event.add("dtstart", dt.datetime.fromisoformat(gone["start"]).astimezone(tz))
+        event.add("dtend", dt.datetime.fromisoformat(gone["end"]).astimezone(tz))
+        event.add("summary", f"Cancelled · 已取消: {_cancelled_title(gone, scenario)}")
+        event.add("categories", ["FIND HZ"])
+        event.add("transp", "TRANSPARENT")
+        event.add("status", "CANCELLED")
+        calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
 
@@ -88,39 +121,135 @@ class _Event(NamedTuple):
     detail: str
 
 
-def _events(group: Group, scenario: Scenario) -> list[_Event]:
-    """The events of a group's day: ride out, visits and lunch, ride back."""
-    events: list[_Event] = []
+class _Leg(NamedTuple):
+    kind: str
+    venue: str
+    begin: dt.datetime
+    end: dt.datetime
+
+
+def _legs(group: Group) -> list[_Leg]:
+    """The legs of a group's day that become events: ride out, visits and lunch, ride back."""
+    legs: list[_Leg] = []
     stops = group.stops
     for position, stop in enumerate(stops):
-        venue = scenario.venues[stop.venue]
-        name = f"{venue.name.en} · {venue.name.zh}"
         if stop.kind == "depart" and stop.depart is not None:
             following = stops[position + 1] if position + 1 < len(stops) else None
             until = following.arrive if following is not None else None
             end = until if until is not None and until > stop.depart else stop.depart
-            events.append(
-                _Event(f"Bus leaves {venue.name.en} · 发车", venue, stop.depart, end, name)
-            )
+            legs.append(_Leg("depart", stop.venue, stop.depart, end))
         elif stop.kind in ("visit", "lunch"):
             begin = stop.start or stop.arrive
             finish = stop.end or stop.depart
-            if begin is None or finish is None:
-                continue
-            word = "Lunch" if stop.kind == "lunch" else "Visit"
-            word_zh = "午餐" if stop.kind == "lunch" else "参观"
+            if begin is not None and finish is not None:
+                legs.append(_Leg(stop.kind, stop.venue, begin, finish))
+        elif stop.kind == "return" and stop.arrive is not None:
+            previous: Stop | None = stops[position - 1] if position > 0 else None
+            since = previous.depart if previous is not None else None
+            begin = since if since is not None and since < stop.arrive else stop.arrive
+            legs.append(_Leg("return", stop.venue, begin, stop.arrive))
+    return legs
+
+
+def _uids(scenario_id: str, group: Group, delegate_id: str) -> list[str]:
+    """One UID per leg, named by what it is: the same visit keeps its UID in every version."""
+    seen: dict[tuple[str, str], int] = {}
+    uids = []
+    for leg in _legs(group):
+        key = (leg.kind, leg.venue)
+        seen[key] = seen.get(key, 0) + 1
+        repeat = f".{seen[key]}" if seen[key] > 1 else ""
+        uids.append(
+            f"{scenario_id}.{group.date.isoformat()}.{leg.kind}.{leg.venue}{repeat}"
+            f".{delegate_id}@findhz"
+        )
+    return uids
+
+
+def _events(group: Group, scenario: Scenario) -> list[_Event]:
+    """The events of a group's day: ride out, visits and lunch, ride back."""
+    events: list[_Event] = []
+    for leg in _legs(group):
+        venue = scenario.venues[leg.venue]
+        name = f"{venue.name.en} · {venue.name.zh}"
+        if leg.kind == "depart":
+            events.append(
+                _Event(f"Bus leaves {venue.name.en} · 发车", venue, leg.begin, leg.end, name)
+            )
+        elif leg.kind == "return":
+            events.append(
+                _Event(f"Bus back to {venue.name.en} · 返回", venue, leg.begin, leg.end, name)
+            )
+        else:
+            word = "Lunch" if leg.kind == "lunch" else "Visit"
+            word_zh = "午餐" if leg.kind == "lunch" else "参观"
             detail = ""
             if venue.description is not None:
                 detail = f"{venue.description.en} · {venue.description.zh}"
-            events.append(_Event(f"{word}: {name} · {word_zh}", venue, begin, finish, detail))
-        elif stop.kind == "return" and stop.arrive is not None:
-            previous = stops[position - 1] if position > 0 else None
-            since = previous.depart if previous is not None else None
-            begin = since if since is not None and since < stop.arrive else stop.arrive
-            events.append(
-                _Event(f"Bus back to {venue.name.en} · 返回", venue, begin, stop.arrive, name)
-            )
+            events.append(_Event(f"{word}: {name} · {word_zh}", venue, leg.begin, leg.end, detail))
     return events
+
+
+def event_records(plan: Plan) -> dict[str, dict[str, str]]:
+    """Every calendar event of a plan by UID: whose, when, where, on which bus."""
+    records: dict[str, dict[str, str]] = {}
+    for group in plan.groups:
+        for delegate_id in group.delegates:
+            uids = _uids(plan.scenario, group, delegate_id)
+            for uid, leg in zip(uids, _legs(group), strict=True):
+                records[uid] = {
+                    "delegate": delegate_id,
+                    "date": group.date.isoformat(),
+                    "kind": leg.kind,
+                    "venue": leg.venue,
+                    "group": group.id,
+                    "bus": group.bus,
+                    "start": leg.begin.isoformat(),
+                    "end": leg.end.isoformat(),
+                }
+    return records
+
+
+def calendar_revisions(previous: Plan, plan: Plan, version: int) -> dict[str, Any]:
+    """``metrics.calendar`` of a re-planned plan of ``version``.
+
+    ``sequence``: the SEQUENCE of every event that ever changed (the version it last changed
+    in, minus one; absent means 0). ``cancelled``: the events of earlier versions that this one
+    no longer has (kept in later versions, so a calendar that missed a version still drops
+    them), until the same event comes back.
+    """
+    record = previous.metrics.get("calendar", {})
+    record = record if isinstance(record, dict) else {}
+    sequence: dict[str, int] = {str(k): int(v) for k, v in record.get("sequence", {}).items()}
+    cancelled = {str(c["uid"]): dict(c) for c in record.get("cancelled", [])}
+    old, new = event_records(previous), event_records(plan)
+    raised = version - 1
+    for uid, event in new.items():
+        if uid in cancelled or (uid in old and old[uid] != event):
+            sequence[uid] = raised
+            cancelled.pop(uid, None)
+    for uid in sorted(set(old) - set(new)):
+        sequence[uid] = raised
+        cancelled[uid] = {"uid": uid, **old[uid], "sequence": raised}
+    return {
+        "sequence": {uid: sequence[uid] for uid in sorted(sequence) if sequence[uid] > 0},
+        "cancelled": [cancelled[uid] for uid in sorted(cancelled)],
+    }
+
+
+def cancelled_events(plan: Plan, delegate_id: str) -> list[dict[str, Any]]:
+    """The events a re-plan took away from a delegate (``metrics.calendar.cancelled``)."""
+    record = plan.metrics.get("calendar", {})
+    if not isinstance(record, dict):
+        return []
+    return [dict(c) for c in record.get("cancelled", []) if c.get("delegate") == delegate_id]
+
+
+def _cancelled_title(event: dict[str, Any], scenario: Scenario) -> str:
+    venue = scenario.venues.get(str(event["venue"]))
+    name = f"{venue.name.en} · {venue.name.zh}" if venue is not None else str(event["venue"])
+    word = {"depart": "Bus leaves", "return": "Bus back to", "lunch": "Lunch:", "visit": "Visit:"}
+    return f"{word.get(str(event['kind']), str(event['kind']))} {name}"
 
 
 @functools.cache

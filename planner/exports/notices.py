@@ -9,7 +9,7 @@ from __future__ import annotations
 from planner.models import Scenario
 from planner.replan import ChangeReport, DelegateChange, HostChange
 
-__all__ = ["notice_files"]
+__all__ = ["change_phrase", "notice_files"]
 
 _DELEGATE_ZH = {
     "shifted": "您的行程时间有调整",
@@ -20,23 +20,32 @@ _DELEGATE_ZH = {
 }
 
 
-def _delegate_text(change: DelegateChange, scenario: Scenario, version: int) -> str:
-    delegate = next((d for d in scenario.delegates if d.id == change.delegate), None)
-    name = delegate.name if delegate else change.delegate
+def change_phrase(status: str, shift_min: int) -> tuple[str, str]:
+    """What changed for a delegate, in English and Chinese (a clause, no full stop)."""
     english = {
-        "shifted": f"your timetable changed (by up to {change.shift_min} min)",
+        "shifted": f"your timetable changed (by up to {shift_min} min)",
         "bus-changed": "you now ride another bus",
         "route-day-changed": "your route or day changed",
         "dropped": "you are no longer on a bus",
         "joined": "you now have a seat",
-    }[change.status]
+    }.get(status, "your plan changed")
+    chinese = _DELEGATE_ZH.get(status, "您的行程有变化")
+    if status == "shifted":
+        chinese = f"{chinese}（最多 {shift_min} 分钟）"
+    return english, chinese
+
+
+def _delegate_text(change: DelegateChange, scenario: Scenario, version: int) -> str:
+    delegate = next((d for d in scenario.delegates if d.id == change.delegate), None)
+    name = delegate.name if delegate else change.delegate
+    english, chinese = change_phrase(change.status, change.shift_min)
     groups = ", ".join(change.after) or "-"
     why = f" Reason: {change.reason}." if change.reason else ""
     why_zh = f" 原因：{change.reason}。" if change.reason else ""
     return (
         f"FIND HZ update (plan version {version}) for {name}: {english}. Your bus: {groups}."
         f"{why} Please open your itinerary page again for the new times.\n"
-        f"FIND HZ 行程更新（第 {version} 版）{name}：{_DELEGATE_ZH[change.status]}。"
+        f"FIND HZ 行程更新（第 {version} 版）{name}：{chinese}。"
         f"您的车次：{groups}。{why_zh}请重新打开您的行程页面查看最新时间。\n"
     )
 

@@ -26,6 +26,7 @@ TABLE_NAMES = (
     "venues",
     "unassigned",
     "explanations",
+    "changes",
 )
 
 
@@ -56,6 +57,7 @@ def build_tables(plan: Plan, scenario: Scenario) -> list[Table]:
         _venues(groups, scenario),
         _unassigned(plan, delegates),
         _explanations(plan),
+        _changes(plan, delegates),
     ]
 
 
@@ -322,3 +324,57 @@ def _explanations(plan: Plan) -> Table:
         for e in plan.explanations
     ]
     return Table("explanations", ("kind", "route", "date", "venue", "reason"), rows)
+
+
+def _changes(plan: Plan, delegates: dict[str, Delegate]) -> Table:
+    """What a re-plan changed (``metrics.changes``), per delegate then per host visit; empty
+    for a plan made from scratch."""
+    report = plan.metrics.get("changes")
+    columns = (
+        "version",
+        "who",
+        "id",
+        "name",
+        "date",
+        "status",
+        "before",
+        "after",
+        "shift_min",
+        "reason",
+    )
+    if not isinstance(report, dict):
+        return Table("changes", columns, [])
+    version = int(report.get("version", 0))
+    rows: list[tuple[Cell, ...]] = []
+    for change in report.get("delegates", []):
+        d = delegates.get(str(change["delegate"]))
+        rows.append(
+            (
+                version,
+                "delegate",
+                str(change["delegate"]),
+                d.name if d else "",
+                "",
+                str(change["status"]),
+                ", ".join(change.get("before", [])),
+                ", ".join(change.get("after", [])),
+                int(change.get("shift_min", 0)),
+                str(change.get("reason", "")),
+            )
+        )
+    for host in report.get("hosts", []):
+        rows.append(
+            (
+                version,
+                "host",
+                str(host["venue"]),
+                "",
+                str(host["date"]),
+                str(host["status"]),
+                f"{host['group']} {host['before']}".strip(),
+                f"{host['group']} {host['after']}".strip(),
+                None,
+                str(host.get("reason", "")),
+            )
+        )
+    return Table("changes", columns, rows)
