@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner import solver
+from planner.errors import InputError, Problem
 from planner.models import (
     BusType,
     Delegate,
@@ -283,6 +284,7 @@ def assign(
                         )
                     )
 
+    pinned = pinned_options(scenario, options, slot_keys, days)
     problem = AssignmentProblem(
         people=len(scenario.delegates),
         slots=tuple(slots),
@@ -293,11 +295,24 @@ def assign(
         bus_cost=tuple(scenario.bus_day_cost(b.id) for b in fleet),
         step_cost=rate,
         max_steps=spec.max_rank,
+        pinned=pinned,
     )
     problem = dataclasses.replace(problem, hint=greedy_hint(problem))
     solution = solver.solve_assignment(problem, time_limit_s=time_limit_s, seed=seed)
     if not solution.feasible:
         log.warning("assignment found no solution (%s)", solution.status)
+    if not set(pinned) <= set(solution.chosen):
+        raise InputError(
+            [
+                Problem(
+                    scenario.source,
+                    "",
+                    "pins",
+                    "the pinned delegates do not all fit the buses their route-days can have "
+                    "(fleet, seats, min_riders, venue capacity); remove or move a pin",
+                )
+            ]
+        )
 
     riders: dict[int, list[int]] = {}
     placed: Counter[int] = Counter()
@@ -363,6 +378,61 @@ def assign(
     return Assignment(tuple(groups), tuple(unassigned), tuple(explanations), metrics)
 
 
+def pinned_options(
+    scenario: Scenario,
+    options: Sequence[Option],
+    slot_keys: Sequence[tuple[str, dt.date]],
+    days: dict[tuple[str, dt.date], _RouteDay],
+) -> tuple[int, ...]:
+    """The options the scenario's pins of delegates force (one line per pin that cannot hold)."""
+    person = {d.id: p for p, d in enumerate(scenario.delegates)}
+    found: list[int] = []
+    problems: list[Problem] = []
+    per_delegate: Counter[str] = Counter()
+    for i, pin in enumerate(scenario.spec.pins):
+        if pin.delegate is None or pin.route is None or pin.date is None:
+            continue  # a pinned group: kept by re-planning
+        per_delegate[pin.delegate] += 1
+        key = (pin.route, pin.date)
+        rd = days.get(key)
+        k = next(
+            (
+                k
+                for k, o in enumerate(options)
+                if o.person == person.get(pin.delegate) and slot_keys[o.slot] == key
+            ),
+            None,
+        )
+        if k is not None:
+            found.append(k)
+            continue
+        if rd is None or rd.problem is not None:
+            why = rd.problem if rd is not None and rd.problem else "it does not run that day"
+        else:
+            why = "its venues do not all take a step-free delegate"
+        problems.append(
+            Problem(
+                scenario.source,
+                "",
+                f"pins[{i}]",
+                f"{pin.delegate} cannot ride route '{pin.route}' on {pin.date}: {why}",
+            )
+        )
+    problems.extend(
+        Problem(
+            scenario.source,
+            "",
+            "pins",
+            f"{did} is pinned on {n} days but rides at most {scenario.spec.rides}",
+        )
+        for did, n in sorted(per_delegate.items())
+        if n > scenario.spec.rides
+    )
+    if problems:
+        raise InputError(problems)
+    return tuple(sorted(found))
+
+
 def cost_metrics(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> dict[str, Any]:
     """What the buses of a plan cost: per date and in total (CNY), and how many of each type.
 
@@ -384,9 +454,9 @@ def cost_metrics(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> 
 def greedy_hint(problem: AssignmentProblem) -> AssignmentHint:
     """A feasible start for the solver, so that it never ends a stage empty-handed.
 
-    People with the fewest options go first; each takes their most valued option that still
-    has a seat, or that can get one more bus (the roomiest left that day) within the fleet,
-    the slot's bus limit and the venues' shared limits.
+    Pinned options go first, then people with the fewest options; each takes their most
+    valued option that still has a seat, or that can get one more bus (the roomiest left that
+    day) within the fleet, the slot's bus limit and the venues' shared limits.
     """
     riders = [0] * len(problem.slots)
     buses = [[0] * len(slot.bus_capacity) for slot in problem.slots]
@@ -400,10 +470,14 @@ def greedy_hint(problem: AssignmentProblem) -> AssignmentHint:
     for k, option in enumerate(problem.options):
         options_of.setdefault(option.person, []).append(k)
     chosen: list[int] = []
-    for person in sorted(options_of, key=lambda p: (len(options_of[p]), p)):
+    pinned = set(problem.pinned)
+    pinned_people = {problem.options[k].person for k in pinned}
+    for person in sorted(options_of, key=lambda p: (p not in pinned_people, len(options_of[p]), p)):
         days: set[int] = set()
         families: set[int] = set()
-        for k in sorted(options_of[person], key=lambda k: (-problem.options[k].value, k)):
+        for k in sorted(
+            options_of[person], key=lambda k: (k not in pinned, -problem.options[k].value, k)
+        ):
             if len(days) >= problem.rides:
                 break
             option = problem.options[k]

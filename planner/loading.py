@@ -21,7 +21,7 @@ import re
 import stat
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -1080,9 +1080,56 @@ class _CrossCheck:
                 )
             if o.date not in spec.dates:
                 add(("overrides", i, "date"), f"{o.date} is not one of the scenario's dates")
+        self._pins(add)
         if venues and not self.venues.invalid and not any(v.lunch for v in venues.values()):
             add(("catalogue",), "no venue of the catalogue serves lunch (lunch: true)")
         return out
+
+    def _pins(self, add: Callable[[tuple[Any, ...], str], None]) -> None:
+        """Each pin of a delegate names a delegate who chose that route and can come that
+        day, on a date the route runs; one pin per delegate and date; a group once."""
+        spec = self.spec
+        delegates = {r.model.id: r.model for r in self.delegates.records}
+        seen: dict[tuple[str, dt.date], int] = {}
+        groups: dict[str, int] = {}
+        for i, pin in enumerate(spec.pins):
+            if pin.group is not None:
+                if pin.group in groups:
+                    add(
+                        ("pins", i),
+                        f"group '{pin.group}' is pinned twice (pins[{groups[pin.group]}])",
+                    )
+                groups.setdefault(pin.group, i)
+                continue
+            assert pin.delegate is not None and pin.route is not None and pin.date is not None
+            key = (pin.delegate, pin.date)
+            if key in seen:
+                add(
+                    ("pins", i),
+                    f"delegate {pin.delegate} is already pinned on {pin.date} by pins[{seen[key]}]",
+                )
+            seen.setdefault(key, i)
+            delegate = delegates.get(pin.delegate)
+            if delegate is None:
+                add(("pins", i, "delegate"), f"no delegate {pin.delegate} in the delegates table")
+                continue
+            if self.routes.knows_ids and pin.route not in self.routes.named:
+                add(("pins", i, "route"), f"unknown route '{pin.route}'")
+            elif pin.route not in delegate.interests:
+                add(
+                    ("pins", i, "route"),
+                    f"route '{pin.route}' is not among {pin.delegate}'s interests "
+                    f"({', '.join(delegate.interests)})",
+                )
+            elif spec.routes is not None and pin.route not in spec.routes:
+                add(("pins", i, "route"), f"route '{pin.route}' does not run in this scenario")
+            own = spec.route_settings.get(pin.route)
+            if pin.date not in spec.dates:
+                add(("pins", i, "date"), f"{pin.date} is not one of the scenario's dates")
+            elif delegate.available and pin.date not in delegate.available:
+                add(("pins", i, "date"), f"{pin.delegate} cannot come on {pin.date}")
+            elif own is not None and own.dates and pin.date not in own.dates:
+                add(("pins", i, "date"), f"route '{pin.route}' does not run on {pin.date}")
 
     def _delegates(self) -> list[Problem]:
         spec = self.spec

@@ -398,6 +398,31 @@ class Override(_Frozen):
     hours: list[WindowText]
 
 
+class Pin(_Frozen):
+    """Something the coordinator has fixed, which planning and re-planning keep.
+
+    ``{delegate, route, date}``: the delegate rides that route on that date (``findhz plan``
+    and ``findhz replan``). ``{group}``: a published group keeps its riders and its stops
+    (``findhz replan``: a fresh plan has no published groups); no new rider joins it, and a
+    change that would alter it is refused.
+    """
+
+    delegate: DelegateId | None = None
+    route: Slug | None = None
+    date: dt.date | None = None
+    group: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Pin:
+        by_delegate = (self.delegate, self.route, self.date)
+        if self.group is not None:
+            if any(v is not None for v in by_delegate):
+                raise ValueError("a pin names either a group, or a delegate, route and date")
+        elif any(v is None for v in by_delegate):
+            raise ValueError("a pin names either a group, or a delegate, route and date")
+        return self
+
+
 #: The band speeds a scenario may set for the offline model (km/h): slower than walking pace
 #: or faster than an expressway coach makes every leg meaningless.
 MIN_SPEED_KMH, MAX_SPEED_KMH = 5.0, 130.0
@@ -452,6 +477,12 @@ class ScenarioSpec(_Frozen):
     catalogue: str | None = None
     themes: str | None = None
     overrides: list[Override] = Field(default_factory=list)
+    pins: list[Pin] = Field(
+        default_factory=list,
+        description="What the coordinator has fixed: {delegate, route, date} (a delegate "
+        "rides that route that day) or {group} (a published group keeps its riders and stops "
+        "when re-planning).",
+    )
     contacts: list[Contact] = Field(default_factory=list)
     travel: TravelSettings = Field(default_factory=TravelSettings)
     synthetic: bool = Field(

@@ -223,6 +223,10 @@ class AssignmentProblem:
     more steps down a ranking (when set); then the least *money*: the buses' cost
     (``bus_cost[b]`` per bus of type ``b``) plus ``step_cost`` per rank step of every ride;
     then, among equals, the fewest rank steps, buses and seats.
+
+    ``pinned`` options must be chosen (the coordinator's pins). ``previous`` are the options
+    of a published plan: when given, the fewest of them left (people *moved*) comes right
+    after the people and rides placed, ahead of the rank floor and money.
     """
 
     people: int
@@ -235,6 +239,8 @@ class AssignmentProblem:
     step_cost: int = 0
     max_steps: int | None = None
     hint: AssignmentHint | None = None
+    pinned: tuple[int, ...] = ()
+    previous: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

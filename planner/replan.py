@@ -27,6 +27,7 @@ from planner.changes import (
     VenueClosed,
     with_delegate_changes,
 )
+from planner.errors import InputError, Problem
 from planner.exports.ics import calendar_revisions
 from planner.models import Delegate, Explanation, Group, Plan, Scenario, Stop, Unassigned
 from planner.travel.matrix import TravelMatrix
@@ -158,6 +159,7 @@ def replan(
     if now is not None and now.tzinfo is None:
         now = now.replace(tzinfo=scenario.tz())
     scenario = with_delegate_changes(scenario, changes)
+    _check_pins(previous, scenario, changes, now)
     work = _Work(
         scenario=scenario,
         matrix=matrix,
@@ -173,6 +175,20 @@ def replan(
     to_place: list[str] = [d.id for d in scenario.delegates if d.id not in planned]
     for did in to_place:
         work.reasons[did] = "registered after the plan was published"
+    for pin in scenario.spec.pins:  # a delegate pinned since publishing moves to the pin
+        if pin.delegate is None or pin.delegate not in known or pin.delegate in to_place:
+            continue
+        rides = [g for g in work.groups.values() if pin.delegate in g.delegates]
+        if any(g.route == pin.route and g.date == pin.date for g in rides):
+            continue
+        reason = f"pinned by the coordinators to route {pin.route} on {pin.date}"
+        for group in rides:
+            if group.date == pin.date and not work.started(group):
+                _set_delegates(
+                    work, group.id, [d for d in group.delegates if d != pin.delegate], reason
+                )
+        work.reasons[pin.delegate] = reason
+        to_place.append(pin.delegate)
     for change in changes:
         if isinstance(change, DelegateDropped):
             _drop(work, change.delegate, change.reason or "dropped out")
@@ -186,6 +202,7 @@ def replan(
             _late(work, change)
     for did in to_place:
         _place(work, known[did])
+    _pins_held(work, to_place)
 
     groups = list(work.groups.values())  # in the published order
     unassigned = [Unassigned(delegate=d, reason=r) for d, r in sorted(work.unassigned.items())]
@@ -244,6 +261,98 @@ def replan(
 
 # ---------------------------------------------------------------------------------------------
 # The repairs
+
+
+def _check_pins(
+    previous: Plan, scenario: Scenario, changes: Sequence[Change], now: dt.datetime | None
+) -> None:
+    """A pinned group must be in the published plan, and no change may alter it; a pinned
+    delegate's days must keep the pinned date (one line per pin that cannot hold)."""
+    groups = {g.id: g for g in previous.groups}
+    fixed: dict[str, int] = {}
+    problems: list[Problem] = []
+    for i, pin in enumerate(scenario.spec.pins):
+        if pin.group is None:
+            continue
+        if pin.group not in groups:
+            problems.append(
+                Problem(
+                    scenario.source,
+                    "",
+                    f"pins[{i}].group",
+                    f"group '{pin.group}' is not in the published plan",
+                )
+            )
+        else:
+            fixed[pin.group] = i
+    cut = now
+    for c, change in enumerate(changes):
+        hit: list[str] = []
+        if isinstance(change, BusUnavailable | GroupLate) and change.group in fixed:
+            hit = [change.group]
+        elif isinstance(change, VenueClosed):
+            closing = _at(change.date, change.from_, scenario)
+            hit = [
+                gid
+                for gid in fixed
+                if groups[gid].date == change.date
+                and any(
+                    s.venue == change.venue
+                    and s.start is not None
+                    and s.start >= closing
+                    and (cut is None or (s.arrive or s.start) >= cut)
+                    for s in groups[gid].stops[1:-1]
+                )
+            ]
+        elif isinstance(change, DelegateDays):
+            problems.extend(
+                Problem(
+                    scenario.source,
+                    "",
+                    f"pins[{i}]",
+                    f"{pin.delegate} is pinned on {pin.date}, but changes[{c}] leaves them "
+                    f"only {', '.join(d.isoformat() for d in change.available)}",
+                )
+                for i, pin in enumerate(scenario.spec.pins)
+                if pin.delegate == change.delegate
+                and pin.date is not None
+                and pin.date not in change.available
+            )
+        problems.extend(
+            Problem(
+                scenario.source,
+                "",
+                f"pins[{fixed[gid]}]",
+                f"group '{gid}' is pinned, but changes[{c}] ({change.kind}) would alter it; "
+                "remove the pin to let findhz re-plan it",
+            )
+            for gid in hit
+        )
+    if problems:
+        raise InputError(problems)
+
+
+def _pins_held(work: _Work, placed: list[str]) -> None:
+    """Every delegate pin holds after the repair, or the re-plan stops with one line each."""
+    problems = []
+    for i, pin in enumerate(work.scenario.spec.pins):
+        if pin.delegate is None or pin.delegate not in placed:
+            continue
+        if not any(
+            pin.delegate in g.delegates and g.route == pin.route and g.date == pin.date
+            for g in work.groups.values()
+        ):
+            problems.append(
+                Problem(
+                    work.scenario.source,
+                    "",
+                    f"pins[{i}]",
+                    f"{pin.delegate} is pinned to route {pin.route} on {pin.date}, but no bus of "
+                    "it that day has a free seat",
+                )
+            )
+    if problems:
+        raise InputError(problems)
 
 
 def _drop(work: _Work, did: str, reason: str) -> None:
@@ -466,12 +575,20 @@ def _place(work: _Work, delegate: Delegate) -> None:
     if len(riding) >= scenario.spec.rides:
         return
     busy = {g.date for g in riding}
-    for route in delegate.interests:
+    pins = {p.date: p.route for p in scenario.spec.pins if p.delegate == delegate.id}
+    fixed = {p.group for p in scenario.spec.pins if p.group is not None}
+    # Pinned days first: a pinned delegate takes a seat on their pinned route that day.
+    order = [r for r in delegate.interests if r in pins.values()] + [
+        r for r in delegate.interests if r not in pins.values()
+    ]
+    for route in order:
         options = []
         for group in work.groups.values():
             if group.route != route or group.date not in dates or group.date in busy:
                 continue
-            if work.started(group) or len(group.delegates) >= group.seats:
+            if group.date in pins and pins[group.date] != route:
+                continue
+            if group.id in fixed or work.started(group) or len(group.delegates) >= group.seats:
                 continue
             venues = [scenario.venues[s.venue] for s in group.stops[1:-1]]
             if any(v.max_group <= len(group.delegates) for v in venues):

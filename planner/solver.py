@@ -1008,6 +1008,8 @@ def solve_assignment(
             )
     for limit in problem.shared_limits:
         model.add(sum(sum(buses[s]) for s in limit.slots) <= limit.max_buses)
+    for k in problem.pinned:
+        model.add(chosen[k] == 1)
 
     values = {
         p: sum(problem.options[k].value * chosen[k] for k in ks) for p, ks in by_person.items()
@@ -1148,6 +1150,9 @@ def _assignment_terms(
     terms = [_Term("placed", cp_model.LinearExpr.sum(list(placed.values())), True, len(by_person))]
     if problem.rides > 1:  # with one ride each, rides are the people placed
         terms.append(_Term("rides", rides, True, most_rides))
+    if problem.previous:  # re-planning: stability comes before the rank floor and money
+        kept = cp_model.LinearExpr.sum([chosen[k] for k in problem.previous])
+        terms.append(_Term("moved", len(problem.previous) - kept, False, 0))
     if problem.max_steps is not None:
         low = [chosen[k] for k, o in enumerate(options) if o.steps >= problem.max_steps]
         terms.append(_Term("below_rank_floor", cp_model.LinearExpr.sum(low), False, 0))
@@ -1168,14 +1173,20 @@ def _assignment_terms(
 
 
 def _hint_terms(problem: AssignmentProblem, hint: AssignmentHint) -> list[int]:
-    """The first terms of the objective (placed, rides, below the floor) at a hint."""
+    """The first terms of the objective (placed, rides, moved, below the floor) at a hint."""
     people = {problem.options[k].person for k in hint.chosen}
     low = (
         sum(1 for k in hint.chosen if problem.options[k].steps >= problem.max_steps)
         if problem.max_steps is not None
         else 0
     )
-    return [len(people), *([len(hint.chosen)] if problem.rides > 1 else []), low]
+    moved = len(set(problem.previous) - set(hint.chosen))
+    return [
+        len(people),
+        *([len(hint.chosen)] if problem.rides > 1 else []),
+        *([moved] if problem.previous else []),
+        low,
+    ]
 
 
 def _hint_solution(problem: AssignmentProblem, hint: AssignmentHint) -> AssignmentSolution:
