@@ -9,10 +9,16 @@ whose must-visit venues are all step-free, so every delegate can be placed.
 
 The output is deterministic: the same arguments and the same routes/ data give the same bytes.
 
+A ``--delegation ROUTE:COUNT:COUNTRIES:DATE[+DATE...]`` (repeatable) adds a delegation before the
+other delegates: COUNT delegates from COUNTRIES countries and regions who all rank ROUTE first,
+in fields that lead to it, and are available on those dates only.
+
 Regenerate the bundled tables from the repository root:
 
-    python scripts/make_delegates.py --count 70 --countries 18 --seed 2024 \
+    python scripts/make_delegates.py --count 60 --countries 24 --seed 2024 \
         --dates 2024-09-27,2024-09-28,2024-09-29 \
+        --delegation green-energy:72:18:2024-09-28 \
+        --delegation biomedicine:20:8:2024-09-28 \
         --out routes/scenarios/findhz-2024-delegates
     python scripts/make_delegates.py --count 300 --countries 32 --seed 300 \
         --dates 2024-11-19,2024-11-20,2024-11-21 \
@@ -151,6 +157,26 @@ CODAS = ("", "", "", "n", "r", "l", "s", "m", "nd", "th")
 
 
 @dataclass(frozen=True)
+class Delegation:
+    """A group that came for one route: ``count`` delegates from ``countries`` places."""
+
+    route: str
+    count: int
+    countries: int
+    dates: tuple[dt.date, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Delegation:
+        """``ROUTE:COUNT:COUNTRIES:DATE[+DATE...]``."""
+        try:
+            route, count, countries, dates = text.split(":")
+            days = tuple(dt.date.fromisoformat(d) for d in dates.split("+"))
+            return cls(route, int(count), int(countries), days)
+        except ValueError as exc:
+            raise ValueError(f"--delegation {text!r}: expected ROUTE:COUNT:COUNTRIES:DATE") from exc
+
+
+@dataclass(frozen=True)
 class RouteInfo:
     """What the generator needs to know of a route."""
 
@@ -185,10 +211,14 @@ def _name(rng: random.Random, taken: set[str]) -> str:
 
 
 def _interests(
-    rng: random.Random, wanted: tuple[str, ...], routes: dict[str, RouteInfo], step_free: bool
+    rng: random.Random,
+    wanted: tuple[str, ...],
+    routes: dict[str, RouteInfo],
+    step_free: bool,
+    keep_first: bool = False,
 ) -> list[str]:
     ranked = [r for r in wanted if r in routes]
-    if rng.random() < 0.25 and len(ranked) > 1:
+    if not keep_first and rng.random() < 0.25 and len(ranked) > 1:
         ranked[0], ranked[1] = ranked[1], ranked[0]
     count = rng.choice((2, 3, 3, 4))
     chosen = ranked[: max(1, count - 1)] if rng.random() < 0.35 else ranked[:count]
@@ -208,20 +238,35 @@ def make_rows(
     dates: list[dt.date],
     seed: int,
     routes: dict[str, RouteInfo],
+    delegation: Delegation | None = None,
+    first: int = 1,
+    width: int = 3,
+    taken: set[str] | None = None,
 ) -> list[dict[str, str]]:
-    """The delegates table as rows of strings, in the column order of ``COLUMNS``."""
+    """The delegates table as rows of strings, in the column order of ``COLUMNS``.
+
+    With a ``delegation``, every delegate ranks its route first, works in a field that leads to
+    it and is available on ``dates`` only. Ids count from ``first``; names already in ``taken``
+    are not given again.
+    """
     if not 1 <= n_countries <= min(count, len(COUNTRIES)):
         raise ValueError(f"--countries must be between 1 and {min(count, len(COUNTRIES))}")
-    rng = random.Random(seed)
+    rng = random.Random(seed if delegation is None else f"{seed}:{delegation.route}")
+    fields = FIELDS
+    if delegation is not None:
+        fields = tuple(f for f in FIELDS if delegation.route in f[1])
+        if not fields:
+            raise ValueError(f"no field leads to route {delegation.route!r}")
     countries = rng.sample(COUNTRIES, n_countries)
     homes = list(countries)
     homes += rng.choices(countries, weights=[w for _, _, w in countries], k=count - n_countries)
     rng.shuffle(homes)
-    taken: set[str] = set()
-    width = max(3, len(str(count)))
+    taken = set() if taken is None else taken
     rows = []
-    for number, (country, tongues, _) in enumerate(homes, start=1):
-        field, wanted, _ = rng.choices(FIELDS, weights=[w for _, _, w in FIELDS])[0]
+    for number, (country, tongues, _) in enumerate(homes, start=first):
+        field, wanted, _ = rng.choices(fields, weights=[w for _, _, w in fields])[0]
+        if delegation is not None:
+            wanted = (delegation.route, *(r for r in wanted if r != delegation.route))
         needs = []
         if rng.random() < 0.05:
             needs.append("step-free")
@@ -240,7 +285,9 @@ def make_rows(
         if "zh" not in languages and rng.random() < 0.06:
             languages.append("zh")
         available: list[dt.date] = []
-        if len(dates) > 1 and rng.random() < 0.2:
+        if delegation is not None:
+            available = list(dates)
+        elif len(dates) > 1 and rng.random() < 0.2:
             available = sorted(rng.sample(dates, rng.randint(1, len(dates) - 1)))
         pattern = FIRMS[field] if rng.random() < 0.3 else rng.choice(ACADEMIC)
         organisation = pattern.format(_word(rng, rng.choice((2, 3))))
@@ -251,7 +298,9 @@ def make_rows(
                 "country": country,
                 "organisation": organisation,
                 "field": field,
-                "interests": ";".join(_interests(rng, wanted, routes, "step-free" in needs)),
+                "interests": ";".join(
+                    _interests(rng, wanted, routes, "step-free" in needs, delegation is not None)
+                ),
                 "languages": ";".join(languages),
                 "available": ";".join(d.isoformat() for d in available),
                 "needs": ";".join(needs),
@@ -299,6 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
+        "--delegation",
+        action="append",
+        default=[],
+        help="ROUTE:COUNT:COUNTRIES:DATE[+DATE...]: a delegation ranking ROUTE first (repeatable)",
+    )
+    parser.add_argument(
         "--out",
         default="routes/scenarios/findhz-2024-delegates",
         help="output path without extension; writes .csv and .xlsx",
@@ -307,8 +362,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venues", type=Path, default=ROOT / "routes" / "venues.yaml")
     args = parser.parse_args(argv)
     dates = [dt.date.fromisoformat(d.strip()) for d in args.dates.split(",") if d.strip()]
-    rows = make_rows(
-        args.count, args.countries, dates, args.seed, load_routes(args.themes, args.venues)
+    routes = load_routes(args.themes, args.venues)
+    delegations = [Delegation.parse(text) for text in args.delegation]
+    total = args.count + sum(d.count for d in delegations)
+    width = max(3, len(str(total)))
+    rows: list[dict[str, str]] = []
+    names: set[str] = set()
+    for delegation in delegations:
+        if delegation.route not in routes or not set(delegation.dates) <= set(dates):
+            parser.error(f"--delegation {delegation.route}: unknown route or date not in --dates")
+        rows += make_rows(
+            delegation.count,
+            delegation.countries,
+            list(delegation.dates),
+            args.seed,
+            routes,
+            delegation,
+            first=len(rows) + 1,
+            width=width,
+            taken=names,
+        )
+    rows += make_rows(
+        args.count,
+        args.countries,
+        dates,
+        args.seed,
+        routes,
+        first=len(rows) + 1,
+        width=width,
+        taken=names,
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

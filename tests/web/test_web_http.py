@@ -16,8 +16,18 @@ from webhelpers import csrf, mapping_form, post, renamed_xlsx, run_id_of, wait_r
 
 from findhz.web.app import create_app, hash_token
 from findhz.web.store import DB_NAME, MIGRATIONS, DataFolderRefused, prepare_data_folder
+from planner.bundled import bundled_routes
 
 EVENT = "/events/example-findhz-2024"
+# The bundled default scenario's delegates (its table's rows).
+DEFAULT_DELEGATES = (
+    len(
+        (bundled_routes() / "scenarios" / "findhz-2024-delegates.csv")
+        .read_text("utf-8")
+        .splitlines()
+    )
+    - 1
+)
 
 
 def test_data_folder_findhz_did_not_make_is_refused(tmp_path: Path) -> None:
@@ -183,7 +193,7 @@ def test_import_renamed_xlsx_with_a_remembered_mapping(client: httpx.Client) -> 
     assert "Routes wanted" in upload.text  # the mapping form, with their headers
     applied = post(client, upload.url.path, mapping_form())
     assert applied.status_code == 200, applied.text[:2000]
-    assert 'id="delegate-count">70' in applied.text
+    assert f'id="delegate-count">{DEFAULT_DELEGATES}' in applied.text
     # a second upload of the same export: the mapping is remembered
     again = post(client, f"{EVENT}/upload", files={"file": ("again.xlsx", renamed_xlsx())})
     assert '<option value="Routes wanted" selected>' in again.text
@@ -204,7 +214,8 @@ def test_import_problems_are_shown_at_their_row_and_field(client: httpx.Client) 
     assert applied.status_code == 422
     assert "<b>line 3</b>" in applied.text
     assert "no-such-route" in applied.text
-    assert 'id="delegate-count">70' in client.get(EVENT).text  # nothing half-imported
+    # nothing half-imported
+    assert f'id="delegate-count">{DEFAULT_DELEGATES}' in client.get(EVENT).text
 
 
 def test_gb18030_csv_and_hostile_names_and_cells(client: httpx.Client, data_dir: Path) -> None:
