@@ -70,6 +70,7 @@ class Assignment:
     unassigned: tuple[Unassigned, ...]
     explanations: tuple[Explanation, ...]
     metrics: dict[str, Any] = field(default_factory=dict)
+    time_cap_hit: bool = False  # the solver stopped on the wall clock: the plan may not repeat
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,13 @@ def assign(
         "cny_per_rank_step": rate,
     }
     metrics["objective_cny"] = metrics["cost_cny"] + rate * metrics["rank_steps"]
-    return Assignment(tuple(groups), tuple(unassigned), tuple(explanations), metrics)
+    return Assignment(
+        tuple(groups),
+        tuple(unassigned),
+        tuple(explanations),
+        metrics,
+        time_cap_hit=solution.time_cap_hit,
+    )
 
 
 def pinned_options(

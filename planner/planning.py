@@ -61,6 +61,7 @@ def make_plan(
         scenario, time_limit_s=assignment_s, seed=seed, cny_per_rank_step=cny_per_rank_step
     )
     report.seconds["assign"] = time.perf_counter() - started
+    report.time_cap_hit |= assignment.time_cap_hit
 
     dates = sorted({g.date for g in assignment.groups})
     per_day = max(1.0, time_limit_s * (1 - ASSIGNMENT_SHARE) / max(1, len(dates)))

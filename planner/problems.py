@@ -264,3 +264,4 @@ class AssignmentSolution:
     seconds: float
     cost: int = 0
     steps: int = 0
+    time_cap_hit: bool = False  # a stage stopped on the wall-clock cap: may not repeat

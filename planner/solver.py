@@ -72,6 +72,13 @@ _STATUS_NAMES: dict[int, str] = {
 # Restarts after a search that ended early stop after this many in a row bring nothing.
 _MAX_STALE_RESTARTS = 8
 
+#: The assignment's stages stop on CP-SAT's deterministic time (the same answer on any
+#: machine); the wall clock stops a stage only past this multiple of its work, plus 5 s.
+#: At 4x, a machine running other jobs (load 12 on 2 cores) reached the cap and the plan
+#: changed between two runs of the same inputs; 20x keeps the cap for runaway cases only.
+ASSIGNMENT_WALL_CAP_FACTOR = 20
+ASSIGNMENT_WALL_CAP_EXTRA_S = 5.0
+
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
 
@@ -1039,8 +1046,8 @@ def solve_assignment(
     solver.parameters.linearization_level = 2
     solver.parameters.num_workers = 2
     solver.parameters.interleave_search = True
-    solver.parameters.max_time_in_seconds = 4 * time_limit_s + 5  # a safety cap only
     statuses = []
+    cap_hit = False
     settled = reached is not None
     for stage, term in enumerate(terms):
         bound = term.bound
@@ -1065,13 +1072,18 @@ def solve_assignment(
                         model.add_hint(y, hint_value)
         # The money stage is where the trade-off is searched: it gets half of the budget.
         share = {"money": 0.5, "placed": 0.25}.get(term.name, 0.125)
-        solver.parameters.max_deterministic_time = max(0.25, time_limit_s * share)
+        work_s = max(0.25, time_limit_s * share)
+        solver.parameters.max_deterministic_time = work_s
+        # A safety cap only: generous, so that a busy machine still stops on the work.
+        cap_s = ASSIGNMENT_WALL_CAP_FACTOR * work_s + ASSIGNMENT_WALL_CAP_EXTRA_S
+        solver.parameters.max_time_in_seconds = cap_s
         if term.maximize:
             model.maximize(term.expr)
         else:
             model.minimize(term.expr)
         status = solver.solve(model)
         statuses.append(solver.status_name(status))
+        cap_hit = cap_hit or solver.wall_time >= 0.99 * cap_s
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # keep the answer of the stage before, if any
         answer = AssignmentSolution(
@@ -1104,6 +1116,7 @@ def solve_assignment(
             total_value=0,
             status="/".join(statuses),
             seconds=time.perf_counter() - started,
+            time_cap_hit=cap_hit,
         )
     got_values: dict[int, int] = {}
     for k in answer.chosen:
@@ -1114,6 +1127,7 @@ def solve_assignment(
         worst_value=min(got_values.values(), default=0),
         status="/".join(statuses),
         seconds=time.perf_counter() - started,
+        time_cap_hit=cap_hit,
     )
 
 
