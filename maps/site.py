@@ -35,10 +35,13 @@ import segno
 from markupsafe import Markup
 
 from maps.assets import ASSETS, leaflet_head, link_shared, shared_files
+from maps.coordinators import find_problems, named_metrics, venue_load
 from maps.layers import STYLE, build_map
+from maps.morning import bus_labels, glance, leg_minutes, stop_care, venue_links
 from maps.pages import MapPage, finish_map
 from maps.templating import environment
 from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
+from maps.words import counted_names, country_name, language_name, need_name
 from planner.exports.notices import change_phrase
 from planner.exports.tables import TABLE_NAMES, sorted_groups
 from planner.models import Delegate, Group, Plan, Scenario, Venue
@@ -135,6 +138,7 @@ class _Site:
             for delegate_id in group.delegates:
                 self.rides[delegate_id].append(group)
         self.group_maps: dict[str, MapPage] = {}
+        self.buses = bus_labels(self.groups, scenario)
         site_css = self.env.loader.get_source(self.env, "site.css")[0] if self.env.loader else ""
         self.styles = {"site.css": site_css, "maps.css": STYLE}
 
@@ -266,7 +270,7 @@ class _Site:
         head = Markup(leaflet_head() + f"\n<style>{STYLE}</style>")
         paths = []
         for delegate in sorted(self.scenario.delegates, key=lambda d: d.id):
-            days = [self._day(group) for group in self.rides.get(delegate.id, [])]
+            days = [self._day(group, delegate) for group in self.rides.get(delegate.id, [])]
             target = self._delegate_url(delegate)
             html = template.render(
                 scenario=self.scenario,
@@ -278,6 +282,13 @@ class _Site:
                 qr_absolute=self.base_url is not None,
                 calendar=not self.publish,
                 change=self._delegate_change(delegate.id),
+                morning=self.scenario.spec.morning,
+                approximate=any(
+                    stop["row"].venue.location.confidence != "high"
+                    for day in days
+                    for stop in day["stops"]
+                ),
+                wechat_qr=self._wechat_qr(),
             )
             paths.append(self._write(self._delegate_href(delegate.id), html))
         return paths
@@ -289,14 +300,37 @@ class _Site:
         relative = self._delegate_href(delegate.id)
         return self.base_url + relative if self.base_url is not None else relative
 
-    def _day(self, group: Group) -> dict[str, Any]:
+    def _wechat_qr(self) -> Markup | None:
+        organiser = self.scenario.spec.morning.organiser
+        if organiser is None or not organiser.wechat_qr:
+            return None
+        text = organiser.wechat_qr
+        return Markup(segno.make(text, error="m").svg_inline(scale=3, title="WeChat"))
+
+    def _day(self, group: Group, delegate: Delegate) -> dict[str, Any]:
         route = self.scenario.routes[group.route]
         page = self.group_maps[group.id]
+        rows = self._timeline(group)
+        stops = []
+        for stop, row in zip(group.stops, rows, strict=True):
+            until = stop.arrive if stop.kind == "return" else stop.end or stop.depart
+            stops.append(
+                {
+                    "row": row,
+                    "leg_min": leg_minutes(stop),
+                    "links": venue_links(row.venue),
+                    "care": stop_care(stop, row.venue, delegate, self.scenario),
+                    "until": until.isoformat() if until else "",
+                }
+            )
         return {
             "group": group,
             "route": route,
+            "date": group.date.isoformat(),
             "label": day_label(group.date),
-            "rows": self._timeline(group),
+            "glance": glance(group, self.scenario, self.buses[group.id]),
+            "stops": stops,
+            "rows": rows,
             "map_body": Markup(page.body),
             "map_script": Markup(page.script),
         }
@@ -359,23 +393,39 @@ class _Site:
             by_date: dict[dt.date, list[dict[str, Any]]] = {}
             for row in rows:
                 by_date.setdefault(row["date"], []).append(row)
+            days = [
+                {
+                    "label": day_label(date),
+                    "rows": day_rows,
+                    "arrivals": sum(1 for row in day_rows if row["kind"] != "return"),
+                    "people": sum(row["people"] for row in day_rows if row["kind"] != "return"),
+                }
+                for date, day_rows in by_date.items()
+            ]
             html = template.render(
                 show_index=not self.publish,
+                names_lists=not self.publish,
                 scenario=self.scenario,
+                morning=self.scenario.spec.morning,
                 venue=venue,
                 kind=KINDS[venue.kind],
                 visits=rows,
+                arrivals=sum(1 for row in rows if row["kind"] != "return"),
                 people=sum(row["people"] for row in rows if row["kind"] != "return"),
-                by_date=[(day_label(date), day_rows) for date, day_rows in by_date.items()],
+                languages=[language_name(code) for code in venue.languages],
+                days=days,
             )
             paths.append(self._write(f"hosts/{venue_id}.html", html))
         return paths
 
     def _host_row(self, group: Group, stop: Any) -> dict[str, Any]:
-        people = [self.delegates[d] for d in group.delegates if d in self.delegates]
+        people = sorted(
+            (self.delegates[d] for d in group.delegates if d in self.delegates),
+            key=lambda person: (person.name, person.id),
+        )
         countries = Counter(p.country for p in people)
         languages = Counter(lang for p in people for lang in p.languages)
-        needs = Counter(need for p in people for need in p.needs)
+        needs: Counter[str] = Counter(need for p in people for need in p.needs)
         arrive = stop.arrive if stop.kind != "depart" else stop.depart
         if stop.kind in ("visit", "lunch"):
             stay = f"{clock(stop.start, self.tz)}–{clock(stop.end, self.tz)}"
@@ -389,11 +439,16 @@ class _Site:
             "arrive": clock(arrive, self.tz),
             "stay": stay,
             "group": group,
+            "bus": self.buses[group.id],
             "route": self.scenario.routes[group.route],
             "people": len(group.delegates),
+            "names": [{"person": p, "country": country_name(p.country)} for p in people],
             "countries": _counted(countries),
             "languages": _counted(languages),
             "needs": _counted(needs),
+            "countries_zh": counted_names(countries, country_name),
+            "languages_zh": counted_names(languages, language_name),
+            "needs_zh": counted_names(needs, need_name),
         }
 
     # -- index ---------------------------------------------------------------------------
@@ -416,6 +471,15 @@ class _Site:
                 "name": d.name,
                 "country": d.country,
                 "days": len(self.rides.get(d.id, [])),
+                "rides": [
+                    {
+                        "group": g,
+                        "route": self.scenario.routes[g.route],
+                        "bus": self.buses[g.id],
+                        "departs": clock(next((s.depart for s in g.stops), None), self.tz),
+                    }
+                    for g in self.rides.get(d.id, [])
+                ],
                 "href": f"delegates/{d.id}.html",
                 "ics": f"delegates/{d.id}.ics" if self.rides.get(d.id) else "",
             }
@@ -451,7 +515,9 @@ class _Site:
             unassigned=unassigned,
             delegates=delegates,
             hosts=hosts,
-            metrics=_scalar_metrics(self.plan.metrics),
+            metrics=named_metrics(self.plan.metrics),
+            problems=find_problems(self.plan, self.scenario, self.groups, self.buses),
+            load=venue_load(self.scenario, self.groups, self.buses),
             quality=_quality(self.plan.metrics),
             costs=_costs(self.plan.metrics, self.groups),
             frontier=_frontier(self.plan.metrics),
@@ -660,15 +726,6 @@ def _frontier(metrics: dict[str, Any]) -> dict[str, Any] | None:
             for p in points
         ],
     }
-
-
-def _scalar_metrics(metrics: dict[str, Any]) -> list[tuple[str, str]]:
-    """The plan's top-level metrics that are plain values, sorted by name."""
-    return [
-        (key, str(value))
-        for key, value in sorted(metrics.items())
-        if isinstance(value, str | int | float | bool)
-    ]
 
 
 def _counted(counter: Counter[Any]) -> str:

@@ -1083,6 +1083,7 @@ class _CrossCheck:
         self._pins(add)
         if venues and not self.venues.invalid and not any(v.lunch for v in venues.values()):
             add(("catalogue",), "no venue of the catalogue serves lunch (lunch: true)")
+        self._morning(add)
         return out
 
     def _pins(self, add: Callable[[tuple[Any, ...], str], None]) -> None:
@@ -1130,6 +1131,30 @@ class _CrossCheck:
                 add(("pins", i, "date"), f"{pin.delegate} cannot come on {pin.date}")
             elif own is not None and own.dates and pin.date not in own.dates:
                 add(("pins", i, "date"), f"route '{pin.route}' does not run on {pin.date}")
+
+    def _morning(self, add: Callable[[tuple[Any, ...], str], None]) -> None:
+        """The morning's notes name venues and groups that exist."""
+        morning = self.spec.morning
+        if self.venues.knows_ids:
+            for vid in morning.meeting_points:
+                if vid not in self.venues.named:
+                    add(("morning", "meeting_points", vid), f"unknown venue '{vid}'")
+                elif vid != self.spec.base:
+                    add(
+                        ("morning", "meeting_points", vid),
+                        f"'{vid}' is not the scenario's base '{self.spec.base}': buses leave "
+                        "only from the base",
+                    )
+            for vid in morning.venues:
+                if vid not in self.venues.named:
+                    add(("morning", "venues", vid), f"unknown venue '{vid}'")
+        for gid in morning.buses:
+            if file_name_problem(gid):
+                add(
+                    ("morning", "buses", gid),
+                    f"'{gid}' is not a group id (use the ids of plan.json, e.g. "
+                    "2024-09-28-smart-iot-1)",
+                )
 
     def _delegates(self) -> list[Problem]:
         spec = self.spec

@@ -31,6 +31,7 @@ from pydantic import (
 __all__ = [
     "WEEKDAYS",
     "Address",
+    "BusDetails",
     "BusType",
     "ClockTime",
     "Delegate",
@@ -38,8 +39,12 @@ __all__ = [
     "Group",
     "Location",
     "LunchRule",
+    "MeetingPoint",
+    "Morning",
     "Names",
+    "Organiser",
     "Override",
+    "Person",
     "Plan",
     "Route",
     "RouteCatalogue",
@@ -54,6 +59,7 @@ __all__ = [
     "Unassigned",
     "Venue",
     "VenueCatalogue",
+    "VenueNotes",
     "Window",
     "format_clock",
     "parse_clock",
@@ -449,6 +455,108 @@ class Contact(_Frozen):
     phone: str
 
 
+#: A phone number as people write it: digits with an optional leading ``+``, spaces, dashes,
+#: dots and brackets (at least three digits).
+Phone = Annotated[
+    str,
+    StringConstraints(pattern=r"^\+?[0-9][0-9 ().-]{1,28}[0-9]$", max_length=30),
+]
+
+
+class Person(_Frozen):
+    """Someone a delegate may call: a name and a phone number."""
+
+    name: str = Field(min_length=1, max_length=80)
+    phone: Phone
+
+
+class MeetingPoint(_Frozen):
+    """Where delegates meet their bus at a base: words a person can follow, and a point."""
+
+    text: Names = Field(description="Where to wait, e.g. 'North Gate 3, bus bay B'.")
+    location: Location | None = Field(
+        default=None, description="The spot itself (WGS-84), with its source and confidence."
+    )
+
+
+class Organiser(_Frozen):
+    """The organisers' desk every delegate can reach: a hotline, and WeChat when there is one."""
+
+    name: Names
+    hotline: Phone
+    wechat: str = Field(default="", max_length=60, description="A WeChat ID to add.")
+    wechat_qr: str = Field(
+        default="",
+        max_length=500,
+        description="The text a WeChat QR code carries (e.g. the contact's link); the pages "
+        "draw the code.",
+    )
+
+
+class BusDetails(_Frozen):
+    """What a coordinator learns on the morning about one bus (one group), shown when known."""
+
+    label: str = Field(
+        default="",
+        max_length=40,
+        description="What delegates call the bus ('Bus 3'); numbered per day when empty.",
+    )
+    sign: str = Field(default="", max_length=60, description="The sign in the windscreen.")
+    plate: str = Field(default="", max_length=20, description="The number plate.")
+    guide: Person | None = None
+
+
+Photos = Literal["allowed", "ask", "not-allowed"]
+
+
+class VenueNotes(_Frozen):
+    """Practical notes a delegate needs before a visit to one venue."""
+
+    bring_id: bool = Field(default=False, description="A passport or ID is checked at the gate.")
+    dress: Names | None = None
+    photos: Photos | None = None
+    meals: list[Need] = Field(
+        default_factory=list,
+        description="Dietary needs the venue's kitchen has confirmed it serves (lunch venues).",
+    )
+    other: Names | None = None
+
+
+class Morning(_Frozen):
+    """What the morning of a visit needs besides the plan: where to meet, by when, whom to
+    call, which bus, and what to bring. Filled in by the coordinator, shown when known."""
+
+    meeting_points: dict[Slug, MeetingPoint] = Field(
+        default_factory=dict, description="Per base (a venue id): where delegates meet the bus."
+    )
+    be_there_min: int = Field(
+        default=15,
+        ge=0,
+        le=120,
+        description="Minutes before the bus departs that delegates should be at the meeting point.",
+    )
+    organiser: Organiser | None = None
+    buses: dict[str, BusDetails] = Field(
+        default_factory=dict,
+        description="Per group id (as plan.json names it): the bus's label, sign, plate and guide.",
+    )
+    venues: dict[Slug, VenueNotes] = Field(
+        default_factory=dict, description="Per venue id: ID needed, dress, photos, meals."
+    )
+    lunch_paid: bool | None = Field(
+        default=None, description="True: the organisers pay for lunch; false: delegates pay."
+    )
+    examples: bool = Field(
+        default=False,
+        description="True when the names, numbers and plates here are made up: the pages say "
+        "so next to each.",
+    )
+    assumed: list[str] = Field(
+        default_factory=list,
+        description="Which of these values are assumptions rather than confirmed facts.",
+    )
+
+
 #: The default exchange rate (CNY per rank step): moving 20 delegates one step down their
 #: ranking is worth 4,000 CNY, about one coach-day with its guide, so a bus is saved only when
 #: few people lose a choice for it.
@@ -484,6 +592,11 @@ class ScenarioSpec(_Frozen):
         "when re-planning).",
     )
     contacts: list[Contact] = Field(default_factory=list)
+    morning: Morning = Field(
+        default_factory=Morning,
+        description="Meeting points, the organisers' contacts, buses' guides and plates, and "
+        "practical notes: what delegates need on the morning of a visit.",
+    )
     travel: TravelSettings = Field(default_factory=TravelSettings)
     synthetic: bool = Field(
         default=False, description="True when the delegates are made up, not real people."

@@ -303,3 +303,70 @@ def test_committed_xlsx_fixtures_are_what_make_xlsx_writes() -> None:
     assert len(fixtures) >= 5
     for relative, content in fixtures.items():
         assert (DATA / relative).read_bytes() == content, relative
+
+
+# ---------------------------------------------------------------------------------------------
+# The morning's notes
+
+MORNING = """
+morning:
+  be_there_min: 20
+  meeting_points:
+    expo-hotel:
+      text: {en: "Lobby, east door", zh: "大堂东门"}
+      location: {lat: 30.23, lon: 120.258, confidence: medium, source: "test"}
+  organiser:
+    name: {en: "Visits desk", zh: "参访服务台"}
+    hotline: "+86 571 0000 0000"
+    wechat: visits-desk
+  buses:
+    2024-09-28-ai-route-1: {sign: "FIND HZ 1", plate: "浙A·00000",
+                            guide: {name: "Wang Fang", phone: "138 0000 0000"}}
+  venues:
+    lab-a: {bring_id: true, photos: ask, dress: {en: "Closed shoes", zh: "请穿不露脚趾的鞋"}}
+    expo-hotel: {meals: [halal, vegetarian]}
+  lunch_paid: false
+"""
+
+
+def test_the_mornings_notes_load(case: Path) -> None:
+    scenario = case / "scenario.yaml"
+    scenario.write_text(scenario.read_text(encoding="utf-8") + MORNING, encoding="utf-8")
+    morning = load_scenario(scenario).spec.morning
+    assert morning.be_there_min == 20
+    assert morning.meeting_points["expo-hotel"].text.zh == "大堂东门"
+    assert morning.organiser is not None and morning.organiser.wechat == "visits-desk"
+    bus = morning.buses["2024-09-28-ai-route-1"]
+    assert bus.guide is not None and bus.guide.phone == "138 0000 0000"
+    assert morning.venues["lab-a"].bring_id and morning.venues["expo-hotel"].meals == [
+        "halal",
+        "vegetarian",
+    ]
+    assert morning.lunch_paid is False
+
+
+def test_a_morning_phone_number_must_be_digits(case: Path) -> None:
+    scenario = case / "scenario.yaml"
+    bad = MORNING.replace('hotline: "+86 571 0000 0000"', 'hotline: "call us"')
+    scenario.write_text(scenario.read_text(encoding="utf-8") + bad, encoding="utf-8")
+    problems = _problems(scenario)
+    assert [(p.where, p.field) for p in problems] == [
+        (_line_of(scenario, "hotline"), "morning.organiser.hotline")
+    ]
+
+
+def test_the_mornings_cross_checks(case: Path) -> None:
+    scenario = case / "scenario.yaml"
+    bad = MORNING.replace("    expo-hotel:\n      text", "    lab-a:\n      text").replace(
+        "    lab-a: {bring_id", "    lab-zz: {bring_id"
+    )
+    scenario.write_text(scenario.read_text(encoding="utf-8") + bad, encoding="utf-8")
+    found = {(p.where, p.field, p.message) for p in _problems(scenario)}
+    assert found == {
+        (
+            _line_of(scenario, "    lab-a:"),
+            "morning.meeting_points.lab-a",
+            "'lab-a' is not the scenario's base 'expo-hotel': buses leave only from the base",
+        ),
+        (_line_of(scenario, "lab-zz"), "morning.venues.lab-zz", "unknown venue 'lab-zz'"),
+    }

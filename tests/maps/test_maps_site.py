@@ -174,18 +174,20 @@ def test_delegate_page_has_contacts_calendar_and_days(
 def test_unassigned_delegate_page_is_friendly_and_the_index_gives_the_reason(site: Path) -> None:
     html = (site / "delegates/D005.html").read_text(encoding="utf-8")
     assert "No visit is planned for you yet" in html
-    assert "call a help line above" in html
+    assert "call a help line below" in html
     assert "no biomed group runs" not in html  # the planner's internal reason stays internal
     assert ".ics" not in html
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "no biomed group runs on 2024-09-29" in index
 
 
-def test_host_page_counts_people_and_countries(site: Path) -> None:
+def test_host_page_counts_people_and_countries_in_chinese_first(site: Path) -> None:
     html = (site / "hosts/westlake-univ.html").read_text(encoding="utf-8")
-    assert "Brazil 1, France 1, Nigeria 1" in html
+    counts = re.sub(r"<[^>]+>", "", html)
+    assert "巴西 Brazil 1、法国 France 1、尼日利亚 Nigeria 1" in counts
+    assert "法语 French 1" in counts and "英语 English 3" in counts
+    assert "无障碍通行 step-free access 1" in counts
     assert "09:40–10:40" in html
-    assert "step-free 1" in html
 
 
 def test_index_links_resolve_once_exports_are_written(
