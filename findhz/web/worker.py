@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,13 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
                 (message, round(fraction, 3), os.getpid(), run_id),
             )
 
+    def watch_parent() -> None:  # between steps too: a long search stops within a second
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent_pid:
+                os._exit(3)
+
+    threading.Thread(target=watch_parent, name="findhz-watch-server", daemon=True).start()
     try:
         say("loading the scenario", 0.02)
         from findhz.web.events import load_event
