@@ -85,7 +85,7 @@ async def _form(request: Request) -> FormData:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_FORM_BYTES:
         raise HTTPException(413, "the upload is too large (at most 5 MiB)")
-    form = await request.form(max_files=1, max_fields=200)
+    form = await request.form(max_files=1, max_fields=2000)
     sent = form.get("csrf")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not isinstance(sent, str) or not cookie or not secrets.compare_digest(sent, cookie):
@@ -234,6 +234,7 @@ async def upload(request: Request) -> Response:
 
 
 def _upload(request: Request, event_id: str) -> tuple[Any, ev.Table]:
+    """An upload of the event, read again, with the cells corrected in the page."""
     store = _store(request)
     row = store.row(
         "SELECT * FROM files WHERE id = ? AND event_id = ?",
@@ -243,7 +244,47 @@ def _upload(request: Request, event_id: str) -> tuple[Any, ev.Table]:
     if row is None:
         raise HTTPException(404, "no such upload")
     data = (store.event_dir(event_id) / "uploads" / str(row["stored_name"])).read_bytes()
-    return row, ev.read_table(data, str(row["stored_name"]))
+    table = ev.read_table(data, str(row["stored_name"]))
+    return row, ev.cell_fixes(table, json.loads(row["fixes"]))
+
+
+def _remembered_values(request: Request, event_id: str) -> dict[str, dict[str, str]]:
+    remembered: dict[str, dict[str, str]] = {c: {} for c in ev.VALUE_COLUMNS}
+    for r in _store(request).rows(
+        "SELECT column_name, theirs, ours FROM value_mappings WHERE event_id = ?", event_id
+    ):
+        remembered.setdefault(str(r["column_name"]), {})[str(r["theirs"])] = str(r["ours"])
+    return remembered
+
+
+def _value_rows(
+    request: Request,
+    event_id: str,
+    table: ev.Table,
+    mapping: dict[str, str],
+    chosen: dict[str, dict[str, str]],
+) -> dict[str, list[tuple[str, str, bool]]]:
+    """Per list column, each word of theirs that is not one of ours: the word, our value
+    (chosen in the form, else remembered for the event, else suggested), and whether the
+    coordinator already confirmed it."""
+    _, routes = ev.catalogue(_store(request).event_dir(event_id))
+    remembered = _remembered_values(request, event_id)
+    rows: dict[str, list[tuple[str, str, bool]]] = {}
+    for column in ev.VALUE_COLUMNS:
+        header = mapping.get(column)
+        if not header:
+            continue
+        choices = ev.value_choices(column, routes)
+        words = [w for w in ev.value_words(table, header) if w not in choices]
+        rows[column] = [
+            (w, chosen[column][w], True)
+            if w in chosen.get(column, {})
+            else (w, remembered[column][w], True)
+            if w in remembered.get(column, {})
+            else (w, ev.suggest_value(w, choices), False)
+            for w in words
+        ]
+    return rows
 
 
 async def import_form(request: Request) -> Response:
@@ -262,9 +303,21 @@ def _import_page(
     mapping: dict[str, str],
     *,
     problems: list[Any],
+    values: dict[str, dict[str, str]] | None = None,
     status: int = 200,
+    confirm: bool = False,
 ) -> Response:
-    """The column-mapping form of an upload, with the problems of the last attempt."""
+    """The column-mapping form of an upload, their free-text values with ours, and the
+    problems of the last attempt, each with its cell to correct in the page."""
+    _, routes = ev.catalogue(_store(request).event_dir(event["id"]))
+    cells = []
+    for problem in problems:
+        at = ev.problem_cell(problem, table, mapping)
+        value = ""
+        if at is not None:
+            cells_of: list[str] = next((c for n, c in table.rows if n == at[0]), [])
+            value = cells_of[at[1]] if at[1] < len(cells_of) else ""
+        cells.append((problem, at, value))
     return _render(
         request,
         "import.html",
@@ -275,30 +328,89 @@ def _import_page(
         mapping=mapping,
         columns=ev.COLUMNS,
         required=ev.COLUMNS[:4],
-        problems=problems,
+        problems=cells,
+        value_rows=_value_rows(request, event["id"], table, mapping, values or {}),
+        options={
+            "interests": sorted(routes),
+            "needs": list(ev.NEED_WORDS),
+        },
+        confirm=confirm,
     )
+
+
+def _posted_values(form: FormData) -> dict[str, dict[str, str]]:
+    """The value mappings of the form: ``valword-<column>-<n>`` (their word) and
+    ``val-<column>-<n>`` (ours, "-" to leave it out, "" to keep it as written)."""
+    values: dict[str, dict[str, str]] = {c: {} for c in ev.VALUE_COLUMNS}
+    for column in ev.VALUE_COLUMNS:
+        for n in range(300):
+            word = _text(form, f"valword-{column}-{n}", 500)
+            if not word:
+                continue
+            values[column][word] = _text(form, f"val-{column}-{n}", 200)
+    return values
 
 
 async def import_apply(request: Request) -> Response:
     event = _event(request)
     form = await _form(request)
-    row, table = _upload(request, event["id"])
+    store = _store(request)
+    file_row, table = _upload(request, event["id"])
+    # cells corrected in the page are kept with the upload (the file itself stays as sent)
+    fixes = json.loads(file_row["fixes"])
+    for key in form:
+        parts = key.split("-")
+        if len(parts) == 3 and parts[0] == "fix" and parts[1].isdigit() and parts[2].isdigit():
+            fixes[f"{int(parts[1])}:{int(parts[2])}"] = _text(form, key, 2000)
+    if fixes != json.loads(file_row["fixes"]):
+        with store.transaction() as con:
+            con.execute(
+                "UPDATE files SET fixes = ? WHERE id = ?",
+                (json.dumps(fixes, ensure_ascii=False), file_row["id"]),
+            )
+        file_row, table = _upload(request, event["id"])
     chosen = {c: _text(form, f"map-{c}", 500) for c in ev.COLUMNS}
     mapping = {c: h for c, h in chosen.items() if h and h in table.header}
-    store = _store(request)
     with store.transaction() as con:
         con.execute(
             "INSERT INTO mappings (event_id, mapping) VALUES (?, ?) "
             "ON CONFLICT(event_id) DO UPDATE SET mapping = excluded.mapping",
             (event["id"], json.dumps(mapping, ensure_ascii=False)),
         )
-    count, problems = ev.apply_mapping(
-        store.event_dir(event["id"]), table, mapping, str(row["original_name"])
+    posted = _posted_values(form)
+    rows = _value_rows(request, event["id"], table, mapping, posted)
+    if any(not confirmed for column in rows.values() for _w, _o, confirmed in column):
+        # their words for routes or needs: the coordinator confirms our suggestions first
+        return _import_page(
+            request, event, file_row, table, mapping, problems=[], values=posted, confirm=True
+        )
+    values = {c: {w: ours for w, ours, _ in rows.get(c, [])} for c in ev.VALUE_COLUMNS}
+    with store.transaction() as con:
+        for column, words in posted.items():
+            for word, ours in words.items():
+                con.execute(
+                    "INSERT INTO value_mappings (event_id, column_name, theirs, ours) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT(event_id, column_name, theirs) "
+                    "DO UPDATE SET ours = excluded.ours",
+                    (event["id"], column, word, ours),
+                )
+    count, problems = await run_in_threadpool(
+        ev.apply_mapping,
+        store.event_dir(event["id"]),
+        table,
+        mapping,
+        str(file_row["original_name"]),
+        {c: {w: o for w, o in v.items() if o} for c, v in values.items()},
     )
     if problems:
-        return _import_page(request, event, row, table, mapping, problems=problems, status=422)
+        return _import_page(
+            request, event, file_row, table, mapping, problems=problems, values=posted, status=422
+        )
     store.record_edit(
-        event["id"], "import", {"file": row["original_name"], "delegates": count}, _who(request)
+        event["id"],
+        "import",
+        {"file": file_row["original_name"], "delegates": count, "cells_corrected": len(fixes)},
+        _who(request),
     )
     return RedirectResponse(f"/events/{event['id']}?imported={count}", status_code=303)
 

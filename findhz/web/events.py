@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import os
 import re
@@ -232,12 +233,17 @@ def guess_mapping(header: list[str], remembered: dict[str, str] | None = None) -
 
 
 def apply_mapping(
-    event_dir: Path, table: Table, mapping: dict[str, str], shown_name: str
+    event_dir: Path,
+    table: Table,
+    mapping: dict[str, str],
+    shown_name: str,
+    values: dict[str, dict[str, str]] | None = None,
 ) -> tuple[int, list[Problem]]:
     """Write the mapped delegates into the event and check them with the planner's loader.
 
-    Returns the number of delegates and the problems, each at its row or line of the upload;
-    the event's delegates are replaced only when the whole scenario loads.
+    ``values`` maps, per list column, their words to ours ("-": leave the word out). Returns
+    the number of delegates and the problems, each at its row or line of the upload; the
+    event's delegates are replaced only when the whole scenario loads.
     """
     missing = [c for c in DELEGATE_COLUMNS if not mapping.get(c)]
     if missing:
@@ -249,6 +255,8 @@ def apply_mapping(
         for column, theirs in mapping.items():
             if theirs in index and index[theirs] < len(cells):
                 record[column] = cells[index[theirs]]
+                if column in VALUE_COLUMNS:
+                    record[column] = _translate(record[column], (values or {}).get(column, {}))
         records.append(record)
     folder = event_dir / "scenario"
     candidate = folder / "delegates.next.csv"
@@ -598,3 +606,113 @@ def setup_field(problem: Problem) -> str:
     if path.startswith("name."):
         return "name_" + path.split(".")[1]
     return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Free-text values: a registration platform's words for routes and needs, mapped to ours
+
+#: The list columns whose values are ours (route ids, needs): their words are mapped per event.
+VALUE_COLUMNS = ("interests", "needs")
+#: Words often written for a need (English and Chinese), besides the need's own name.
+NEED_WORDS: dict[str, tuple[str, ...]] = {
+    "step-free": ("wheelchair", "step free", "no stairs", "mobility", "轮椅", "无障碍"),
+    "vegetarian": ("vegetarian", "veggie", "素食", "吃素"),
+    "vegan": ("vegan", "plant based", "纯素"),
+    "halal": ("halal", "muslim", "清真"),
+    "kosher": ("kosher", "犹太洁食"),
+    "no-pork": ("no pork", "pork free", "不吃猪肉"),
+    "interpreter": ("interpreter", "interpretation", "translator", "翻译", "口译"),
+}
+_WORD_SPLIT = re.compile(r"[;；,，、/|\n]+")
+
+
+def split_words(cell: str) -> list[str]:
+    """The words of a list cell of a registration export (``;`` as our files, or commas,
+    ``、`` and slashes as people type them), in order."""
+    return [w.strip() for w in _WORD_SPLIT.split(cell) if w.strip()]
+
+
+def _translate(cell: str, values: dict[str, str]) -> str:
+    """A list cell in our words: each word mapped, "-" left out, the rest kept as written
+    (so the loader names it at its row); order kept, repeats dropped."""
+    out: list[str] = []
+    for word in split_words(cell):
+        ours = values.get(word, word)
+        if ours != "-" and ours not in out:
+            out.append(ours)
+    return ";".join(out)
+
+
+def _normal(text: str) -> str:
+    """Lower case, letters and digits only (Chinese characters kept), for matching."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def value_choices(column: str, routes: dict[str, Route]) -> dict[str, list[str]]:
+    """Our values of a list column, each with the names it may be written as."""
+    if column == "interests":
+        return {r.id: [r.id, r.title.en, r.title.zh] for r in routes.values()}
+    return {need: [need, *words] for need, words in NEED_WORDS.items()}
+
+
+def suggest_value(word: str, choices: dict[str, list[str]]) -> str:
+    """Our value a free-text word most likely means, by normalised matching; "" if none.
+
+    The same text first, then one name inside the other (names of three or more letters),
+    then the closest spelling (difflib, ratio 0.75 or more)."""
+    key = _normal(word)
+    if not key:
+        return ""
+    named = [(ours, _normal(n)) for ours, names in choices.items() for n in names]
+    named = [(ours, n) for ours, n in named if n]
+    for ours, n in named:
+        if n == key:
+            return ours
+    for ours, n in named:
+        if len(n) >= 3 and len(key) >= 3 and (n in key or key in n):
+            return ours
+    flat = {n: ours for ours, n in named}
+    close = difflib.get_close_matches(key, list(flat), n=1, cutoff=0.75)
+    return flat[close[0]] if close else ""
+
+
+def value_words(table: Table, header: str, limit: int = 300) -> list[str]:
+    """The distinct words of a list column of an upload, in the order they first appear."""
+    if header not in table.header:
+        return []
+    index = table.header.index(header)
+    seen: dict[str, None] = {}
+    for _number, cells in table.rows:
+        if index < len(cells):
+            for word in split_words(cells[index]):
+                seen.setdefault(word, None)
+                if len(seen) >= limit:
+                    return list(seen)
+    return list(seen)
+
+
+def cell_fixes(table: Table, fixes: dict[str, str]) -> Table:
+    """The table with the cells the coordinator corrected in the page (``"row:column"``)."""
+    if not fixes:
+        return table
+    rows = []
+    for number, cells in table.rows:
+        cells = list(cells)
+        for col in range(len(table.header)):
+            fixed = fixes.get(f"{number}:{col}")
+            if fixed is not None:
+                cells.extend([""] * (col + 1 - len(cells)))
+                cells[col] = fixed
+        rows.append((number, cells))
+    return Table(table.header, rows, table.unit)
+
+
+def problem_cell(problem: Problem, table: Table, mapping: dict[str, str]) -> tuple[int, int] | None:
+    """The row number and column index in the upload of a problem's cell, when it has one."""
+    where = re.fullmatch(r"(?:row|line) (\d+)", problem.where)
+    named = problem.field.rsplit(": ", 1)[-1]  # "delegate D2: interests"
+    column = re.split(r"[.\[]", named)[0] if named else ""
+    theirs = mapping.get(column)
+    if where is None or theirs is None or theirs not in table.header:
+        return None
+    return int(where[1]), table.header.index(theirs)

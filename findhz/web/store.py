@@ -108,6 +108,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (event_id, column_name, theirs)
     );
     """,
+    # 3: cells of an upload corrected in the page, by "row:column"
+    """
+    ALTER TABLE files ADD COLUMN fixes TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 ACTIVE = ("queued", "running")

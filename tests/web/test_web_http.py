@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -211,11 +212,65 @@ def test_import_problems_are_shown_at_their_row_and_field(client: httpx.Client) 
         upload.url.path,
         {f"map-{c}": c for c in ("id", "name", "country", "interests")},
     )
+    # a word that is no route of ours: confirmed first (kept as written), then refused
+    assert applied.status_code == 200 and 'id="confirm"' in applied.text
+    columns = {f"map-{c}": c for c in ("id", "name", "country", "interests")}
+    keep = {"valword-interests-0": "no-such-route", "val-interests-0": ""}
+    applied = post(client, upload.url.path, {**columns, **keep})
     assert applied.status_code == 422
     assert "<b>line 3</b>" in applied.text
     assert "no-such-route" in applied.text
+    assert 'name="fix-3-3" value="no-such-route"' in applied.text  # the cell, to correct here
     # nothing half-imported
     assert f'id="delegate-count">{DEFAULT_DELEGATES}' in client.get(EVENT).text
+    # corrected in the page: checked again and imported
+    fixed = post(client, upload.url.path, {**columns, **keep, "fix-3-3": "smart-iot"})
+    assert fixed.status_code == 200, fixed.text[:2000]
+    assert 'id="delegate-count">2' in fixed.text
+
+
+def test_free_text_interests_and_needs_map_to_ours(client: httpx.Client) -> None:
+    text = (
+        "Reg,Name,Country,Wanted,Needs\n"
+        'R1,Ann Example,Chile,"Green energy, Humanoid robots",Wheelchair\n'
+        "R2,Bo Example,Peru,人工智能、general-ai,清真\n"
+        "R3,Cy Example,Kenya,Underwater basket weaving,\n"
+    )
+    upload = post(client, f"{EVENT}/upload", files={"file": ("free.csv", text.encode())})
+    columns = {"map-id": "Reg", "map-name": "Name", "map-country": "Country"}
+    columns |= {"map-interests": "Wanted", "map-needs": "Needs"}
+    page = post(client, upload.url.path, columns)
+    assert page.status_code == 200 and 'id="confirm"' in page.text
+    suggested = dict(re.findall(r'name="valword-(\w+-\d+)" value="([^"]*)"', page.text))
+    chosen = dict(
+        re.findall(
+            r'name="val-(\w+-\d+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected',
+            page.text,
+            re.S,
+        )
+    )
+    ours = {suggested[k]: chosen.get(k, "") for k in suggested}
+    assert ours == {
+        "Green energy": "green-energy",
+        "Humanoid robots": "humanoid-robots",
+        "人工智能": "general-ai",
+        "Underwater basket weaving": "",
+        "Wheelchair": "step-free",
+        "清真": "halal",
+    }
+    form = {**columns}
+    for key, word in suggested.items():
+        form[f"valword-{key}"] = word
+        form[f"val-{key}"] = ours[word] or "-"  # the word with no suggestion: left out
+    applied = post(client, upload.url.path, form)
+    # R3 has no interest left once the coordinator leaves the word out: named at its line
+    assert applied.status_code == 422 and "<b>line 4</b>" in applied.text
+    applied = post(client, upload.url.path, {**form, "fix-4-3": "Green energy"})
+    assert applied.status_code == 200, applied.text[:2000]
+    assert 'id="delegate-count">3' in applied.text
+    # the words are remembered for the event: a second upload asks for nothing new
+    again = post(client, f"{EVENT}/upload", files={"file": ("again.csv", text.encode())})
+    assert 'id="confirm"' not in post(client, again.url.path, columns).text
 
 
 def test_gb18030_csv_and_hostile_names_and_cells(client: httpx.Client, data_dir: Path) -> None:
