@@ -186,6 +186,11 @@ def _render_event(request: Request, event: Any, status: int = 200, **extra: Any)
     edits = store.rows(
         "SELECT * FROM edits WHERE event_id = ? ORDER BY id DESC LIMIT 20", event["id"]
     )
+    published = _published(request, event["id"])
+    published_groups: list[Any] = []
+    if published is not None:
+        folder = version_folder(store, event["id"], int(published["run_id"]))
+        published_groups = list(_read_plan(folder).groups)
     return _render(
         request,
         "event.html",
@@ -196,7 +201,9 @@ def _render_event(request: Request, event: Any, status: int = 200, **extra: Any)
         runs=runs,
         versions=[(v, json.loads(v["summary"])) for v in versions],
         edits=edits,
-        published=_published(request, event["id"]),
+        published=published,
+        published_groups=published_groups,
+        has_pins=ev.HAS_PINS,
         **extra,
     )
 
@@ -420,22 +427,31 @@ async def adjust(request: Request) -> Response:
     form = await _form(request)
     action = str(request.path_params["action"])
     event_dir = _store(request).event_dir(event["id"])
-    try:
-        date = dt.date.fromisoformat(_text(form, "date"))
-    except ValueError:
-        return _render_event(request, event, 400, adjust_error="give a date as YYYY-MM-DD")
-    if action == "pin":
-        detail = {
-            "delegate": _text(form, "delegate"),
-            "route": _text(form, "route"),
-            "date": date.isoformat(),
-        }
-        problems = ev.pin_delegate(event_dir, detail["delegate"], detail["route"], date)
-    elif action == "close":
-        detail = {"venue": _text(form, "venue"), "date": date.isoformat()}
-        problems = ev.close_venue(event_dir, detail["venue"], date)
+    detail: dict[str, str]
+    if action == "lock":
+        detail = {"group": _text(form, "group")}
+        problems = ev.lock_group(event_dir, detail["group"])
+    elif action == "unpin":
+        detail = {"pin": _text(form, "pin")}
+        number = int(detail["pin"]) if detail["pin"].isdigit() else 0
+        problems = ev.unpin(event_dir, number - 1)
     else:
-        raise HTTPException(404, "no such adjustment")
+        try:
+            date = dt.date.fromisoformat(_text(form, "date"))
+        except ValueError:
+            return _render_event(request, event, 400, adjust_error="give a date as YYYY-MM-DD")
+        if action == "pin":
+            detail = {
+                "delegate": _text(form, "delegate"),
+                "route": _text(form, "route"),
+                "date": date.isoformat(),
+            }
+            problems = ev.pin_delegate(event_dir, detail["delegate"], detail["route"], date)
+        elif action == "close":
+            detail = {"venue": _text(form, "venue"), "date": date.isoformat()}
+            problems = ev.close_venue(event_dir, detail["venue"], date)
+        else:
+            raise HTTPException(404, "no such adjustment")
     if problems:
         return _render_event(
             request, event, 422, adjust_error="; ".join(str(p) for p in problems[:5])

@@ -35,7 +35,7 @@ from planner.loading import (
     load_routes,
     load_scenario,
 )
-from planner.models import DEFAULT_CNY_PER_RANK_STEP, Route, Scenario, Venue
+from planner.models import DEFAULT_CNY_PER_RANK_STEP, Route, Scenario, ScenarioSpec, Venue
 
 __all__ = [
     "COLUMNS",
@@ -49,9 +49,11 @@ __all__ = [
     "copy_example",
     "guess_mapping",
     "load_event",
+    "lock_group",
     "pin_delegate",
     "read_table",
     "scenario_file",
+    "unpin",
 ]
 
 #: Our delegate columns, required first.
@@ -353,8 +355,24 @@ def _spec_checked(
     return []
 
 
+#: Whether this findhz's scenarios carry ``pins`` (a delegate on a route-day, a locked group),
+#: which planning and re-planning keep.
+HAS_PINS = "pins" in ScenarioSpec.model_fields
+
+
 def pin_delegate(event_dir: Path, delegate_id: str, route: str, date: dt.date) -> list[Problem]:
-    """Keep a delegate to one route on one day: their only interest and available day."""
+    """Keep a delegate to one route on one day: a pin of the scenario (the route must be one
+    of their interests, the day one they can come); without pins, their only interest and
+    available day."""
+    if HAS_PINS:
+        spec = _read_spec(event_dir)
+        pins = [
+            p
+            for p in spec.get("pins") or []
+            if not (p.get("delegate") == delegate_id and str(p.get("date")) == date.isoformat())
+        ]
+        pins.append({"delegate": delegate_id, "route": route, "date": date.isoformat()})
+        return _edit_checked(event_dir, {"pins": pins}, None)
     scenario = load_event(event_dir)
     records = [d.model_dump(mode="json") for d in scenario.delegates]
     found = False
@@ -366,6 +384,26 @@ def pin_delegate(event_dir: Path, delegate_id: str, route: str, date: dt.date) -
     if not found:
         return [Problem("delegates", "", "id", f"no delegate {delegate_id}")]
     return _edit_checked(event_dir, {}, records)
+
+
+def lock_group(event_dir: Path, group: str) -> list[Problem]:
+    """Lock a published group: re-planning keeps its riders and stops (a pin of the group)."""
+    if not HAS_PINS:
+        return [Problem("set-up", "", "pins", "this findhz cannot lock groups yet")]
+    spec = _read_spec(event_dir)
+    pins = [p for p in spec.get("pins") or [] if p.get("group") != group]
+    pins.append({"group": group})
+    return _edit_checked(event_dir, {"pins": pins}, None)
+
+
+def unpin(event_dir: Path, index: int) -> list[Problem]:
+    """Remove one pin of the scenario (by its place in ``pins``)."""
+    spec = _read_spec(event_dir)
+    pins = list(spec.get("pins") or [])
+    if not 0 <= index < len(pins):
+        return [Problem("set-up", "", "pins", f"no pin number {index + 1}")]
+    del pins[index]
+    return _edit_checked(event_dir, {"pins": pins}, None)
 
 
 def close_venue(event_dir: Path, venue: str, date: dt.date) -> list[Problem]:
@@ -383,11 +421,14 @@ def close_venue(event_dir: Path, venue: str, date: dt.date) -> list[Problem]:
 def changes_of_edits(edits: list[tuple[str, dict[str, Any]]]) -> list[Change]:
     """The adjustments made since a published version, as the changes ``replan`` repairs.
 
-    A closed venue is a ``venue-closed`` change; a pinned delegate a ``delegate-days`` change
-    to the pinned day (their route is already their only interest in the scenario).
+    A closed venue is a ``venue-closed`` change. A pin is in the scenario, which ``replan``
+    keeps; a findhz without pins gets a ``delegate-days`` change to the pinned day instead
+    (their route is then their only interest).
     """
     changes: list[Change] = []
     for kind, detail in edits:
+        if "date" not in detail:
+            continue
         date = dt.date.fromisoformat(str(detail["date"]))
         if kind == "close":
             changes.append(
@@ -395,7 +436,7 @@ def changes_of_edits(edits: list[tuple[str, dict[str, Any]]]) -> list[Change]:
                     {"kind": "venue-closed", "venue": detail["venue"], "date": date}
                 )
             )
-        elif kind == "pin":
+        elif kind == "pin" and not HAS_PINS:
             changes.append(
                 DelegateDays(
                     kind="delegate-days", delegate=str(detail["delegate"]), available=[date]
