@@ -159,6 +159,8 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
         from planner.errors import FindhzError
 
         line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        # the coordinator knows which event: no path of the server's folders in the message
+        line = line.replace(str(store.event_dir(event_id) / "scenario") + os.sep, "")
         if not isinstance(error, FindhzError):
             print(f"findhz serve: run {run_id} failed: {error!r}", file=sys.stderr)
         store.finish_run(run_id, "failed", line[:500])

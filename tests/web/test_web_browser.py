@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import served
-from webhelpers import RENAMED, renamed_xlsx
+from webhelpers import RENAMED, movable, renamed_xlsx
 
 from findhz.web.store import prepare_data_folder
 from planner.naming import delegate_page_name
@@ -158,14 +158,7 @@ def test_import_plan_review_pin_replan_publish_in_chromium(browser: Any, tmp_pat
         # pin a delegate to a route-day other than theirs, then re-plan with minimal changes
         versions = data / "events" / EVENT / "versions"
         plan = json.loads(next(versions.glob("run-*/plan.json")).read_text(encoding="utf-8"))
-        route_days = sorted({(g["route"], g["date"]) for g in plan["groups"]})
-        mover, (route, date) = next(
-            (d, rd)
-            for g in plan["groups"]
-            for d in g["delegates"]
-            for rd in route_days
-            if rd[1] != g["date"]
-        )
+        mover, route, date = movable(data, EVENT, plan)
         page.goto(f"{base}/events/{EVENT}#adjust")
         page.fill("#pin-form input[name=delegate]", mover)
         page.select_option("#pin-form select[name=route]", route)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from webhelpers import csrf, mapping_form, post, renamed_xlsx, run_id_of, wait_run
+from webhelpers import csrf, mapping_form, movable, post, renamed_xlsx, run_id_of, wait_run
 
 from findhz.web.app import create_app, hash_token
+from findhz.web.events import HAS_PINS
 from findhz.web.store import DB_NAME, MIGRATIONS, DataFolderRefused, prepare_data_folder
 from planner.bundled import bundled_routes
 
@@ -132,20 +133,24 @@ def test_plan_review_publish_replan_and_zip(client: httpx.Client, data_dir: Path
     assert pages_v1
 
     # a published version: pin a delegate to another day, and the re-plan repairs it
-    by_date = {(g["route"], g["date"]) for g in plan["groups"]}
-    mover, target = next(
-        (d, (route, date))
-        for g in plan["groups"]
-        for d in g["delegates"]
-        for route, date in sorted(by_date)
-        if date != g["date"]
-    )
+    mover, *target = movable(data_dir, "example-findhz-2024", plan)
     event_page = client.get(EVENT).text
     assert "Re-plan version 1 (minimal changes)" in event_page
     pinned = post(
         client, f"{EVENT}/adjust/pin", {"delegate": mover, "route": target[0], "date": target[1]}
     )
     assert pinned.status_code == 200, pinned.text[:1000]
+    locked = None
+    if HAS_PINS:  # lock a group the pin does not touch: re-planning keeps it as published
+        locked = next(
+            g
+            for g in plan["groups"]
+            if mover not in g["delegates"] and (g["route"], g["date"]) != tuple(target)
+        )
+        assert post(client, f"{EVENT}/adjust/lock", {"group": locked["id"]}).status_code == 200
+        assert f"group <code>{locked['id']}</code> locked" in client.get(EVENT).text
+    else:
+        assert 'id="lock-form"' not in event_page
     again = post(client, f"{EVENT}/plan", {"time_limit": "1"}, follow_redirects=False)
     state = wait_run(client, run_id_of(again))
     assert state["status"] == "done", state
@@ -160,6 +165,8 @@ def test_plan_review_publish_replan_and_zip(client: httpx.Client, data_dir: Path
     kept = {g["id"]: g for g in plan2["groups"]}
     # minimal disruption: the groups the pin did not touch keep their stops
     assert any(kept.get(g["id"], {}).get("stops") == g["stops"] for g in untouched)
+    if locked is not None:
+        assert kept[locked["id"]] == locked
     review = client.get(f"{EVENT}/versions/2").text
     assert 'id="change"' in review and "Who must be told" in review
     assert post(client, f"{EVENT}/versions/2/publish", {"base_url": base}).status_code == 200
@@ -316,24 +323,29 @@ def test_uploads_too_large_or_not_tables_are_refused(client: httpx.Client) -> No
     assert "csv" in odd.text
 
 
-def test_pin_and_close_are_checked_edits(client: httpx.Client) -> None:
+def test_pin_and_close_are_checked_edits(client: httpx.Client, data_dir: Path) -> None:
+    from findhz.web.events import load_event
+
+    scenario = load_event(data_dir / "events" / "example-findhz-2024")
+    delegate = scenario.delegates[0]
+    route = delegate.interests[0]
+    day = scenario.delegate_dates(delegate)[0].isoformat()
     pinned = post(
-        client,
-        f"{EVENT}/adjust/pin",
-        {"delegate": "D001", "route": "smart-iot", "date": "2024-09-28"},
+        client, f"{EVENT}/adjust/pin", {"delegate": delegate.id, "route": route, "date": day}
     )
-    assert pinned.status_code == 200
-    assert "pin" in pinned.text and "D001" in pinned.text
+    assert pinned.status_code == 200, pinned.text[-3000:]
+    assert "pin" in pinned.text and delegate.id in pinned.text
     wrong = post(
         client,
         f"{EVENT}/adjust/pin",
-        {"delegate": "D001", "route": "no-such-route", "date": "2024-09-28"},
+        {"delegate": delegate.id, "route": "no-such-route", "date": day},
     )
     assert wrong.status_code == 422
-    closed = post(client, f"{EVENT}/adjust/close", {"venue": "zhejiang-lab", "date": "2024-09-28"})
+    venue = next(v for v in scenario.venues if v != scenario.base.id)
+    closed = post(client, f"{EVENT}/adjust/close", {"venue": venue, "date": day})
     assert closed.status_code == 200
-    assert "zhejiang-lab 2024-09-28: closed" in closed.text
-    unknown = post(client, f"{EVENT}/adjust/close", {"venue": "atlantis", "date": "2024-09-28"})
+    assert f"{venue} {day}: closed" in closed.text
+    unknown = post(client, f"{EVENT}/adjust/close", {"venue": "atlantis", "date": day})
     assert unknown.status_code == 422
 
 

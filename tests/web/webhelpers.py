@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -70,3 +71,39 @@ def run_id_of(response: Any) -> int:
     match = re.search(r"/runs/(\d+)", str(response.headers["location"]))
     assert match, response.headers
     return int(match.group(1))
+
+
+def movable(data_dir: Path, event_id: str, plan: dict[str, Any]) -> tuple[str, str, str]:
+    """A placed delegate, and a route-day of the plan they chose and can come on, not theirs,
+    with a free seat on one of its buses: (delegate, route, date), for a pin that moves them.
+
+    With the scenario's pins, another route on their day (re-planning moves a delegate off
+    their bus of the pinned day); without, another day (the pin changes their days)."""
+    from findhz.web.events import HAS_PINS, load_event
+
+    scenario = load_event(data_dir / "events" / event_id)
+
+    def roomy(group: dict[str, Any]) -> bool:  # a seat free, and room at every venue
+        riders = len(group["delegates"])
+        venues = [scenario.venues[s["venue"]] for s in group["stops"][1:-1]]
+        return riders < group["seats"] and all(v.max_group > riders for v in venues)
+
+    running = {(g["route"], g["date"]) for g in plan["groups"] if roomy(g)}
+    candidates = []
+    for group in plan["groups"]:
+        for did in group["delegates"]:
+            delegate = next(d for d in scenario.delegates if d.id == did)
+            days = {d.isoformat() for d in scenario.delegate_dates(delegate)}
+            for route, date in sorted(running):
+                if (
+                    (date == group["date"] and route != group["route"])
+                    if HAS_PINS
+                    else date != group["date"]
+                ) and (route in delegate.interests and date in days and not delegate.step_free):
+                    # plainest first: a route that runs on no other day the delegate can come
+                    others = {g["date"] for g in plan["groups"] if g["route"] == route} & days
+                    candidates.append((len(others), did, route, date))
+    if not candidates:
+        raise AssertionError("no delegate of the plan can be moved to another route-day")
+    _, did, route, date = min(candidates)
+    return did, route, date
