@@ -509,7 +509,9 @@ async def setup_page(request: Request) -> Response:
     return _setup_page(request, event, values, [], saved="saved" in request.query_params)
 
 
-async def _setup_checked(request: Request, keep: bool) -> tuple[Any, ev.Form, list[Problem]]:
+async def _setup_checked(
+    request: Request, keep: bool
+) -> tuple[Any, ev.Form, dict[str, Any], list[Problem]]:
     event = _event(request)
     form = await _form(request)
     values = _form_lists(form)
@@ -517,12 +519,12 @@ async def _setup_checked(request: Request, keep: bool) -> tuple[Any, ev.Form, li
     _, routes = ev.catalogue(event_dir)
     change = ev.setup_change(list(routes), values)
     problems = await run_in_threadpool(ev.check_setup, event_dir, change, keep=keep)
-    return event, values, problems
+    return event, values, change, problems
 
 
 async def setup_check(request: Request) -> Response:
     """Validation as the coordinator types: the loader's problems of the form, as JSON."""
-    _, _, problems = await _setup_checked(request, keep=False)
+    _, _, _, problems = await _setup_checked(request, keep=False)
     return JSONResponse(
         {
             "problems": [
@@ -538,11 +540,11 @@ async def setup_check(request: Request) -> Response:
 
 
 async def setup_save(request: Request) -> Response:
-    event, values, problems = await _setup_checked(request, keep=True)
+    event, values, change, problems = await _setup_checked(request, keep=True)
     if problems:
         return _setup_page(request, event, values, problems, status=422)
-    detail = {k: values[k][0] for k in ("dates", "base") if values.get(k)}
-    _store(request).record_edit(event["id"], "setup", detail, _who(request))
+    # the whole set-up as saved, so the history says what each edit set
+    _store(request).record_edit(event["id"], "setup", change, _who(request))
     return RedirectResponse(f"/events/{event['id']}/setup?saved=1", status_code=303)
 
 
