@@ -87,6 +87,21 @@ def find_problems(
                         f"#load-{row['date']}-{venue_row['venue'].id}",
                     )
                 )
+    known = {g.id for g in groups}
+    for gid in sorted(scenario.spec.morning.buses):
+        if gid not in known:
+            out.append(
+                Problem(
+                    "unknown-bus",
+                    Bilingual(
+                        f"Bus details for a group not in this plan: {gid}",
+                        "车辆信息对应的分组不存在",
+                    ),
+                    "morning.buses in the scenario names it; check the group id against this "
+                    "plan's (the delegates table below, or the workbook)",
+                    "#delegates",
+                )
+            )
     visited = {s.venue for g in groups for s in g.stops}
     must = sorted(
         {vid for g in groups for vid in scenario.routes[g.route].must_visit if vid in visited}
@@ -101,7 +116,7 @@ def find_problems(
                         f"Approximate location of a must-visit: {venue.name.en}",
                         f"必访单位位置为估计：{venue.name.zh}",
                     ),
-                    f"confidence low; source: {venue.location.source}",
+                    f"confidence low; source: {_short(venue.location.source)}",
                     f"hosts/{vid}.html",
                 )
             )
@@ -156,7 +171,10 @@ def venue_load(
                 )
             peak, peak_at = _peak(visits, tz)
             largest = max(len(g.delegates) for g, _ in visits)
-            full = peak >= venue.concurrent_groups and venue.concurrent_groups > 1
+            # At its limit (when it takes several groups at once), or over it.
+            full = peak > venue.concurrent_groups or (
+                peak == venue.concurrent_groups and venue.concurrent_groups > 1
+            )
             rows.append(
                 {
                     "venue": venue,
@@ -174,6 +192,10 @@ def venue_load(
             {"date": date.isoformat(), "day": day_label(date), "venues": rows, "ticks": ticks}
         )
     return days
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _minutes(moment: dt.datetime, tz: dt.tzinfo) -> int:

@@ -31,6 +31,7 @@ from jinja2 import Template
 from markupsafe import Markup, escape
 
 from maps.assets import leaflet_default_icon_script
+from maps.morning import venue_links
 from maps.templating import environment
 from maps.text import CONFIDENCE, KINDS, STOP_KINDS, clock, day_label
 from planner.models import Group, Route, Scenario, Stop, Venue
@@ -127,6 +128,7 @@ STYLE = """
 .fh-times th{text-align:left;font-weight:normal;color:#555;padding:1px 8px 1px 0}
 .fh-times td{font-weight:bold}
 .fh-pop-approx{color:#a40000;margin-top:4px}
+.fh-pop-links{margin-top:4px}
 .leaflet-control-layers-list{font:12px/1.4 system-ui,"Noto Sans CJK SC",sans-serif}
 """
 
@@ -370,6 +372,7 @@ def _stop_marker(
         end=clock(stop.end, tz),
         depart=clock(stop.depart, tz),
         confidence=CONFIDENCE[confidence],
+        links=venue_links(venue),
     )
     tooltip = str(Markup("{}. {} · {}").format(number, venue.name.en, venue.name.zh))
     marker = _Marker(

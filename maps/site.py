@@ -195,6 +195,8 @@ class _Site:
                 "route": self.scenario.routes[group.route],
                 "day": day_label(group.date),
                 "rows": self._timeline(group),
+                "bus": self.buses[group.id],
+                "morning": self.scenario.spec.morning,
             }
             people = sorted(
                 (self.delegates[d] for d in group.delegates if d in self.delegates),

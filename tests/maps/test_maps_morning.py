@@ -15,7 +15,7 @@ from maps import render_site
 from maps.morning import map_links
 from maps.text import Bilingual
 from maps.words import country_name, language_name
-from planner.models import Morning, Plan, Scenario
+from planner.models import BusDetails, Morning, Plan, Scenario
 from planner.naming import delegate_page_name
 from planner.travel.datum import wgs84_to_gcj02
 
@@ -433,3 +433,40 @@ def test_axe_on_the_morning_pages(
                 found[f"{width}:{path.name}"] = bad
         context.close()
     assert found == {}
+
+
+def test_index_flags_a_venue_over_capacity_and_bus_details_for_no_group(
+    tmp_path: Path, morning_case: tuple[Plan, Scenario]
+) -> None:
+    plan, scenario = morning_case
+    buses = {**scenario.spec.morning.buses, "2024-09-30-gen-ai-9": BusDetails(plate="浙A·99999")}
+    morning = scenario.spec.morning.model_copy(update={"buses": buses})
+    spec = scenario.spec.model_copy(update={"morning": morning})
+    render_site(plan, scenario.model_copy(update={"spec": spec}), tmp_path)
+    html = _read(tmp_path, "index.html")
+    day = plan.groups[0].date.isoformat()
+    assert f'href="#load-{day}-zhejiang-lab"' in html  # two groups at a venue that takes one
+    assert f'id="load-{day}-zhejiang-lab"' in html
+    assert "Bus details for a group not in this plan: 2024-09-30-gen-ai-9" in html
+
+
+def test_popups_open_the_stop_in_map_apps(
+    morning_site: Path, morning_case: tuple[Plan, Scenario]
+) -> None:
+    plan, _ = morning_case
+    html = _read(morning_site, f"maps/{plan.groups[0].id}.html")
+    assert "uri.amap.com" in html and "maps.apple.com" in html
+
+
+def test_sheets_and_help_carry_the_bus_label_plate_guide_and_organiser(
+    morning_site: Path, morning_case: tuple[Plan, Scenario]
+) -> None:
+    plan, _ = morning_case
+    first = plan.groups[0].id
+    guide = _text(_read(morning_site, f"sheets/{first}-guide.html"))
+    driver = _text(_read(morning_site, f"sheets/{first}-driver.html"))
+    assert "Bus 1" in guide and "浙A·00000" in guide and "+86 571 0000 0001" in guide
+    assert "1号车" in driver and "浙A·00000" in driver and "+86 571 0000 0001" in driver
+    delegate = _read(morning_site, f"delegates/{plan.groups[0].delegates[0]}.html")
+    assert '<li class="fh-wechat-qr"><svg' in delegate
+    assert "visits-desk" in delegate
