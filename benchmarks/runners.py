@@ -2,26 +2,28 @@
 
 Both runners take the very same problem (built by :mod:`benchmarks.adapters`) and return
 tours as lists of visit indices, so the checks that score them cannot tell them apart.
-PyVRP is an optional benchmark dependency (``pip install findhz[bench]``), imported here only.
+"Ours" is the planner's own search (:func:`planner.solver.solve_routing`: PyVRP's iterated
+local search with the planner's parameters where PyVRP models the problem, OR-Tools
+otherwise); "PyVRP" is PyVRP with its default parameters, as its users run it.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from itertools import groupby
 
 from planner.problems import RoutingProblem
+from planner.pyvrp_search import solve_with_pyvrp
 from planner.solver import solve_routing
 
-__all__ = ["PyvrpMissing", "Run", "solve_ours", "solve_pyvrp"]
+__all__ = ["PYVRP_DEFAULT_HISTORY", "Run", "solve_ours", "solve_pyvrp"]
 
-
-class PyvrpMissing(RuntimeError):
-    """PyVRP is not installed."""
+#: PyVRP's own default late-acceptance history (``IteratedLocalSearchParams``).
+PYVRP_DEFAULT_HISTORY = 300
 
 
 @dataclass(frozen=True)
@@ -79,96 +81,22 @@ def solve_pyvrp(
 
 
 def _pyvrp_once(problem: RoutingProblem, time_limit_s: float, seed: int) -> tuple[Run, float]:
-    """PyVRP's hybrid genetic search on the same problem, stopped after ``time_limit_s``;
-    the run and PyVRP's cost of its best solution.
+    """PyVRP as it ships (its default parameters: a late-acceptance history of 300), on the
+    same problem, stopped after ``time_limit_s``; the run and its objective.
 
-    Supports what the benchmark problems use: one window per visit, prizes or required
-    visits, vehicle capacities, fixed costs and time windows.
-    """
-    try:
-        from pyvrp import Model
-        from pyvrp.stop import MaxRuntime
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise PyvrpMissing(
-            "PyVRP is not installed; install the benchmark extra: pip install 'findhz[bench]'"
-        ) from exc
-    if problem.resources or problem.choices or any(len(v.windows) != 1 for v in problem.visits):
-        raise ValueError("the PyVRP runner supports one window per visit and no shared resources")
-
+    It goes through :mod:`planner.pyvrp_search`, the one module that speaks to PyVRP, with
+    PyVRP's defaults instead of the planner's tuned history."""
     started = time.perf_counter()
-    has_capacity = any(v.capacity is not None for v in problem.vehicles)
-    big_capacity = sum(v.demand for v in problem.visits) + 1
-    model = Model()
-    depot_nodes = sorted(
-        {v.start_node for v in problem.vehicles} | {v.end_node for v in problem.vehicles}
+    solution = solve_with_pyvrp(
+        problem, time_limit_s=time_limit_s, seed=seed, history_length=PYVRP_DEFAULT_HISTORY
     )
-    locations = {}
-    for node in depot_nodes:
-        locations[("depot", node)] = model.add_location(0, 0)
-    depots = {node: model.add_depot(locations[("depot", node)]) for node in depot_nodes}
-    matrix_nodes = list(depot_nodes)
-    for k, visit in enumerate(problem.visits):
-        location = model.add_location(0, 0)
-        locations[("visit", k)] = location
-        matrix_nodes.append(visit.node)
-        ((early, late),) = visit.windows
-        model.add_client(
-            location,
-            delivery=[visit.demand] if has_capacity else [],
-            service_duration=visit.service,
-            tw_early=early,
-            tw_late=late,
-            prize=visit.prize,
-            required=visit.required,
-        )
-    all_locations = [locations[("depot", n)] for n in depot_nodes] + [
-        locations[("visit", k)] for k in range(len(problem.visits))
-    ]
-    travel = problem.travel
-    cost = problem.cost
-    for a, loc_a in zip(matrix_nodes, all_locations, strict=True):
-        for b, loc_b in zip(matrix_nodes, all_locations, strict=True):
-            if loc_a is not loc_b:
-                model.add_edge(loc_a, loc_b, distance=int(cost[a, b]), duration=int(travel[a, b]))
-
-    def key(v: int) -> tuple[int, int, int, int, int, int]:
-        vehicle = problem.vehicles[v]
-        return (
-            vehicle.start_node,
-            vehicle.end_node,
-            vehicle.earliest_start,
-            vehicle.latest_end,
-            -1 if vehicle.capacity is None else vehicle.capacity,
-            vehicle.fixed_cost,
-        )
-
-    type_vehicles: list[list[int]] = []
-    for _, group in groupby(sorted(range(len(problem.vehicles)), key=key), key=key):
-        members = list(group)
-        vehicle = problem.vehicles[members[0]]
-        model.add_vehicle_type(
-            num_available=len(members),
-            capacity=[] if not has_capacity else [vehicle.capacity or big_capacity],
-            start_depot=depots[vehicle.start_node],
-            end_depot=depots[vehicle.end_node],
-            fixed_cost=vehicle.fixed_cost,
-            tw_early=vehicle.earliest_start,
-            tw_late=vehicle.latest_end,
-        )
-        type_vehicles.append(members)
-
-    result = model.solve(stop=MaxRuntime(time_limit_s), seed=seed, display=False)
     tours: list[list[int]] = [[] for _ in problem.vehicles]
-    next_free = [0] * len(type_vehicles)
-    for route in result.best.routes():
-        t = route.vehicle_type()
-        slot = type_vehicles[t][next_free[t]]
-        next_free[t] += 1
-        tours[slot] = [activity.idx for activity in route if activity.is_client()]
+    for tour in solution.tours:
+        tours[tour.vehicle] = list(tour.visits)
     run = Run(
         tours=tours,
         seconds=time.perf_counter() - started,
-        solver_feasible=bool(result.best.is_feasible()),
+        solver_feasible=solution.feasible,
         time_cap_hit=True,
     )
-    return run, float(result.cost())
+    return run, float(solution.objective if solution.feasible else math.inf)

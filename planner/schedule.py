@@ -252,6 +252,8 @@ class _Built:
 #: First-solution strategies that cope with per-bus minimum stops and mandatory lunch
 #: choices (cheapest-insertion heuristics give up on them), tried in this order.
 FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC", "FIRST_UNBOUND_MIN_VALUE")
+#: The routing search of a bus's day where PyVRP models it (see planner/solver.py).
+PYVRP_SEARCH = solver.SearchConfig("planner-pyvrp-ils", engine="pyvrp")
 
 
 def _solve(
@@ -276,9 +278,12 @@ def _solve(
         config = solver.SearchConfig(
             f"planner-{strategy.lower()}", strategy, "gls", prize_operators=False
         )
+        # PyVRP's search first where it models the bus's day; OR-Tools when it does not or
+        # when PyVRP's best tour falls short of the route's minimum of stops.
+        configs = [PYVRP_SEARCH, config]
         for work in works:
             solution = solver.solve_routing(
-                problem, time_limit_s=budget, seed=seed, work_limit=work, configs=[config]
+                problem, time_limit_s=budget, seed=seed, work_limit=work, configs=configs
             )
             if solution.feasible or solution.status == "infeasible":
                 break

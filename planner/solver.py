@@ -43,6 +43,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_p
 from ortools.sat.python import cp_model
 from ortools.util import optional_boolean_pb2
 
+from planner import pyvrp_search
 from planner.problems import (
     AssignmentHint,
     AssignmentProblem,
@@ -79,6 +80,16 @@ _MAX_STALE_RESTARTS = 8
 ASSIGNMENT_WALL_CAP_FACTOR = 20
 ASSIGNMENT_WALL_CAP_EXTRA_S = 5.0
 
+#: Work budgets are counted in OR-Tools search branches (about 100,000 a second on a bus's
+#: day); one iteration of PyVRP's iterated local search on a bus's day took 0.2-0.35 ms on
+#: this project's 2-core machine, so 50 branches buy one iteration: about the same time,
+#: whichever engine runs.
+BRANCHES_PER_ILS_ITERATION = 50
+MIN_ILS_ITERATIONS = 200
+#: Late-acceptance history of PyVRP's search for the first and the second worker: 100 did
+#: better than PyVRP's default of 300 on the orienteering set; the second worker keeps 300.
+ILS_HISTORY = (100, 300)
+
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
 
@@ -88,7 +99,9 @@ class SearchConfig:
     """One way of searching: a first-solution strategy, a metaheuristic, extra operators.
 
     ``metaheuristic`` is ``"gls"``, ``"tabu"``, ``"sa"``, ``"greedy"`` or ``"ils"`` (OR-Tools'
-    iterated local search with ruin and recreate).
+    iterated local search with ruin and recreate). ``engine="pyvrp"`` searches with PyVRP's
+    iterated local search instead (:mod:`planner.pyvrp_search`; ``history_length`` is its
+    late-acceptance history), on problems PyVRP models; the OR-Tools fields are then unused.
     """
 
     name: str
@@ -100,12 +113,17 @@ class SearchConfig:
     automatic_temperatures: bool = True
     insertion_lns: bool = True
     close_nodes_lns: int = 0
+    engine: str = "ortools"
+    history_length: int = 100
 
 
 def default_configs(problem: RoutingProblem) -> tuple[SearchConfig, ...]:
     """The portfolio, best first: the first entry is what a single worker runs.
 
-    Measured on the benchmark sets: with optional visits (prizes), tabu search beats guided
+    Measured on the benchmark sets (benchmarks/BENCHMARKS.md): where PyVRP models the
+    problem, its iterated local search is far ahead of every OR-Tools search we tried, so it
+    comes first, with a second acceptance history for a second worker. Otherwise (shared
+    resources, pinned prefixes): with optional visits (prizes), tabu search beats guided
     local search and iterated local search by far, and the close-nodes insertion LNS
     operators help it most (from an insertion heuristic on Solomon-based instances, from an
     empty solution on the larger Cordeau-based ones); with every visit required, guided
@@ -113,17 +131,25 @@ def default_configs(problem: RoutingProblem) -> tuple[SearchConfig, ...]:
     """
     has_optional = any(not v.required for v in problem.visits) or bool(problem.choices)
     if has_optional:
-        return (
+        ortools: tuple[SearchConfig, ...] = (
             SearchConfig(
                 "insertion-tabu", "PARALLEL_CHEAPEST_INSERTION", "tabu", False, close_nodes_lns=10
             ),
             SearchConfig("empty-tabu", "ALL_UNPERFORMED", "tabu", False, close_nodes_lns=10),
             SearchConfig("insertion-tabu-plain", "PARALLEL_CHEAPEST_INSERTION", "tabu", False),
         )
+    else:
+        ortools = (
+            SearchConfig("insertion-gls", "PARALLEL_CHEAPEST_INSERTION", "gls", False),
+            SearchConfig("savings-gls", "SAVINGS", "gls", False),
+            SearchConfig("insertion-tabu", "PARALLEL_CHEAPEST_INSERTION", "tabu", False),
+        )
+    if pyvrp_search.unsupported(problem) is not None:
+        return ortools
     return (
-        SearchConfig("insertion-gls", "PARALLEL_CHEAPEST_INSERTION", "gls", False),
-        SearchConfig("savings-gls", "SAVINGS", "gls", False),
-        SearchConfig("insertion-tabu", "PARALLEL_CHEAPEST_INSERTION", "tabu", False),
+        SearchConfig("pyvrp-ils", engine="pyvrp", history_length=ILS_HISTORY[0]),
+        SearchConfig("pyvrp-ils-long", engine="pyvrp", history_length=ILS_HISTORY[1]),
+        *ortools,
     )
 
 
@@ -156,6 +182,14 @@ def solve_routing(
     if workers == 1:
         best = _solve_one(problem, portfolio[0], deadline, seed, work_limit, solution_limit)
         winner = 0
+        if not best.feasible and portfolio[0].engine == "pyvrp":
+            # PyVRP found nothing the planner may keep: the first OR-Tools search takes over.
+            fallback = next((i for i, c in enumerate(portfolio) if c.engine != "pyvrp"), None)
+            if fallback is not None:
+                best = _solve_one(
+                    problem, portfolio[fallback], deadline, seed, work_limit, solution_limit
+                )
+                winner = fallback
     else:
         jobs = portfolio[:workers]
         # fork is cheap and safe while this process runs no other thread; spawn otherwise.
@@ -487,6 +521,8 @@ def _solve_one(
     metaheuristic ran out of moves), restart from another permutation of the visits with
     what is left, and keep the best (ties: the earliest). Restarts depend only on the work
     spent, so a fixed ``work_limit`` keeps the result reproducible."""
+    if config.engine == "pyvrp":
+        return _solve_pyvrp(problem, config, deadline, seed, work_limit)
     started = time.perf_counter()
     best: RoutingSolution | None = None
     remaining = work_limit
@@ -529,6 +565,37 @@ def _solve_one(
         (work_limit is None and solution_limit is None) or bool(result.stats["time_cap_hit"])
     )
     return replace(best, stats=stats, seconds=stats["seconds"])
+
+
+def _solve_pyvrp(
+    problem: RoutingProblem,
+    config: SearchConfig,
+    deadline: float,
+    seed: int,
+    work_limit: int | None,
+) -> RoutingSolution:
+    """PyVRP's search on ``problem``; not feasible (status ``"pyvrp-unsupported"``) when
+    PyVRP does not model the problem, so that :func:`solve_routing` falls back."""
+    if pyvrp_search.unsupported(problem) is not None:
+        return RoutingSolution(
+            feasible=False,
+            tours=(),
+            objective=0,
+            dropped=tuple(range(len(problem.visits))),
+            status="pyvrp-unsupported",
+            seconds=0.0,
+            stats={"time_cap_hit": 0.0},
+        )
+    iterations = None
+    if work_limit is not None:
+        iterations = max(MIN_ILS_ITERATIONS, work_limit // BRANCHES_PER_ILS_ITERATION)
+    return pyvrp_search.solve_with_pyvrp(
+        problem,
+        time_limit_s=max(0.01, deadline - time.time()),
+        seed=seed,
+        iterations=iterations,
+        history_length=config.history_length,
+    )
 
 
 def _search_once(

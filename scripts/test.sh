@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 venv=${FINDHZ_VENV:-.venv}
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -e ".[test,bench]"
+"$venv/bin/python" -m pip install --quiet -e ".[test]"
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) with Chinese fonts.
 missing=()

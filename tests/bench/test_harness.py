@@ -90,7 +90,6 @@ def test_ours_on_solomon_serves_everyone_within_the_rules() -> None:
 
 
 def test_pyvrp_side_by_side_on_the_same_problem() -> None:
-    pytest.importorskip("pyvrp")
     from benchmarks.runners import solve_pyvrp
 
     instance = read_optw(TOPTW / "pr01.txt")

@@ -1,0 +1,344 @@
+"""The one module that speaks to PyVRP.
+
+:func:`solve_with_pyvrp` solves a :class:`~planner.problems.RoutingProblem` with PyVRP's
+iterated local search when the problem uses only what PyVRP models (:func:`unsupported` says
+why not otherwise), and hands back the same plain :class:`~planner.problems.RoutingSolution`
+as the OR-Tools search in :mod:`planner.solver`. The translation:
+
+* one PyVRP location per matrix node used, so visits that share a node share a location;
+  ``cost`` is PyVRP's distance and ``travel`` its duration (service at the client, as ours);
+* a visit with one start window is one client; a visit with several windows is a
+  mutually exclusive client group with one client per window (the group is required when
+  the visit is);
+* a :class:`~planner.problems.Choice` is one mutually exclusive group over the clients of
+  all its visits: required without a penalty, optional with the penalty as every member's
+  prize;
+* ``max_stops`` is a load dimension (each visit that counts as a stop delivers one);
+  capacities another; ``span_cost`` is PyVRP's cost per unit of route duration.
+
+PyVRP has no shared resources across vehicles, no restriction of a visit to some vehicles,
+no pinned prefixes and no minimum of stops: problems with the first three go to OR-Tools,
+and a solution below a vehicle's ``min_stops`` is reported infeasible, so the caller can
+search again with OR-Tools.
+
+Determinism: the search stops after a fixed number of iterations (``iterations``); the
+wall-clock ``time_limit_s`` is only a safety cap, and ``stats["time_cap_hit"]`` says when it
+decided. Without ``iterations`` it runs for ``time_limit_s`` (the benchmarks do).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from pyvrp import ClientGroup, Model, Result, Route, Solution, SolveParams
+from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+
+from planner.problems import RoutingProblem, RoutingSolution, Tour
+
+__all__ = ["solve_with_pyvrp", "unsupported"]
+
+
+@dataclass(frozen=True)
+class _Client:
+    """What one PyVRP client stands for: visit ``visit`` in its window number ``window``."""
+
+    visit: int
+    window: int
+
+
+def unsupported(problem: RoutingProblem) -> str | None:
+    """Why PyVRP cannot take ``problem`` as it is, or ``None`` when it can."""
+    if problem.fixed_prefixes is not None and any(problem.fixed_prefixes):
+        return "pinned prefixes"
+    everyone = set(range(len(problem.vehicles)))
+    for visit in problem.visits:
+        if visit.vehicles is not None and visit.vehicles and set(visit.vehicles) != everyone:
+            return "visits restricted to some vehicles"
+    for r, resource in enumerate(problem.resources):
+        if sum(1 for v in problem.visits if v.resource == r) > resource.capacity:
+            return "shared resources"
+    if any(v.must_be_used for v in problem.vehicles):
+        return "vehicles that must be used"
+    return None
+
+
+def solve_with_pyvrp(
+    problem: RoutingProblem,
+    *,
+    time_limit_s: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    history_length: int = 300,
+) -> RoutingSolution:
+    """Solve ``problem`` (which :func:`unsupported` accepts) with PyVRP; ``history_length``
+    is the late-acceptance history of its iterated local search (PyVRP's default: 300)."""
+    reason = unsupported(problem)
+    if reason is not None:
+        raise ValueError(f"PyVRP does not model {reason}")
+    started = time.perf_counter()
+    model, clients = _build(problem)
+    stop: StoppingCriterion = MaxRuntime(max(0.01, time_limit_s))
+    if iterations is not None:
+        stop = MultipleCriteria([MaxIterations(max(1, iterations)), stop])
+    initial = None
+    if problem.initial_tours is not None and any(problem.initial_tours):
+        initial = _initial_solution(model, problem, clients)
+    result = model.solve(
+        stop=stop,
+        seed=seed,
+        collect_stats=False,
+        display=False,
+        params=SolveParams(ils=IteratedLocalSearchParams(history_length=history_length)),
+        initial_solution=initial,
+    )
+    seconds = time.perf_counter() - started
+    stats = {
+        "seconds": seconds,
+        "iterations": float(result.num_iterations),
+        "work_limit": float(iterations if iterations is not None else -1),
+        # The wall-clock cap decided when the search stopped: not reproducible.
+        "time_cap_hit": float(iterations is None or result.num_iterations < iterations),
+    }
+    return _read_back(problem, clients, result, seconds, stats)
+
+
+def _build(problem: RoutingProblem) -> tuple[Model, list[_Client]]:
+    """The PyVRP model of ``problem`` and what each of its clients stands for."""
+    model = Model()
+    ends = {v.start_node for v in problem.vehicles} | {v.end_node for v in problem.vehicles}
+    nodes = sorted(ends | {visit.node for visit in problem.visits if visit.windows})
+    locations = {node: model.add_location(0, 0) for node in nodes}
+    depots = {node: model.add_depot(locations[node]) for node in sorted(ends)}
+    dimensions = _dimensions(problem)
+
+    def load(k: int) -> list[int]:
+        visit = problem.visits[k]
+        return [
+            int(visit.demand) if name == "load" else int(visit.counts_as_stop)
+            for name in dimensions
+        ]
+
+    clients: list[_Client] = []
+    in_choice: set[int] = set()
+    for choice in problem.choices:
+        choice_group = model.add_client_group(required=choice.penalty is None)
+        prize = 0 if choice.penalty is None else int(choice.penalty)
+        for k in choice.visits:
+            in_choice.add(k)
+            visit = problem.visits[k]
+            for j, (early, late) in enumerate(visit.windows):
+                model.add_client(
+                    locations[visit.node],
+                    delivery=load(k),
+                    service_duration=visit.service,
+                    tw_early=early,
+                    tw_late=late,
+                    prize=prize,
+                    required=False,
+                    group=choice_group,
+                )
+                clients.append(_Client(k, j))
+    for k, visit in enumerate(problem.visits):
+        if k in in_choice or not visit.windows or visit.vehicles == ():
+            continue
+        prize = 0 if visit.required else int(visit.prize)
+        group: ClientGroup | None = None
+        if len(visit.windows) > 1:
+            group = model.add_client_group(required=visit.required)
+        for j, (early, late) in enumerate(visit.windows):
+            model.add_client(
+                locations[visit.node],
+                delivery=load(k),
+                service_duration=visit.service,
+                tw_early=early,
+                tw_late=late,
+                prize=prize,
+                required=visit.required and group is None,
+                group=group,
+            )
+            clients.append(_Client(k, j))
+
+    for node_a, loc_a in locations.items():
+        for node_b, loc_b in locations.items():
+            if node_a != node_b:
+                model.add_edge(
+                    loc_a,
+                    loc_b,
+                    distance=int(problem.cost[node_a, node_b]),
+                    duration=int(problem.travel[node_a, node_b]),
+                )
+    big = len(problem.visits) + 1
+    big_load = sum(max(0, v.demand) for v in problem.visits) + 1
+    for members in _vehicle_types(problem):
+        vehicle = problem.vehicles[members[0]]
+        capacity = [
+            (vehicle.capacity if vehicle.capacity is not None else big_load)
+            if name == "load"
+            else (vehicle.max_stops if vehicle.max_stops is not None else big)
+            for name in dimensions
+        ]
+        model.add_vehicle_type(
+            num_available=len(members),
+            capacity=capacity,
+            start_depot=depots[vehicle.start_node],
+            end_depot=depots[vehicle.end_node],
+            fixed_cost=int(vehicle.fixed_cost),
+            tw_early=vehicle.earliest_start,
+            tw_late=vehicle.latest_end,
+            unit_duration_cost=int(vehicle.span_cost),
+        )
+    return model, clients
+
+
+def _vehicle_types(problem: RoutingProblem) -> list[list[int]]:
+    """Vehicles alike in everything PyVRP sees, as one vehicle type each (in order of first
+    appearance): PyVRP searches better over one type of ``n`` vehicles than ``n`` types."""
+    types: dict[tuple[int, ...], list[int]] = {}
+    for v, vehicle in enumerate(problem.vehicles):
+        key = (
+            vehicle.start_node,
+            vehicle.end_node,
+            vehicle.earliest_start,
+            vehicle.latest_end,
+            -1 if vehicle.capacity is None else vehicle.capacity,
+            -1 if vehicle.max_stops is None else vehicle.max_stops,
+            vehicle.min_stops,
+            vehicle.fixed_cost,
+            vehicle.span_cost,
+        )
+        types.setdefault(key, []).append(v)
+    return list(types.values())
+
+
+def _dimensions(problem: RoutingProblem) -> list[str]:
+    """The load dimensions the problem needs, in order: ``"load"`` and ``"stops"``."""
+    names = []
+    if any(v.capacity is not None for v in problem.vehicles):
+        names.append("load")
+    if any(v.max_stops is not None for v in problem.vehicles):
+        names.append("stops")
+    return names
+
+
+def _initial_solution(model: Model, problem: RoutingProblem, clients: list[_Client]) -> Solution:
+    """``problem.initial_tours`` as a PyVRP solution (each visit in its first window)."""
+    first_client: dict[int, int] = {}
+    for index, client in enumerate(clients):
+        first_client.setdefault(client.visit, index)
+    data = model.data()
+    type_of = {v: t for t, members in enumerate(_vehicle_types(problem)) for v in members}
+    routes = [
+        Route(data, [first_client[k] for k in tour if k in first_client], type_of[v])
+        for v, tour in enumerate(problem.initial_tours or ())
+        if tour
+    ]
+    return Solution(data, routes)
+
+
+def _read_back(
+    problem: RoutingProblem,
+    clients: list[_Client],
+    result: Result,
+    seconds: float,
+    stats: dict[str, float],
+) -> RoutingSolution:
+    """Tours with start times and our objective, from PyVRP's best solution."""
+    best = result.best
+    status = "pyvrp"
+    infeasible = RoutingSolution(
+        feasible=False,
+        tours=(),
+        objective=0,
+        dropped=tuple(range(len(problem.visits))),
+        status=status,
+        seconds=seconds,
+        stats=stats,
+    )
+    if not best.is_feasible():
+        return infeasible
+    # Routes of one vehicle type go to its vehicles in order.
+    free = {t: list(members) for t, members in enumerate(_vehicle_types(problem))}
+    found: dict[int, Tour] = {}
+    for route in best.routes():
+        v = free[route.vehicle_type()].pop(0)
+        served = [clients[activity.idx] for activity in route if activity.is_client()]
+        found[v] = _timetable(problem, v, served)
+    tours = [
+        found.get(v, Tour(v, (), (), vehicle.earliest_start, vehicle.earliest_start))
+        for v, vehicle in enumerate(problem.vehicles)
+    ]
+    made = [sum(1 for k in t.visits if problem.visits[k].counts_as_stop) for t in tours]
+    if any(
+        tour.visits and count < vehicle.min_stops
+        for tour, count, vehicle in zip(tours, made, problem.vehicles, strict=True)
+    ):
+        return infeasible  # below a minimum of stops: PyVRP cannot keep it
+    return RoutingSolution(
+        feasible=True,
+        tours=tuple(tours),
+        objective=_objective(problem, tours),
+        dropped=_dropped(problem, tours),
+        status=status,
+        seconds=seconds,
+        stats=stats,
+    )
+
+
+def _timetable(problem: RoutingProblem, v: int, served: list[_Client]) -> Tour:
+    """The times of a tour as :mod:`planner.solver` reports them: every visit as early as
+    it can start (in the window PyVRP chose), then the vehicle leaves as late as its first
+    visit allows. PyVRP's own schedule may start later; this one is never later than it,
+    so it keeps every window and the vehicle's end."""
+    vehicle = problem.vehicles[v]
+    node, ready = vehicle.start_node, vehicle.earliest_start
+    starts = []
+    for client in served:
+        visit = problem.visits[client.visit]
+        early, _ = visit.windows[client.window]
+        start = max(ready + int(problem.travel[node, visit.node]), early)
+        starts.append(start)
+        node, ready = visit.node, start + visit.service
+    back = ready + int(problem.travel[node, vehicle.end_node])
+    depart = vehicle.earliest_start
+    if served:
+        first = problem.visits[served[0].visit].node
+        depart = starts[0] - int(problem.travel[vehicle.start_node, first])
+    visits = tuple(client.visit for client in served)
+    return Tour(v, visits, tuple(starts), depart, back)
+
+
+def _dropped(problem: RoutingProblem, tours: list[Tour]) -> tuple[int, ...]:
+    served = {k for tour in tours for k in tour.visits}
+    satisfied = set(served)
+    for choice in problem.choices:
+        if served.intersection(choice.visits):
+            satisfied.update(choice.visits)
+    return tuple(k for k in range(len(problem.visits)) if k not in satisfied)
+
+
+def _objective(problem: RoutingProblem, tours: list[Tour]) -> int:
+    """The objective as :mod:`planner.solver` counts it: arc costs, fixed costs of the
+    vehicles used, span costs, and the prizes (or choice penalties) of what was dropped."""
+    total = 0
+    for tour, vehicle in zip(tours, problem.vehicles, strict=True):
+        if not tour.visits:
+            continue
+        path = [
+            vehicle.start_node,
+            *(problem.visits[k].node for k in tour.visits),
+            vehicle.end_node,
+        ]
+        total += int(np.sum(problem.cost[path[:-1], path[1:]]))
+        total += vehicle.fixed_cost + vehicle.span_cost * (tour.back - tour.depart)
+    served = {k for tour in tours for k in tour.visits}
+    in_choice = {k for choice in problem.choices for k in choice.visits}
+    for choice in problem.choices:
+        if choice.penalty is not None and not served.intersection(choice.visits):
+            total += choice.penalty
+    for k, visit in enumerate(problem.visits):
+        if k not in in_choice and not visit.required and k not in served:
+            total += visit.prize
+    return total
