@@ -516,6 +516,12 @@ What the figures mean:
   returned routes (the solver works in 1/1000 units, travel times rounded up so every
   schedule is feasible with exact distances). Gaps are against the distance-only table
   (VROOM's compilation) and the hierarchical table (SINTEF values; vehicles first).
+* **Ours and PyVRP**: "ours" is the planner's search (`solve_routing`'s default portfolio):
+  on these problems PyVRP's iterated local search with the planner's parameters (a
+  late-acceptance history of 100; a second worker keeps PyVRP's 300), through
+  `planner/pyvrp_search.py`; "PyVRP" is PyVRP 0.14 with its default parameters, built by the
+  same module. The difference between the two is therefore a tuning of the same engine,
+  measured on one seed per instance: small, and within the spread of seeds.
 * **PyVRP side by side, at equal CPU**: PyVRP gets the very same integer problem and the
   same wall-clock budget per run, in the same run of the command, interleaved instance by
   instance (ours, then PyVRP) so that both see the same load on the shared machine. With
