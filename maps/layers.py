@@ -16,11 +16,12 @@ layer control shows as HTML) are escaped before folium sees them.
 
 from __future__ import annotations
 
+import colorsys
 import datetime as dt
 import functools
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,10 +38,12 @@ from maps.text import CONFIDENCE, KINDS, STOP_KINDS, clock, day_label
 from planner.models import Group, Route, Scenario, Stop, Venue
 from planner.travel.datum import wgs84_to_gcj02
 
-__all__ = ["TILES", "Datum", "TileSpec", "build_map", "group_label"]
+__all__ = ["TILES", "Datum", "Roads", "TileSpec", "build_map", "bus_colors", "group_label"]
 
 Datum = Literal["WGS-84", "GCJ-02"]
 LatLon = tuple[float, float]
+#: The road of each leg a routing service drew, by (from venue, to venue), WGS-84 points.
+Roads = Mapping[tuple[str, str], Sequence[LatLon]]
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ DEFAULT_TILES = TILES[0]
 
 # Around a low-confidence point, a dashed circle of this radius says "somewhere near here".
 APPROXIMATE_RADIUS_M = 1000
-DASHES = ("", "10 6", "2 6", "14 4 2 4")
+#: A leg with no road geometry is drawn with this dash pattern and said to be a straight line.
+STRAIGHT_DASH = "8 7"
 MARKER_SPACING_PX = 24
 
 _POPUP = environment().get_template("popup.html")
@@ -121,6 +125,8 @@ STYLE = """
 .fh-line{display:inline-block;width:22px;margin:0 4px 0 0;vertical-align:middle;
  border-top:3px solid #555}
 .fh-line.fh-dashed{border-top-style:dashed}
+.fh-legend li[hidden]{display:none}
+.fh-count.fh-key-count{position:static;display:inline-block;margin:2px 6px 2px 2px}
 .fh-pop{font:13px/1.35 system-ui,"Noto Sans CJK SC",sans-serif;min-width:200px}
 .fh-pop-title{font-size:14px;margin-bottom:3px}
 .fh-pop-kind,.fh-pop-route{color:#444;margin-bottom:3px}
@@ -130,17 +136,62 @@ STYLE = """
 .fh-pop-approx{color:#a40000;margin-top:4px}
 .fh-pop-links{margin-top:4px}
 .leaflet-control-layers-list{font:12px/1.4 system-ui,"Noto Sans CJK SC",sans-serif}
+.fh-day-pick{display:block;margin:0 0 4px}
+.fh-day-pick select{font:inherit;max-width:100%}
+.fh-count{position:absolute;box-sizing:border-box;min-width:18px;height:18px;padding:0 4px;
+ margin:-9px 0 0 -9px;border-radius:9px;background:#222;color:#fff;border:1px solid #fff;
+ font:bold 11px/16px system-ui,sans-serif;text-align:center;pointer-events:none}
+.fh-main{display:block;position:relative;width:100%;height:100%}
+.fh-sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;
+ clip:rect(0 0 0 0);white-space:nowrap;border:0}
 """
 
 
-def group_label(group: Group, scenario: Scenario) -> Markup:
+def group_label(group: Group, scenario: Scenario, color: str | None = None) -> Markup:
     """A group's name in the layer control, as safe HTML: colour, day, route, bus."""
     route = scenario.routes.get(group.route)
-    color = route.color if route is not None else "#666666"
+    color = color or (route.color if route is not None else "#666666")
     title = f"{route.title.en} {route.title.zh}" if route is not None else group.route
     return Markup('<span class="fh-swatch" style="background:{}"></span>{} · {} · {}').format(
         color, day_label(group.date).en, html_text(title), html_text(group.bus)
     ) + Markup(" <small>({})</small>").format(html_text(group.id))
+
+
+def bus_colors(groups: Sequence[Group], scenario: Scenario) -> dict[str, str]:
+    """A colour per group, so that the buses of one route on one day are told apart.
+
+    The first bus of a route-day keeps the route's colour; each further one turns the hue by
+    about 50 degrees and is darkened until white numbers on it keep a 4.5:1 contrast.
+    """
+    colors: dict[str, str] = {}
+    seen: Counter[tuple[str, dt.date]] = Counter()
+    for group in groups:
+        route = scenario.routes.get(group.route)
+        base = route.color if route is not None else "#666666"
+        index = seen[(group.route, group.date)]
+        seen[(group.route, group.date)] += 1
+        colors[group.id] = base if index == 0 else _variant(base, index)
+    return colors
+
+
+def _variant(color: str, index: int) -> str:
+    red, green, blue = (int(color[k : k + 2], 16) / 255 for k in (1, 3, 5))
+    hue, light, sat = colorsys.rgb_to_hls(red, green, blue)
+    hue = (hue + 0.14 * index) % 1.0
+    sat = max(sat, 0.55)
+    light = min(light, 0.42)
+    while True:
+        rgb = colorsys.hls_to_rgb(hue, light, sat)
+        if _luminance(rgb) <= 0.18 or light <= 0.05:
+            break
+        light -= 0.02
+    return "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG relative luminance; white text keeps 4.5:1 on a colour of at most 0.183."""
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
 @dataclass
@@ -232,10 +283,11 @@ def html_text(text: str) -> Markup:
 
 
 class _DatumSwitch(MacroElement):
-    """Move every registered overlay to the datum of the base layer being shown.
+    """Move every registered overlay to the datum of the base layer being shown; fit the map
+    to what it shows, clear of the legend; spread markers that overlap; switch days.
 
-    Also fits the map to its overlays at once (folium's ``fit_bounds`` animates the zoom
-    from the initial view, and a page that is driven at once would catch it midway).
+    Fits at once (folium's ``fit_bounds`` animates the zoom from the initial view, and a page
+    that is driven at once would catch it midway).
     """
 
     _template = Template(
@@ -247,6 +299,14 @@ class _DatumSwitch(MacroElement):
     [{{ name }}, {{ wgs|tojson }}, {{ gcj|tojson }}, {{ single|tojson }}],
 {% endfor %}
   ];
+  var dayLayers = {
+{% for date, names in this.days %}
+    {{ date|tojson }}: [{{ names|join(", ") }}],
+{% endfor %}
+  };
+  var baseLayer = {{ this.base }};
+  var legendBox = map.getContainer().parentElement.querySelector(".fh-legend");
+  var daySelect = legendBox ? legendBox.querySelector(".fh-day-select") : null;
   function apply(datum) {
     for (var i = 0; i < shifts.length; i++) {
       var s = shifts[i], points = datum === "GCJ-02" ? s[2] : s[1];
@@ -255,16 +315,43 @@ class _DatumSwitch(MacroElement):
     map.getContainer().setAttribute("data-datum", datum);
   }
   map.getContainer().setAttribute("data-datum", {{ this.datum|tojson }});
-  map.fitBounds({{ this.bounds|tojson }}, {padding: [30, 30], animate: false});
+  if (window.innerWidth < 600 && legendBox && legendBox.querySelector("details")) {
+    legendBox.querySelector("details").open = false;
+  }
+  // Fit what is shown, with the legend's side kept clear when it is open.
+  function fit() {
+    var bounds = L.latLngBounds([]);
+    var shown = [baseLayer];
+    for (var day in dayLayers) { shown = shown.concat(dayLayers[day]); }
+    if (!Object.keys(dayLayers).length) { bounds.extend({{ this.bounds|tojson }}); }
+    shown.forEach(function (layer) {
+      if (map.hasLayer(layer) && layer.getBounds) { bounds.extend(layer.getBounds()); }
+    });
+    var pad = {paddingTopLeft: [30, 30], paddingBottomRight: [30, 30], animate: false};
+    var box = map.getContainer().getBoundingClientRect();
+    var details = legendBox ? legendBox.querySelector("details") : null;
+    if (legendBox && details && details.open) {
+      var r = legendBox.getBoundingClientRect();
+      if (box.width - r.width > 260) {
+        pad.paddingTopLeft[0] = Math.min(r.right - box.left + 20, box.width / 2);
+      } else {
+        pad.paddingBottomRight[1] = Math.min(box.bottom - r.top + 20, box.height / 2);
+      }
+    }
+    if (bounds.isValid()) { map.fitBounds(bounds, pad); }
+  }
   map.on("baselayerchange", function (e) { apply(e.layer.options.datum); declutter(); });
-  // Markers of different venues that land on the same pixels are fanned out (a spiral of
-  // 28 px steps) so that each one can be tapped; recomputed whenever the view changes.
+  // Markers that land on the same pixels are fanned out (a spiral of 28 px steps) so that
+  // each one can be tapped, with a count where they stand; recomputed when the view changes.
   function declutter() {
     // The legend and the map's controls count as taken, so no marker hides under them.
     var box = map.getContainer().getBoundingClientRect(), placed = [];
-    var controls = map.getContainer().querySelectorAll(".leaflet-control");
-    var covers = Array.prototype.slice.call(controls);
-    var legendBox = map.getContainer().parentElement.querySelector(".fh-legend");
+    var pane = map.getPane("markerPane");
+    Array.prototype.slice.call(pane.querySelectorAll(".fh-count")).forEach(function (el) {
+      el.remove();
+    });
+    var covers = Array.prototype.slice.call(
+      map.getContainer().querySelectorAll(".leaflet-control"));
     if (legendBox) { covers.push(legendBox); }
     covers.forEach(function (el) {
       var r = el.getBoundingClientRect();
@@ -273,8 +360,32 @@ class _DatumSwitch(MacroElement):
                      r.width / 2, r.height / 2]);
       }
     });
+    var markers = [];
     map.eachLayer(function (layer) {
-      if (!(layer instanceof L.Marker) || !layer._icon) { return; }
+      if (layer instanceof L.Marker && layer._icon) { markers.push(layer); }
+    });
+    // Where several markers share a spot, a count stands beside it (never over a marker).
+    var spots = [];
+    markers.forEach(function (layer) {
+      var p = map.latLngToContainerPoint(layer.getLatLng());
+      for (var i = 0; i < spots.length; i++) {
+        if (Math.abs(spots[i].p.x - p.x) < 14 && Math.abs(spots[i].p.y - p.y) < 14) {
+          spots[i].n += 1; return;
+        }
+      }
+      spots.push({p: p, n: 1, at: layer.getLatLng()});
+    });
+    spots.forEach(function (spot) {
+      if (spot.n < 2) { return; }
+      var badge = L.DomUtil.create("div", "fh-count", pane);
+      badge.textContent = spot.n;
+      badge.setAttribute("aria-hidden", "true");
+      badge.style.zIndex = -100000;
+      var at = map.latLngToLayerPoint(spot.at).add([-20, -20]);
+      L.DomUtil.setPosition(badge, at);
+      placed.push([spot.p.x - 20, spot.p.y - 20, 10, 10]);
+    });
+    markers.forEach(function (layer) {
       var icon = layer._icon;
       if (!icon.fhBase) {
         icon.fhBase = [parseFloat(icon.style.marginLeft) || 0,
@@ -301,31 +412,71 @@ class _DatumSwitch(MacroElement):
       placed.push([x0 + dx, y0 + dy, w, h]);
     });
   }
-  map.on("zoomend overlayadd", declutter);
-  var legendAt = map.getContainer().parentElement.querySelector(".fh-legend");
-  if (legendAt) {
-    legendAt.addEventListener("toggle", declutter, true);
+  // One day at a time: the menu in the legend, or #YYYY-MM-DD in the address.
+  function showDay(day) {
+    for (var d in dayLayers) {
+      dayLayers[d].forEach(function (layer) {
+        if (day === "all" || d === day) { map.addLayer(layer); } else { map.removeLayer(layer); }
+      });
+    }
+    if (legendBox) {
+      legendBox.querySelectorAll("[data-date]").forEach(function (el) {
+        el.hidden = !(day === "all" || el.getAttribute("data-date") === day);
+      });
+    }
+    if (daySelect) { daySelect.value = day; }
+    map.getContainer().setAttribute("data-day", day);
+  }
+  if (Object.keys(dayLayers).length) {
+    var wanted = decodeURIComponent(window.location.hash.slice(1));
+    var today = new Intl.DateTimeFormat("en-CA", {timeZone: {{ this.timezone|tojson }}})
+      .format(new Date());
+    var first = Object.keys(dayLayers).sort()[0];
+    showDay(wanted in dayLayers || wanted === "all" ? wanted
+            : (today in dayLayers ? today : first));
+    if (daySelect) {
+      daySelect.addEventListener("change", function () {
+        showDay(daySelect.value);
+        if (history.replaceState) { history.replaceState(null, "", "#" + daySelect.value); }
+        fit(); declutter();
+      });
+    }
+  }
+  fit();
+  map.on("zoomend overlayadd overlayremove", declutter);
+  if (legendBox) {
+    legendBox.addEventListener("toggle", declutter, true);
   }
   declutter();
   // A popup closes with Escape from anywhere on the page, and with a tap outside it.
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { map.closePopup(); }
   });
-  var legend = map.getContainer().previousElementSibling;
-  if (window.innerWidth < 600 && legend && legend.querySelector("details")) {
-    legend.querySelector("details").open = false;
-  }
   window.findhzMap = map;
 })();
 {{ this.icon_script }}
 {% endmacro %}"""
     )
 
-    def __init__(self, shifts: _Shifts, bounds: tuple[LatLon, LatLon]) -> None:
+    def __init__(
+        self,
+        shifts: _Shifts,
+        bounds: tuple[LatLon, LatLon],
+        *,
+        layers: Mapping[str, Sequence[folium.FeatureGroup]],
+        base: folium.FeatureGroup,
+        timezone: str,
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "DatumSwitch"
         self.datum = shifts.datum
         self.bounds = bounds
+        self.days = [
+            (date, [layer.get_name() for layer in group_layers])
+            for date, group_layers in sorted(layers.items())
+        ]
+        self.base = base.get_name()
+        self.timezone = timezone
         self.rows = [
             (
                 element.get_name(),
@@ -350,6 +501,7 @@ def _stop_marker(
     scenario: Scenario,
     shifts: _Shifts,
     slot: int,
+    color: str,
 ) -> _Marker:
     """A numbered marker; the ``slot``-th marker at the same venue sits beside the first."""
     venue = scenario.venues[stop.venue]
@@ -358,7 +510,7 @@ def _stop_marker(
     icon = Markup(
         '<div class="fh-stop fh-{} fh-conf-{}" style="--c:{}" data-group="{}" data-stop="{}"'
         ' data-venue="{}">{}</div>'
-    ).format(stop.kind, confidence, route.color, group.id, number, venue.id, number)
+    ).format(stop.kind, confidence, color, group.id, number, venue.id, number)
     popup = _POPUP.render(
         number=number,
         venue=venue,
@@ -409,28 +561,32 @@ def group_layer(
     scenario: Scenario,
     shifts: _Shifts,
     *,
-    dash: str = "",
+    color: str | None = None,
+    roads: Roads | None = None,
     show: bool = True,
     slots: Counter[str] | None = None,
 ) -> folium.FeatureGroup:
     """A group's day: the bus path in visit order (base to base) and numbered stop markers.
 
-    ``slots`` counts the markers already drawn at each venue on the same map, so that
-    markers of several groups at one venue stand side by side instead of hiding each other.
+    Each leg follows its road when ``roads`` has it, else it is a dashed straight line whose
+    tooltip says so. ``slots`` counts the markers already drawn at each venue on the same
+    map, so that markers of several groups at one venue stand side by side.
     """
     slots = Counter() if slots is None else slots
+    roads = roads or {}
     route = scenario.routes[group.route]
-    layer = folium.FeatureGroup(name=str(group_label(group, scenario)), show=show)
-    path = [_point(scenario.venues[stop.venue]) for stop in group.stops]
-    if len(path) >= 2:
+    color = color or route.color
+    layer = folium.FeatureGroup(name=str(group_label(group, scenario, color)), show=show)
+    for leg in _legs(group, scenario, roads):
         line = folium.PolyLine(  # type: ignore[no-untyped-call]
-            locations=shifts.place(path),
-            color=route.color,
+            locations=shifts.place(leg.points),
+            color=color,
             weight=4,
-            opacity=0.8,
-            dash_array=dash or None,
+            opacity=0.85,
+            dash_array=None if leg.road else STRAIGHT_DASH,
+            tooltip=None if leg.road else STRAIGHT_TOOLTIP,
         )
-        shifts.register(line, path, single=False)
+        shifts.register(line, leg.points, single=False)
         layer.add_child(line)
     number = 0
     for stop in group.stops:
@@ -440,11 +596,37 @@ def group_layer(
         venue = scenario.venues[stop.venue]
         slot = slots[venue.id]
         slots[venue.id] += 1
-        area = _approximate_area(venue, route.color, shifts)
+        area = _approximate_area(venue, color, shifts)
         if area is not None:
             layer.add_child(area)
-        layer.add_child(_stop_marker(stop, number, group, route, scenario, shifts, slot))
+        layer.add_child(_stop_marker(stop, number, group, route, scenario, shifts, slot, color))
     return layer
+
+
+STRAIGHT_TOOLTIP = "Straight line, not the road · 直线示意，非实际道路"
+
+
+@dataclass(frozen=True)
+class _Leg:
+    points: list[LatLon]
+    road: bool
+
+
+def _legs(group: Group, scenario: Scenario, roads: Roads) -> list[_Leg]:
+    """The group's legs in order; consecutive straight legs are joined into one line."""
+    legs: list[_Leg] = []
+    for before, after in zip(group.stops, group.stops[1:], strict=False):
+        if before.venue == after.venue:
+            continue
+        a, b = _point(scenario.venues[before.venue]), _point(scenario.venues[after.venue])
+        road = roads.get((before.venue, after.venue))
+        if road:
+            legs.append(_Leg([a, *road, b], road=True))
+        elif legs and not legs[-1].road:
+            legs[-1].points.append(b)
+        else:
+            legs.append(_Leg([a, b], road=False))
+    return legs
 
 
 def base_layer(scenario: Scenario, shifts: _Shifts) -> folium.FeatureGroup:
@@ -472,9 +654,15 @@ def build_map(
     title: tuple[str, str],
     home: str | None = None,
     compact: bool = False,
+    roads: Roads | None = None,
+    day_selector: bool = False,
 ) -> folium.Map:
     """A map of the given groups, one layer each, with both base layers and a legend.
 
+    Each bus has its own colour (:func:`bus_colors`), named in the legend. Legs follow the
+    roads in ``roads`` and are dashed straight lines otherwise. With ``day_selector`` and
+    groups on several days, the map shows one day at a time (today during the event, else
+    the first day; ``#YYYY-MM-DD`` in the address picks one) and a menu switches days.
     The layer control starts folded; the legend too in ``compact`` maps (one group, also
     embedded in delegate pages) and on narrow screens, so that a phone shows the map.
     """
@@ -505,24 +693,45 @@ def build_map(
             show=spec is DEFAULT_TILES,
             datum=spec.datum,
         ).add_to(fmap)
-    routes_shown: dict[str, Route] = {}
+    colors = bus_colors(groups, scenario)
+    layers: dict[str, list[folium.FeatureGroup]] = {}
     slots: Counter[str] = Counter()
-    per_route_day: dict[tuple[str, dt.date], int] = {}
+    straight = road = False
     for group in groups:
-        key = (group.route, group.date)
-        index = per_route_day.get(key, 0)
-        per_route_day[key] = index + 1
-        dash = DASHES[index % len(DASHES)]
-        group_layer(group, scenario, shifts, dash=dash, slots=slots).add_to(fmap)
-        routes_shown.setdefault(group.route, scenario.routes[group.route])
-    base_layer(scenario, shifts).add_to(fmap)
+        layer = group_layer(
+            group, scenario, shifts, color=colors[group.id], roads=roads, slots=slots
+        )
+        layer.add_to(fmap)
+        layers.setdefault(group.date.isoformat(), []).append(layer)
+        for leg in _legs(group, scenario, roads or {}):
+            road |= leg.road
+            straight |= not leg.road
+    base = base_layer(scenario, shifts)
+    base.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    several_days = day_selector and len(layers) > 1
+    buses = [
+        {
+            "group": group,
+            "route": scenario.routes[group.route],
+            "color": colors[group.id],
+            "date": group.date.isoformat(),
+            "day": day_label(group.date),
+            "people": len(group.delegates),
+        }
+        for group in groups
+    ]
     legend = _LEGEND.render(
         title={"en": title[0], "zh": title[1]},
-        routes=list(routes_shown.values()),
+        buses=buses,
+        days=[(date, day_label(dt.date.fromisoformat(date))) for date in layers]
+        if several_days
+        else [],
+        show_day=len(layers) > 1,
         home=home,
         open=not compact,
-        dashed=any(count > 1 for count in per_route_day.values()),
+        road=road,
+        straight=straight,
     )
     figure: Any = fmap.get_root()
     figure.html.add_child(Element(str(legend).replace("{", "&#123;").replace("}", "&#125;")))
@@ -532,7 +741,15 @@ def build_map(
         (min(p[0] for p in placed), min(p[1] for p in placed)),
         (max(p[0] for p in placed), max(p[1] for p in placed)),
     )
-    fmap.add_child(_DatumSwitch(shifts, bounds))
+    fmap.add_child(
+        _DatumSwitch(
+            shifts,
+            bounds,
+            layers=layers if several_days else {},
+            base=base,
+            timezone=scenario.spec.timezone,
+        )
+    )
     return fmap
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from maps.assets import check_self_contained, inline_assets
 
@@ -40,8 +40,20 @@ class MapPage:
     script: str
 
 
-def finish_map(fmap: folium.Map, *, prefix: str, title: str, page: str) -> MapPage:
-    """Render a map to a self-contained page with deterministic element names."""
+def finish_map(
+    fmap: folium.Map,
+    *,
+    prefix: str,
+    title: str,
+    page: str,
+    heading: tuple[str, str] | None = None,
+) -> MapPage:
+    """Render a map to a self-contained page with deterministic element names.
+
+    The whole page holds the map in a ``main`` landmark under an ``h1`` (``heading``, English
+    and Chinese; shown to screen readers, the legend shows it to everyone); the body kept
+    for embedding has neither, as the page that embeds it has its own.
+    """
     figure: Any = fmap.get_root()
     figure.title = str(escape(title))
     html = _renumber(figure.render(), prefix)
@@ -56,6 +68,12 @@ def finish_map(fmap: folium.Map, *, prefix: str, title: str, page: str) -> MapPa
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n',
         1,
     )
+    en, zh = heading or (title, "")
+    h1 = Markup('<h1 class="fh-sr">{}{}</h1>').format(
+        en, Markup(' · <span lang="zh">{}</span>').format(zh) if zh else ""
+    )
+    html = html.replace("<body>\n", f'<body>\n<main class="fh-main">\n{h1}\n', 1)
+    html = html.replace("\n</body>\n", "\n</main>\n</body>\n", 1)
     check_self_contained(html, page=page)
     return MapPage(html=html, body=parts["body"], script=parts["script"])
 

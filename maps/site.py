@@ -12,14 +12,16 @@ folder and moves it into place when everything is written):
 - ``sheets/<group>-guide.html`` and ``sheets/<group>-driver.html``: a guide's manifest (names,
   countries, languages, needs, stops and times) and a driver's sheet in Chinese (stops,
   addresses, times, a parking-notes field), print-ready on A4;
-- ``qr/<group>.html`` (with a ``base_url``): a printable sheet of one bus, one QR code and name
-  per delegate, for the guide to hand out.
+- ``sheets/<group>-qr.html`` (with a ``base_url``): a printable sheet of one bus, one QR code
+  and name per delegate, for the guide to hand out. It lists riders' names, so, like the other
+  sheets, it stays in the coordinators' folder and is never part of the published site.
 
 ``publish=True`` makes the site to put on a web server: Leaflet and the shared styles are
 written once under ``assets/`` and linked (relatively, so the folder still opens from the file
-system), and the coordinators' index is left out. Otherwise every page is self-contained
-(Leaflet inlined) and every text from an input file is escaped
-by jinja2's autoescaping. Iteration is sorted, so the same plan gives the same bytes.
+system), and the coordinators' index and the sheets are left out. A ``page_secret`` without
+``publish`` names no page of the folder, but makes its QR codes carry the published addresses.
+Otherwise every page is self-contained (Leaflet inlined). Every text from an input file is
+escaped by jinja2's autoescaping. Iteration is sorted, so the same plan gives the same bytes.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def render_site(
 
     With ``publish`` the delegate pages are named by a keyed hash of their ids under
     ``page_secret`` (see :func:`planner.naming.delegate_page_name`), which is then required.
+    Without it, the secret only makes the QR codes carry the published pages' addresses.
     """
     out_dir = Path(out_dir)
     if publish and not page_secret:
@@ -125,6 +128,8 @@ class _Site:
     ):
         self.publish = publish
         self.page_secret = page_secret if publish else None
+        # The names the delegate pages have on the published site, which QR codes carry.
+        self.url_secret = page_secret
         self.plan = plan
         self.scenario = scenario
         self.out = out_dir
@@ -139,6 +144,7 @@ class _Site:
                 self.rides[delegate_id].append(group)
         self.group_maps: dict[str, MapPage] = {}
         self.buses = bus_labels(self.groups, scenario)
+        self.roads = {(r.origin, r.destination): r.points() for r in plan.roads}
         site_css = self.env.loader.get_source(self.env, "site.css")[0] if self.env.loader else ""
         self.styles = {"site.css": site_css, "maps.css": STYLE}
 
@@ -167,8 +173,6 @@ class _Site:
             paths.append(self._write(href, page.html))
         paths.extend(self._write_delegates())
         paths.extend(self._write_hosts())
-        if self.base_url is not None:
-            paths.extend(self._write_qr_sheets())
         if self.publish:
             (self.out / ASSETS).mkdir(exist_ok=True)
             for name, text in shared_files(self.styles).items():
@@ -177,6 +181,8 @@ class _Site:
                 paths.append(path)
         else:
             paths.extend(self._write_sheets())
+            if self.base_url is not None:
+                paths.extend(self._write_qr_sheets())
             paths.append(self._write("index.html", self._index()))
         return paths
 
@@ -218,7 +224,7 @@ class _Site:
 
     def _write_qr_sheets(self) -> list[Path]:
         """One printable sheet per bus and day: each delegate's QR code and name."""
-        (self.out / "qr").mkdir(exist_ok=True)
+        (self.out / "sheets").mkdir(exist_ok=True)
         template = self.env.get_template("qr_sheet.html")
         paths = []
         for group in self.groups:
@@ -238,7 +244,7 @@ class _Site:
                 day=day_label(group.date),
                 cards=cards,
             )
-            paths.append(self._write(f"qr/{group.id}.html", html))
+            paths.append(self._write(f"sheets/{group.id}-qr.html", html))
         return paths
 
     def _map_page(
@@ -247,8 +253,18 @@ class _Site:
         # A one-group map is also embedded in delegate pages: no link to the coordinator's index.
         compact = len(groups) == 1
         home = None if compact or self.publish else "../index.html"
-        fmap = build_map(groups, self.scenario, title=title, home=home, compact=compact)
-        return finish_map(fmap, prefix=prefix, title=f"{title[0]} · {title[1]}", page=href)
+        fmap = build_map(
+            groups,
+            self.scenario,
+            title=title,
+            home=home,
+            compact=compact,
+            roads=self.roads,
+            day_selector=href == "maps/overview.html",
+        )
+        return finish_map(
+            fmap, prefix=prefix, title=f"{title[0]} · {title[1]}", page=href, heading=title
+        )
 
     def _write_map(
         self, href: str, groups: list[Group], title: tuple[str, str], prefix: str
@@ -299,8 +315,10 @@ class _Site:
         return f"delegates/{delegate_page_name(delegate_id, self.page_secret)}.html"
 
     def _delegate_url(self, delegate: Delegate) -> str:
-        relative = self._delegate_href(delegate.id)
-        return self.base_url + relative if self.base_url is not None else relative
+        if self.base_url is None:
+            return self._delegate_href(delegate.id)
+        name = delegate_page_name(delegate.id, self.url_secret)
+        return f"{self.base_url}delegates/{name}.html"
 
     def _wechat_qr(self) -> Markup | None:
         organiser = self.scenario.spec.morning.organiser

@@ -114,6 +114,23 @@ def _matrix(
         )
 
 
+def _with_roads(
+    plan: Plan, scenario: Scenario, osrm_url: str, use_cache: bool, deadline_s: float
+) -> Plan:
+    """The plan with the road of each leg from OSRM's ``route`` service, for the maps."""
+    from planner.travel.roads import plan_roads
+
+    with err.status("roads for the maps", spinner="dots"):
+        roads = plan_roads(plan, scenario, osrm_url, use_cache=use_cache, deadline_s=deadline_s)
+    if roads.missing:
+        err.print(
+            f"warning: {len(roads.missing)} leg(s) without road geometry are drawn as straight "
+            f"lines ({roads.missing[0][2]})",
+            markup=False,
+        )
+    return plan.model_copy(update={"roads": list(roads.legs)})
+
+
 def _write_outputs(
     plan: Plan,
     scenario: Scenario,
@@ -140,10 +157,11 @@ def _write_outputs(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         write_exports(plan, scenario, work)
-        render_site(plan, scenario, work, base_url=base_url)
-        # The page secret survives every re-plan, so published addresses stay the same.
+        # The page secret survives every re-plan, so published addresses stay the same; with
+        # it, the QR codes of this folder (QR sheets, delegate pages) carry those addresses.
         kept = (out_dir / PAGE_SECRET_FILE).is_file()
         secret = _page_secret(out_dir) if kept or base_url is not None else None
+        render_site(plan, scenario, work, base_url=base_url, page_secret=secret)
         if secret is not None:
             (work / PAGE_SECRET_FILE).write_text(secret + "\n", encoding="utf-8")
     if base_url is not None and secret is not None:
@@ -280,6 +298,8 @@ def plan(
                 known={made_at: made.metrics},
             )
             made = made.model_copy(update={"metrics": {**made.metrics, "frontier": points}})
+    if travel.lower() == "osrm" and osrm_url:
+        made = _with_roads(made, loaded, osrm_url, not no_cache, travel_deadline)
     _check(made, loaded)
     render_started = time.perf_counter()
     run = {"command": "plan", **report.as_json()}

@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from planner.polyline import decode
+
 __all__ = [
     "WEEKDAYS",
     "Address",
@@ -46,6 +48,7 @@ __all__ = [
     "Override",
     "Person",
     "Plan",
+    "RoadLeg",
     "Route",
     "RouteCatalogue",
     "RouteSettings",
@@ -811,6 +814,32 @@ class Explanation(_Frozen):
     reason: str
 
 
+class RoadLeg(_Frozen):
+    """The road a bus drives from one venue to the next, as a routing service returned it.
+
+    Drawn on the maps instead of a straight line; a leg without one is drawn straight and
+    labelled so. Keyed by the two venues, so a re-planned day never shows a stale road.
+    """
+
+    origin: str
+    destination: str
+    polyline: str = Field(
+        min_length=2,
+        description="The road as an encoded polyline (precision 5, WGS-84, latitude first).",
+    )
+
+    @field_validator("polyline")
+    @classmethod
+    def _a_polyline(cls, value: str) -> str:
+        if len(decode(value)) < 2:
+            raise ValueError("a road needs at least two points")
+        return value
+
+    def points(self) -> list[tuple[float, float]]:
+        """The road's ``(lat, lon)`` points."""
+        return decode(self.polyline)
+
+
 class TravelInfo(BaseModel):
     """Where the travel times came from; providers add their own fields."""
 
@@ -832,3 +861,8 @@ class Plan(_Frozen):
     unassigned: list[Unassigned] = Field(default_factory=list)
     explanations: list[Explanation] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict)
+    roads: list[RoadLeg] = Field(
+        default_factory=list,
+        description="Road geometry of the legs the routing service drew (OSRM `route`), "
+        "sorted by origin and destination; empty with the offline model.",
+    )

@@ -1,5 +1,8 @@
 """A persistent cache of routed legs, in SQLite, shared safely between runs.
 
+Road geometries of legs (for the maps) sit in a second table, ``roads``, keyed the same way
+without the band.
+
 One row per leg: provider, profile, band (``"*"`` for services that ignore the time of day),
 origin and destination rounded to 1e-5 degree (about a metre; WGS-84), and the drive seconds
 and road metres (``NULL`` when the service said there is no route, so that answer is kept
@@ -49,6 +52,19 @@ CREATE TABLE IF NOT EXISTS legs (
 ) WITHOUT ROWID
 """
 
+_ROADS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS roads (
+    provider TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    from_lat INTEGER NOT NULL,
+    from_lon INTEGER NOT NULL,
+    to_lat INTEGER NOT NULL,
+    to_lon INTEGER NOT NULL,
+    polyline TEXT NOT NULL,
+    PRIMARY KEY (provider, profile, from_lat, from_lon, to_lat, to_lon)
+) WITHOUT ROWID
+"""
+
 Point = tuple[float, float]
 
 
@@ -92,6 +108,7 @@ class LegCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
             self._db.execute(_SCHEMA)
+            self._db.execute(_ROADS_SCHEMA)
             (verdict,) = self._db.execute("PRAGMA quick_check").fetchone()
             if verdict != "ok":
                 raise sqlite3.DatabaseError(f"the cache file is damaged ({verdict})")
@@ -160,6 +177,29 @@ class LegCache:
                 rows,
             )
         return len(rows)
+
+    def get_roads(
+        self, provider: str, profile: str, pairs: Sequence[tuple[Point, Point]]
+    ) -> dict[int, str]:
+        """Cached road geometries (encoded polylines) for the pairs that have one, by position."""
+        found: dict[int, str] = {}
+        for k, (a, b) in enumerate(pairs):
+            row = self._db.execute(
+                "SELECT polyline FROM roads WHERE provider = ? AND profile = ? AND "
+                "from_lat = ? AND from_lon = ? AND to_lat = ? AND to_lon = ?",
+                (provider, profile, *_key(a), *_key(b)),
+            ).fetchone()
+            if row is not None:
+                found[k] = str(row[0])
+        return found
+
+    def put_road(self, provider: str, profile: str, a: Point, b: Point, polyline: str) -> None:
+        """Store one leg's road geometry."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO roads VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (provider, profile, *_key(a), *_key(b), polyline),
+            )
 
     def count(self, provider: str | None = None) -> int:
         if provider is None:

@@ -8,6 +8,10 @@ the check is sources x destinations <= size^2) with ``{"code": "TooBig"}``; so p
 into chunks of ``max_locations`` and each chunk pair is one request. A ``TooBig`` halves the
 chunks for the rest of the run. Coordinates are WGS-84,
 longitude first. OSRM's durations do not depend on the time of day.
+
+The ``route`` service draws the road of one leg for the maps (:meth:`OsrmProvider.road`):
+``GET {base}/route/v1/{profile}/{lon,lat;lon,lat}?overview=simplified&geometries=polyline
+&steps=false`` answers ``{"code": "Ok", "routes": [{"geometry": "<encoded polyline>", ...}]}``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import httpx
 import numpy as np
 
 from planner.errors import ProviderAuthError, TravelError
+from planner.polyline import decode
 from planner.travel.http import Fetcher
 from planner.travel.matrix import Band
 from planner.travel.providers import (
@@ -32,7 +37,7 @@ from planner.travel.providers import (
     chunks,
 )
 
-__all__ = ["DEFAULT_MAX_LOCATIONS", "OsrmProvider"]
+__all__ = ["DEFAULT_MAX_LOCATIONS", "ROAD_SNAP_M", "NoRoad", "OsrmProvider"]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +116,21 @@ class OsrmProvider:
     def close(self) -> None:
         self._fetcher.close()
 
+    def road(self, origin: LatLon, destination: LatLon) -> str:
+        """The road from one point to another as an encoded polyline (precision 5, WGS-84).
+
+        Raises :class:`TravelError` when the server has no route or answers with something
+        that is not a road between the two points (it must start and end within
+        :data:`ROAD_SNAP_M` of them, where OSRM snaps a point to its nearest road).
+        """
+        coords = ";".join(f"{p[1]:.6f},{p[0]:.6f}" for p in (origin, destination))
+        url = (
+            f"{self.base_url}/route/v1/{self.profile}/{coords}"
+            "?overview=simplified&geometries=polyline&steps=false"
+        )
+        body = self._fetcher.get_json(url, accept=_osrm_error_answer)
+        return _parse_road(body, origin, destination)
+
     def _fetch(self, points: Sequence[LatLon], block: Block) -> BlockResult:
         order = list(block.sources) + [d for d in block.destinations if d not in block.sources]
         where = {p: k for k, p in enumerate(order)}
@@ -157,6 +177,53 @@ def _parse(body: Any, rows: int, cols: int) -> BlockResult:
     if distances is None:
         distances = np.full((rows, cols), np.nan)
     return BlockResult(durations, distances)
+
+
+#: How far the drawn road may start or end from its venue (OSRM snaps to the nearest road).
+ROAD_SNAP_M = 2000.0
+
+
+class NoRoad(TravelError):
+    """The server answered, but with no road between the two points (or not a usable one)."""
+
+
+def _parse_road(body: Any, origin: LatLon, destination: LatLon) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+        raise TravelError("osrm: the answer is not an OSRM response (no 'code')")
+    code = body["code"]
+    if code != "Ok":
+        message = str(body.get("message", ""))[:200]
+        if code in _DATA_ERRORS:
+            raise NoRoad(f"osrm: {code}: {message}")
+        raise ProviderAuthError(f"osrm: the server refused the request: {code}: {message}")
+    routes = body.get("routes")
+    if not isinstance(routes, list) or not routes or not isinstance(routes[0], dict):
+        raise NoRoad("osrm: the route answer has no 'routes'")
+    geometry = routes[0].get("geometry")
+    if not isinstance(geometry, str) or len(geometry) > 200_000:
+        raise NoRoad("osrm: the route has no encoded polyline geometry")
+    try:
+        points = decode(geometry)
+    except ValueError as err:
+        raise NoRoad(f"osrm: the route geometry is not a polyline: {err}") from None
+    if len(points) < 2:
+        raise NoRoad("osrm: the route geometry has fewer than two points")
+    for end, want in ((points[0], origin), (points[-1], destination)):
+        if _great_circle_m(end, want) > ROAD_SNAP_M:
+            raise NoRoad(
+                f"osrm: the route geometry ends {_great_circle_m(end, want):.0f} m from its venue"
+            )
+    return geometry
+
+
+def _great_circle_m(a: LatLon, b: LatLon) -> float:
+    """Haversine metres between ``(lat, lon)`` points."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _table(value: Any, rows: int, cols: int, label: str) -> np.ndarray | None:

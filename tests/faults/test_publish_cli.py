@@ -38,7 +38,9 @@ def test_plan_with_a_base_url_writes_the_site_to_upload(planned: tuple[Path, Pat
     assert (site / "assets" / "leaflet-1.9.3.js").is_file()
     assert not (site / "index.html").exists()
     assert not (site / "workbook.xlsx").exists()
-    assert any((site / "qr").glob("*.html"))
+    assert not (site / "qr").exists() and not (site / "sheets").exists()
+    # the QR sheets (riders' names) are in the coordinators' folder, with the site's addresses
+    sheet = next((out / "sheets").glob("*-qr.html")).read_text(encoding="utf-8")
     delegate = next((site / "delegates").glob("*.html"))
     assert f"{URL}delegates/{delegate.name}" in delegate.read_text(encoding="utf-8")
     # named by a keyed hash under the secret kept beside the plan, outside the site
@@ -48,6 +50,7 @@ def test_plan_with_a_base_url_writes_the_site_to_upload(planned: tuple[Path, Pat
         ids = [row["id"] for row in csv.DictReader(rows)]
     names = sorted(p.stem for p in (site / "delegates").glob("*.html"))
     assert names == sorted(delegate_page_name(i, secret) for i in ids)
+    assert any(f"<title>{URL}delegates/{name}.html</title>" in sheet for name in names)
 
 
 def test_the_page_secret_survives_a_re_plan(planned: tuple[Path, Path]) -> None:

@@ -22,7 +22,7 @@ def folders(
     tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan, sample_scenario: Scenario
 ) -> tuple[Path, Path]:
     own = tmp_path_factory.mktemp("axe-own")
-    render_site(sample_plan, sample_scenario, own)
+    render_site(sample_plan, sample_scenario, own, base_url=BASE_URL, page_secret=SECRET)
     site = tmp_path_factory.mktemp("axe-site")
     render_site(
         sample_plan, sample_scenario, site, base_url=BASE_URL, publish=True, page_secret=SECRET
@@ -45,7 +45,7 @@ def _one_of_each(own: Path, site: Path, plan: Plan) -> list[Path]:
         own / "hosts" / f"{group.stops[1].venue}.html",
         own / "sheets" / f"{group.id}-guide.html",
         own / "sheets" / f"{group.id}-driver.html",
-        site / "qr" / f"{group.id}.html",
+        own / "sheets" / f"{group.id}-qr.html",
         site / "delegates" / f"{delegate_page_name(delegate, SECRET)}.html",
         site / "maps" / "overview.html",
     ]
@@ -70,6 +70,29 @@ def test_no_serious_or_critical_violation_on_any_kind_of_page(
         bad = [v for v in violations if v["impact"] in ("serious", "critical")]
         if bad:
             found[path.relative_to(path.parents[1]).as_posix()] = bad
+    assert found == {}
+
+
+@pytest.mark.browser
+def test_full_page_maps_have_a_main_landmark_and_a_heading(
+    folders: tuple[Path, Path], sample_plan: Plan, page: object
+) -> None:
+    """Moderate findings too, on every whole-page map: one main landmark, one h1, all content
+    in landmarks."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    own, site = folders
+    script = AXE.read_text(encoding="utf-8")
+    maps = [*sorted((own / "maps").glob("*.html")), site / "maps" / "overview.html"]
+    found = {}
+    for path in maps:
+        page.goto(path.as_uri())
+        page.add_script_tag(content=script)
+        violations = page.evaluate(RUN)
+        assert page.locator("main h1").count() == 1
+        if violations:
+            found[path.name] = violations
     assert found == {}
 
 

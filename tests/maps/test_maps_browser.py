@@ -16,8 +16,8 @@ pytestmark = pytest.mark.browser
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
 
-def _open(page: Any, path: Path) -> None:
-    page.goto(path.as_uri())
+def _open(page: Any, path: Path, fragment: str = "") -> None:
+    page.goto(path.as_uri() + fragment)
     page.wait_for_function("window.findhzMap !== undefined")
 
 
@@ -44,7 +44,7 @@ def _marker_centre(page: Any, selector: str) -> tuple[float, float]:
 def test_overview_opens_without_errors_and_shows_every_stop(
     page: Any, traffic: Any, sample_site: Path, artifacts: Path
 ) -> None:
-    _open(page, sample_site / "maps/overview.html")
+    _open(page, sample_site / "maps/overview.html", "#all")  # every day at once
     plan = _plan(sample_site)
     stops = [s for g in plan["groups"] for s in g["stops"] if s["kind"] in ("visit", "lunch")]
     assert page.locator(".leaflet-marker-pane .fh-stop").count() == len(stops)

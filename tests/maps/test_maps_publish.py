@@ -1,5 +1,6 @@
-"""The published site: shared assets written once and linked, absolute QR codes, a QR sheet
-per bus, and the folder working from the file system and from a static web server."""
+"""The published site: shared assets written once and linked, absolute QR codes, the folder
+working from the file system and from a static web server; the QR sheet per bus, which lists
+riders' names, stays in the coordinators' folder."""
 
 from __future__ import annotations
 
@@ -94,9 +95,29 @@ def test_publishing_without_a_page_secret_is_refused(
     assert not any(tmp_path.iterdir())
 
 
-def test_one_qr_sheet_per_bus_with_every_rider(published: Path, sample_plan: Plan) -> None:
+@pytest.fixture(scope="module")
+def coordinators(
+    tmp_path_factory: pytest.TempPathFactory, sample_plan: Plan, sample_scenario: Scenario
+) -> Path:
+    """The coordinators' folder of the same plan, with the same base URL and secret."""
+    out = tmp_path_factory.mktemp("coordinators")
+    render_site(sample_plan, sample_scenario, out, base_url=BASE_URL, page_secret=SECRET)
+    return out
+
+
+def test_no_sheet_or_map_of_the_site_lists_riders(
+    published: Path, sample_scenario: Scenario
+) -> None:
+    assert not (published / "qr").exists() and not (published / "sheets").exists()
+    names = [d.name for d in sample_scenario.delegates]
+    for page in _pages(published / "maps"):
+        html = page.read_text(encoding="utf-8")
+        assert not [n for n in names if n in html], page
+
+
+def test_one_qr_sheet_per_bus_with_every_rider(coordinators: Path, sample_plan: Plan) -> None:
     for group in sample_plan.groups:
-        html = (published / "qr" / f"{group.id}.html").read_text(encoding="utf-8")
+        html = (coordinators / "sheets" / f"{group.id}-qr.html").read_text(encoding="utf-8")
         assert html.count("<svg") == len(group.delegates)
         for delegate_id in group.delegates:
             assert f"<title>{BASE_URL}delegates/{_page(delegate_id)}.html</title>" in html
@@ -120,13 +141,13 @@ def _decode(png: bytes) -> list[str]:
 
 @pytest.mark.browser
 def test_qr_codes_decode_to_the_absolute_address(
-    published: Path, sample_plan: Plan, page: object
+    published: Path, coordinators: Path, sample_plan: Plan, page: object
 ) -> None:
     from playwright.sync_api import Page
 
     assert isinstance(page, Page)
     group = sample_plan.groups[0]
-    page.goto((published / "qr" / f"{group.id}.html").as_uri())
+    page.goto((coordinators / "sheets" / f"{group.id}-qr.html").as_uri())
     cards = page.locator(".qr-card .qr svg")
     found = [_decode(cards.nth(i).screenshot()) for i in range(cards.count())]
     expected = [[f"{BASE_URL}delegates/{_page(d)}.html"] for d in sorted(group.delegates)]

@@ -12,7 +12,8 @@ import httpx
 
 from planner.travel.datum import gcj02_to_wgs84
 
-from .osrm_server import great_circle_m, table_answer
+from .osrm_server import answer as osrm_answer
+from .osrm_server import great_circle_m
 
 DATA = Path(__file__).parent / "data"
 
@@ -47,7 +48,7 @@ class OsrmFake:
         if broken is not None:
             return broken(request)
         target = request.url.raw_path.decode()
-        status, body = table_answer(
+        status, body = osrm_answer(
             target, max_table_size=self.max_table_size, unroutable=self.unroutable
         )
         return httpx.Response(status, json=body)

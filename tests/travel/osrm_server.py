@@ -1,10 +1,12 @@
-"""A tiny stand-in for an OSRM server's ``table`` service, for tests and demonstrations.
+"""A tiny stand-in for an OSRM server's ``table`` and ``route`` services, for tests and demos.
 
 It answers ``GET /table/v1/<profile>/<lon,lat;...>?sources=..&destinations=..&annotations=..``
 in OSRM's format (``code``, ``durations``, ``distances``, ``sources``, ``destinations``, with
 ``null`` for unroutable pairs and ``TooBig`` above its table size), computing each leg as
 1.3 x the great-circle distance at 36 km/h: plainly not the offline model, so a test (or a
-person reading plan.json) can tell whose times were used.
+person reading plan.json) can tell whose times were used. ``GET /route/v1/<profile>/<a;b>``
+answers one route whose geometry (an encoded polyline) runs along the parallel of the first
+point, then along the meridian of the second: an L, plainly not a straight line.
 
 Run it: ``python tests/travel/osrm_server.py --port 5000`` and plan with
 ``--travel osrm --osrm-url http://127.0.0.1:5000``; stop it with Ctrl-C (or kill its pid)
@@ -24,6 +26,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from planner.polyline import encode
 
 CIRCUITY = 1.3
 SPEED_M_S = 10.0
@@ -113,6 +117,66 @@ def table_answer(
     return 200, body
 
 
+def answer(
+    target: str,
+    *,
+    max_table_size: int = 100,
+    unroutable: frozenset[tuple[float, float]] = frozenset(),
+) -> tuple[int, dict[str, Any]]:
+    """The answer of the service the target names (``route`` or ``table``)."""
+    if unquote(urlsplit(target).path).strip("/").startswith("route/"):
+        return route_answer(target, unroutable=unroutable)
+    return table_answer(target, max_table_size=max_table_size, unroutable=unroutable)
+
+
+def route_answer(
+    target: str, *, unroutable: frozenset[tuple[float, float]] = frozenset()
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) of OSRM's ``route`` service for two points: an L-shaped road."""
+    parts = urlsplit(target)
+    segments = unquote(parts.path).strip("/").split("/")
+    try:
+        coords = [tuple(float(x) for x in c.split(",")) for c in segments[3].split(";")]
+        if len(segments) != 4 or segments[1] != "v1" or any(len(c) != 2 for c in coords):
+            raise ValueError
+    except (ValueError, IndexError):
+        return 400, {"code": "InvalidUrl", "message": f"URL string malformed close to {target}"}
+    if len(coords) != 2:
+        return 400, {"code": "InvalidQuery", "message": "this stand-in routes two points"}
+    a, b = coords
+    if a in unroutable or b in unroutable:
+        return 200, {"code": "NoRoute", "message": "Impossible route between points"}
+    corner = (b[0], a[1])
+    steps = 8
+    line = [
+        (p[1] + (q[1] - p[1]) * k / steps, p[0] + (q[0] - p[0]) * k / steps)
+        for p, q in ((a, corner), (corner, b))
+        for k in range(steps + (q is b))
+    ]
+    metres = great_circle_m(a, corner) + great_circle_m(corner, b)  # type: ignore[arg-type]
+    route = {
+        "geometry": encode(line),
+        "legs": [
+            {
+                "steps": [],
+                "summary": "",
+                "weight": metres / SPEED_M_S,
+                "duration": round(metres / SPEED_M_S, 1),
+                "distance": round(metres, 1),
+            }
+        ],
+        "weight_name": "routability",
+        "weight": metres / SPEED_M_S,
+        "duration": round(metres / SPEED_M_S, 1),
+        "distance": round(metres, 1),
+    }
+    waypoints = [
+        {"hint": "", "distance": 0.0, "name": "", "location": [round(c[0], 6), round(c[1], 6)]}
+        for c in coords
+    ]
+    return 200, {"code": "Ok", "routes": [route], "waypoints": waypoints}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -123,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
             threading.Thread(target=self.server.shutdown, daemon=True).start()
             return
         self.server.requests.append(self.path)
-        status, body = table_answer(self.path, max_table_size=self.server.max_table_size)
+        status, body = answer(self.path, max_table_size=self.server.max_table_size)
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
