@@ -452,6 +452,9 @@ class _DatumSwitch(MacroElement):
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { map.closePopup(); }
   });
+  // A printed page has another size: draw the map again for it, and back after.
+  window.addEventListener("beforeprint", function () { map.invalidateSize(); fit(); });
+  window.addEventListener("afterprint", function () { map.invalidateSize(); fit(); });
   window.findhzMap = map;
 })();
 {{ this.icon_script }}
