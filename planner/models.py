@@ -39,6 +39,7 @@ __all__ = [
     "Delegate",
     "Explanation",
     "Group",
+    "HostContact",
     "Location",
     "LunchRule",
     "MeetingPoint",
@@ -246,6 +247,18 @@ class Address(_Frozen):
         return bool(self.zh or self.en)
 
 
+class HostContact(_Frozen):
+    """The person at a venue who receives the groups, when the coordinator knows them."""
+
+    name: str = Field(min_length=1, max_length=80)
+    phone: str = Field(
+        default="",
+        max_length=32,
+        pattern=r"^[0-9+() -]*$",
+        description="Digits, spaces, +, - and parentheses; empty when not known.",
+    )
+
+
 class Venue(_Frozen):
     """A place a group visits, has lunch at, or starts from."""
 
@@ -260,6 +273,11 @@ class Venue(_Frozen):
     notes: str = Field(
         default="",
         description="Research notes for coordinators only (workbook, validate --verbose).",
+    )
+    contact: HostContact | None = Field(
+        default=None,
+        description="The host's contact person (name, phone), when known: printed on the "
+        "guide's and driver's sheets and the host's page.",
     )
     location: Location
     themes: list[str] = Field(default_factory=list)

@@ -198,6 +198,9 @@ EXPECTED: dict[str, list[str]] = {
     "unknown-timezone": [
         "scenario.yaml: line 3: timezone: 'Asia/Hangzhou' is not a known time zone",
     ],
+    "venue-contact-phone-not-a-number": [
+        "venues.yaml: line 25: venue lab-a: contact.phone: 'call the front desk' has the wrong form",
+    ],
     "venue-coordinates-swapped": [
         "venues.yaml: line 29: venue lab-b: location: latitude 120.034 and longitude 30.33 look swapped: latitude comes first (about 30 in Hangzhou), then longitude (about 120)",
     ],

@@ -272,10 +272,13 @@ def _venues(groups: list[Group], scenario: Scenario) -> Table:
                 venue.location.confidence,
                 venue.location.source,
                 venue.notes,
+                venue.contact.name if venue.contact else "",
+                venue.contact.phone if venue.contact else "",
             )
         )
     columns = ("venue", "name_en", "name_zh", "address_zh", "address_en", "address_confirmed")
-    return Table("venues", (*columns, "confidence", "location_source", "notes"), rows)
+    rest = ("confidence", "location_source", "notes", "contact_name", "contact_phone")
+    return Table("venues", (*columns, *rest), rows)
 
 
 def _hours(start: dt.datetime, end: dt.datetime) -> Iterable[int]:

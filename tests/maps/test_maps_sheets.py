@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from maps import render_site
-from planner.models import Address, Plan, Scenario
+from planner.models import Address, HostContact, Plan, Scenario
+
+# A made-up contact (the number is not a real one).
+CONTACT = HostContact(name="Ms Example 示例", phone="+86 0000-0000")
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,10 @@ def sheets(
     venues = dict(sample_scenario.venues)
     venues[first] = venues[first].model_copy(update={"address": Address(), "notes": "NOTE-X"})
     venues[second] = venues[second].model_copy(
-        update={"address": Address(zh="杭州市某路1号", en="1 Mou Road", confirmed=False)}
+        update={
+            "address": Address(zh="杭州市某路1号", en="1 Mou Road", confirmed=False),
+            "contact": CONTACT,
+        }
     )
     out = tmp_path_factory.mktemp("sheets")
     render_site(sample_plan, sample_scenario.model_copy(update={"venues": venues}), out)
@@ -57,6 +63,24 @@ def test_the_driver_sheet_is_chinese_with_addresses(
     assert html.count('class="park"') == len(group.stops)
     times = re.findall(r'<td class="time">([^<]*)</td>', html)
     assert len(times) == len(group.stops) and all(times)
+
+
+def test_host_contacts_are_printed_where_known_and_left_to_write_in_otherwise(
+    sheets: Path, sample_plan: Plan
+) -> None:
+    group = sample_plan.groups[0]
+    guide = (sheets / f"{group.id}-guide.html").read_text(encoding="utf-8")
+    assert guide.count('class="host-contact"') == 1
+    assert 'Ms Example 示例 · <a href="tel:+8600000000">+86 0000-0000</a>' in guide
+    visits = sum(1 for s in group.stops if s.kind in ("visit", "lunch"))
+    assert guide.count('<span class="write">') == visits - 1
+    assert "Host contacts not in the catalogue" in guide
+    driver = (sheets / f"{group.id}-driver.html").read_text(encoding="utf-8")
+    assert "联系人：Ms Example 示例 <b>+86 0000-0000</b>" in driver
+    host = (sheets.parent / "hosts" / f"{group.stops[2].venue}.html").read_text(encoding="utf-8")
+    assert "+86 0000-0000" in host
+    other = (sheets.parent / "hosts" / f"{group.stops[1].venue}.html").read_text(encoding="utf-8")
+    assert "host-contact" not in other
 
 
 @pytest.mark.browser
