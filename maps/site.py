@@ -49,7 +49,7 @@ from planner.exports.tables import TABLE_NAMES, sorted_groups
 from planner.models import Delegate, Group, Plan, Scenario, Venue
 from planner.naming import delegate_page_name, file_name_problem, map_page_names
 
-__all__ = ["render_site"]
+__all__ = ["render_qr_sheets", "render_site"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,24 @@ def render_site(
     _check_references(plan, scenario)
     site = _Site(plan, scenario, out_dir, base_url, publish=publish, page_secret=page_secret)
     return sorted(site.write())
+
+
+def render_qr_sheets(
+    plan: Plan,
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    base_url: str,
+    page_secret: str | None = None,
+) -> list[Path]:
+    """Write only the printable QR sheets, ``<group>-qr.html``, into ``out_dir``: one per bus,
+    each code carrying the delegate's published address (``page_secret`` names the pages as
+    :func:`render_site` does when publishing). They list riders' names: print them, never
+    upload them."""
+    out_dir = Path(out_dir)
+    _check_references(plan, scenario)
+    site = _Site(plan, scenario, out_dir, base_url, page_secret=page_secret)
+    return sorted(site._write_qr_sheets(folder=""))
 
 
 def _check_references(plan: Plan, scenario: Scenario) -> None:
@@ -222,9 +240,9 @@ class _Site:
 
     # -- QR sheets -----------------------------------------------------------------------
 
-    def _write_qr_sheets(self) -> list[Path]:
+    def _write_qr_sheets(self, folder: str = "sheets") -> list[Path]:
         """One printable sheet per bus and day: each delegate's QR code and name."""
-        (self.out / "sheets").mkdir(exist_ok=True)
+        (self.out / folder).mkdir(parents=True, exist_ok=True)
         template = self.env.get_template("qr_sheet.html")
         paths = []
         for group in self.groups:
@@ -244,7 +262,8 @@ class _Site:
                 day=day_label(group.date),
                 cards=cards,
             )
-            paths.append(self._write(f"sheets/{group.id}-qr.html", html))
+            prefix = f"{folder}/" if folder else ""
+            paths.append(self._write(f"{prefix}{group.id}-qr.html", html))
         return paths
 
     def _map_page(

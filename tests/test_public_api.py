@@ -39,7 +39,7 @@ PUBLIC = {
         "make_plan",
         "verify_plan",
     ],
-    "maps": ["render_site"],
+    "maps": ["render_qr_sheets", "render_site"],
 }
 
 

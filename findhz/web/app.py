@@ -776,11 +776,12 @@ def _page_secret(event_dir: Path) -> str:
 
 
 def _write_published(event_dir: Path, folder: Path, base_url: str) -> None:
-    """The site to upload (``findhz publish``): delegate and host pages, maps, QR sheets,
-    shared assets; with a re-plan's change report and notices beside it."""
+    """The site to upload (``findhz publish``): delegate and host pages, maps, shared assets;
+    beside it the QR sheets to print (they list riders' names, so they are not part of the
+    site) and a re-plan's change report and notices."""
     import shutil
 
-    from maps import render_site
+    from maps import render_qr_sheets, render_site
     from planner.exports.atomic import atomic_output_dir
     from planner.loading import load_scenario
     from planner.verify import verify_plan
@@ -795,6 +796,7 @@ def _write_published(event_dir: Path, folder: Path, base_url: str) -> None:
         render_site(
             plan, scenario, work / "site", base_url=base_url, publish=True, page_secret=secret
         )
+        render_qr_sheets(plan, scenario, work / "qr-sheets", base_url=base_url, page_secret=secret)
         if (folder / "changes.json").is_file():
             shutil.copyfile(folder / "changes.json", work / "changes.json")
         if (folder / "notices").is_dir():
@@ -826,8 +828,9 @@ async def publish(request: Request) -> Response:
 
 
 async def site_zip(request: Request) -> Response:
-    """The published site as a zip: ``site/`` (what to upload at the base URL), and, for a
-    re-plan, ``changes.json`` and ``notices/`` (what to send to whom)."""
+    """The published site as a zip: ``site/`` (what to upload at the base URL), ``qr-sheets/``
+    (to print for the guides), and, for a re-plan, ``changes.json`` and ``notices/`` (what to
+    send to whom)."""
     event = _event(request)
     version = _version(request, event["id"], int(request.path_params["number"]))
     folder = version_folder(_store(request), event["id"], int(version["run_id"])) / PUBLISHED

@@ -127,7 +127,9 @@ def test_plan_review_publish_replan_and_zip(client: httpx.Client, data_dir: Path
     names = _zip(client, f"{EVENT}/versions/1/site.zip").namelist()
     prefix = "example-findhz-2024-v1/site/"
     assert prefix + "index.html" not in names and not any(n.endswith("plan.json") for n in names)
-    assert any(n.startswith(prefix + "qr/") for n in names)
+    # the QR sheets list riders' names: beside the site, to print, never inside it
+    assert not any(n.startswith(prefix + "qr/") for n in names)
+    assert any(n.startswith("example-findhz-2024-v1/qr-sheets/") for n in names)
     assert any(n.startswith(prefix + "assets/") for n in names)
     pages_v1 = sorted(n for n in names if n.startswith(prefix + "delegates/"))
     assert pages_v1
