@@ -146,16 +146,20 @@ def leaflet_head() -> str:
 ASSETS = "assets"
 
 
-def shared_files(styles: dict[str, str]) -> dict[str, str]:
-    """The files of the ``assets/`` folder: vendored Leaflet plus the named stylesheets."""
+def shared_files(styles: dict[str, str], scripts: dict[str, str] | None = None) -> dict[str, str]:
+    """The files of the ``assets/`` folder: vendored Leaflet plus the named stylesheets and
+    scripts."""
     return {
         "leaflet-1.9.3.js": _script_text(_SCRIPTS[LEAFLET_JS_URL]),
         "leaflet-1.9.3.css": _style_text(_STYLESHEETS[LEAFLET_CSS_URL]),
         **styles,
+        **(scripts or {}),
     }
 
 
-def link_shared(html: str, *, root: str, styles: dict[str, str]) -> str:
+def link_shared(
+    html: str, *, root: str, styles: dict[str, str], scripts: dict[str, str] | None = None
+) -> str:
     """Replace the inlined copies of the shared files by links relative to the page.
 
     ``root`` leads from the page to the site's top folder (``""`` or ``"../"``). The links are
@@ -170,6 +174,8 @@ def link_shared(html: str, *, root: str, styles: dict[str, str]) -> str:
         f"<style>{_style_text(_STYLESHEETS[LEAFLET_CSS_URL])}</style>",
         f'<link rel="stylesheet" href="{base}leaflet-1.9.3.css">',
     )
+    for name, text in (scripts or {}).items():
+        html = html.replace(f"<script>{text}</script>", f'<script src="{base}{name}"></script>')
     for name, text in styles.items():
         html = html.replace(
             f"<style>{text}</style>", f'<link rel="stylesheet" href="{base}{name}">'

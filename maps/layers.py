@@ -38,7 +38,16 @@ from maps.text import CONFIDENCE, KINDS, STOP_KINDS, clock, day_label
 from planner.models import Group, Route, Scenario, Stop, Venue
 from planner.travel.datum import wgs84_to_gcj02
 
-__all__ = ["TILES", "Datum", "Roads", "TileSpec", "build_map", "bus_colors", "group_label"]
+__all__ = [
+    "MAP_SCRIPT",
+    "TILES",
+    "Datum",
+    "Roads",
+    "TileSpec",
+    "build_map",
+    "bus_colors",
+    "group_label",
+]
 
 Datum = Literal["WGS-84", "GCJ-02"]
 LatLon = tuple[float, float]
@@ -145,6 +154,174 @@ STYLE = """
 .fh-sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;
  clip:rect(0 0 0 0);white-space:nowrap;border:0}
 """
+
+
+def _map_script() -> str:
+    """The maps' shared code: ``findhzSetup`` moves overlays between datums, fits the view
+    clear of the legend, spreads overlapping markers with counts, switches days, closes popups
+    with Escape. Inlined once per page, or linked from ``assets/maps.js`` when published."""
+    return MAP_SETUP.replace("ICONS", leaflet_default_icon_script())
+
+
+MAP_SETUP = """window.findhzSetup = function (map, shifts, dayLayers, baseLayer, bounds0, datum0,
+                                     timezone) {
+  if (!window.findhzIcons) { window.findhzIcons = true; ICONS }
+  var legendBox = map.getContainer().parentElement.querySelector(".fh-legend");
+  var daySelect = legendBox ? legendBox.querySelector(".fh-day-select") : null;
+  function apply(datum) {
+    for (var i = 0; i < shifts.length; i++) {
+      var s = shifts[i], points = datum === "GCJ-02" ? s[2] : s[1];
+      if (s[3]) { s[0].setLatLng(points[0]); } else { s[0].setLatLngs(points); }
+    }
+    map.getContainer().setAttribute("data-datum", datum);
+  }
+  map.getContainer().setAttribute("data-datum", datum0);
+  if (window.innerWidth < 600 && legendBox && legendBox.querySelector("details")) {
+    legendBox.querySelector("details").open = false;
+  }
+  // Fit what is shown, with the legend's side kept clear when it is open.
+  function fit() {
+    var bounds = L.latLngBounds([]);
+    var shown = [baseLayer];
+    for (var day in dayLayers) { shown = shown.concat(dayLayers[day]); }
+    if (!Object.keys(dayLayers).length) { bounds.extend(bounds0); }
+    shown.forEach(function (layer) {
+      if (map.hasLayer(layer) && layer.getBounds) { bounds.extend(layer.getBounds()); }
+    });
+    var pad = {paddingTopLeft: [30, 30], paddingBottomRight: [30, 30], animate: false};
+    var box = map.getContainer().getBoundingClientRect();
+    var details = legendBox ? legendBox.querySelector("details") : null;
+    if (legendBox && details && details.open) {
+      var r = legendBox.getBoundingClientRect();
+      if (box.width - r.width > 260) {
+        pad.paddingTopLeft[0] = Math.min(r.right - box.left + 20, box.width / 2);
+      } else {
+        pad.paddingBottomRight[1] = Math.min(box.bottom - r.top + 20, box.height / 2);
+      }
+    }
+    if (bounds.isValid()) { map.fitBounds(bounds, pad); }
+  }
+  map.on("baselayerchange", function (e) { apply(e.layer.options.datum); declutter(); });
+  // Markers that land on the same pixels are fanned out (a spiral of 28 px steps) so that
+  // each one can be tapped, with a count where they stand; recomputed when the view changes.
+  function declutter() {
+    // The legend and the map's controls count as taken, so no marker hides under them.
+    var box = map.getContainer().getBoundingClientRect(), placed = [];
+    var pane = map.getPane("markerPane");
+    Array.prototype.slice.call(pane.querySelectorAll(".fh-count")).forEach(function (el) {
+      el.remove();
+    });
+    var covers = Array.prototype.slice.call(
+      map.getContainer().querySelectorAll(".leaflet-control"));
+    if (legendBox) { covers.push(legendBox); }
+    covers.forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 0) {
+        placed.push([(r.left + r.right) / 2 - box.left, (r.top + r.bottom) / 2 - box.top,
+                     r.width / 2, r.height / 2]);
+      }
+    });
+    var markers = [];
+    map.eachLayer(function (layer) {
+      if (layer instanceof L.Marker && layer._icon) { markers.push(layer); }
+    });
+    // Where several markers share a spot, a count stands beside it (never over a marker).
+    var spots = [];
+    markers.forEach(function (layer) {
+      var p = map.latLngToContainerPoint(layer.getLatLng());
+      for (var i = 0; i < spots.length; i++) {
+        if (Math.abs(spots[i].p.x - p.x) < 14 && Math.abs(spots[i].p.y - p.y) < 14) {
+          spots[i].n += 1; return;
+        }
+      }
+      spots.push({p: p, n: 1, at: layer.getLatLng()});
+    });
+    spots.forEach(function (spot) {
+      if (spot.n < 2) { return; }
+      var badge = L.DomUtil.create("div", "fh-count", pane);
+      badge.textContent = spot.n;
+      badge.setAttribute("aria-hidden", "true");
+      badge.style.zIndex = -100000;
+      var at = map.latLngToLayerPoint(spot.at).add([-20, -20]);
+      L.DomUtil.setPosition(badge, at);
+      placed.push([spot.p.x - 20, spot.p.y - 20, 10, 10]);
+    });
+    markers.forEach(function (layer) {
+      var icon = layer._icon;
+      if (!icon.fhBase) {
+        icon.fhBase = [parseFloat(icon.style.marginLeft) || 0,
+                       parseFloat(icon.style.marginTop) || 0];
+      }
+      var p = map.latLngToContainerPoint(layer.getLatLng());
+      var w = icon.offsetWidth / 2, h = icon.offsetHeight / 2;
+      var x0 = p.x + icon.fhBase[0] + w, y0 = p.y + icon.fhBase[1] + h, dx = 0, dy = 0;
+      for (var k = 0; k < 200; k++) {
+        var r = k === 0 ? 0 : 28 * Math.sqrt(k), a = k * 2.39996;
+        dx = Math.round(r * Math.cos(a)); dy = Math.round(r * Math.sin(a));
+        var cx = x0 + dx, cy = y0 + dy;
+        var free = cx > w && cy > h && cx < box.width - w && cy < box.height - h;
+        for (var j = 0; free && j < placed.length; j++) {
+          var q = placed[j];
+          if (Math.abs(q[0] - x0 - dx) < q[2] + w && Math.abs(q[1] - y0 - dy) < q[3] + h) {
+            free = false; break;
+          }
+        }
+        if (free) { break; }
+      }
+      icon.style.marginLeft = (icon.fhBase[0] + dx) + "px";
+      icon.style.marginTop = (icon.fhBase[1] + dy) + "px";
+      placed.push([x0 + dx, y0 + dy, w, h]);
+    });
+  }
+  // One day at a time: the menu in the legend, or #YYYY-MM-DD in the address.
+  function showDay(day) {
+    for (var d in dayLayers) {
+      dayLayers[d].forEach(function (layer) {
+        if (day === "all" || d === day) { map.addLayer(layer); } else { map.removeLayer(layer); }
+      });
+    }
+    if (legendBox) {
+      legendBox.querySelectorAll("[data-date]").forEach(function (el) {
+        el.hidden = !(day === "all" || el.getAttribute("data-date") === day);
+      });
+    }
+    if (daySelect) { daySelect.value = day; }
+    map.getContainer().setAttribute("data-day", day);
+  }
+  if (Object.keys(dayLayers).length) {
+    var wanted = decodeURIComponent(window.location.hash.slice(1));
+    var today = new Intl.DateTimeFormat("en-CA", {timeZone: timezone})
+      .format(new Date());
+    var first = Object.keys(dayLayers).sort()[0];
+    showDay(wanted in dayLayers || wanted === "all" ? wanted
+            : (today in dayLayers ? today : first));
+    if (daySelect) {
+      daySelect.addEventListener("change", function () {
+        showDay(daySelect.value);
+        if (history.replaceState) { history.replaceState(null, "", "#" + daySelect.value); }
+        fit(); declutter();
+      });
+    }
+  }
+  fit();
+  map.on("zoomend overlayadd overlayremove", declutter);
+  if (legendBox) {
+    legendBox.addEventListener("toggle", declutter, true);
+  }
+  declutter();
+  // A popup closes with Escape from anywhere on the page, and with a tap outside it.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { map.closePopup(); }
+  });
+  // A printed page has another size: draw the map again for it, and back after.
+  window.addEventListener("beforeprint", function () { map.invalidateSize(); fit(); });
+  window.addEventListener("afterprint", function () { map.invalidateSize(); fit(); });
+  window.findhzMap = map;
+};
+"""
+
+#: The shared code of the maps, as one script (see :func:`_map_script`).
+MAP_SCRIPT = _map_script()
 
 
 def group_label(group: Group, scenario: Scenario, color: str | None = None) -> Markup:
@@ -292,172 +469,15 @@ class _DatumSwitch(MacroElement):
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this._parent.get_name() }};
-  var shifts = [
+findhzSetup({{ this._parent.get_name() }}, [
 {% for name, wgs, gcj, single in this.rows %}
-    [{{ name }}, {{ wgs|tojson }}, {{ gcj|tojson }}, {{ single|tojson }}],
+  [{{ name }}, {{ wgs|tojson }}, {{ gcj|tojson }}, {{ single|tojson }}],
 {% endfor %}
-  ];
-  var dayLayers = {
+], {
 {% for date, names in this.days %}
-    {{ date|tojson }}: [{{ names|join(", ") }}],
+  {{ date|tojson }}: [{{ names|join(", ") }}],
 {% endfor %}
-  };
-  var baseLayer = {{ this.base }};
-  var legendBox = map.getContainer().parentElement.querySelector(".fh-legend");
-  var daySelect = legendBox ? legendBox.querySelector(".fh-day-select") : null;
-  function apply(datum) {
-    for (var i = 0; i < shifts.length; i++) {
-      var s = shifts[i], points = datum === "GCJ-02" ? s[2] : s[1];
-      if (s[3]) { s[0].setLatLng(points[0]); } else { s[0].setLatLngs(points); }
-    }
-    map.getContainer().setAttribute("data-datum", datum);
-  }
-  map.getContainer().setAttribute("data-datum", {{ this.datum|tojson }});
-  if (window.innerWidth < 600 && legendBox && legendBox.querySelector("details")) {
-    legendBox.querySelector("details").open = false;
-  }
-  // Fit what is shown, with the legend's side kept clear when it is open.
-  function fit() {
-    var bounds = L.latLngBounds([]);
-    var shown = [baseLayer];
-    for (var day in dayLayers) { shown = shown.concat(dayLayers[day]); }
-    if (!Object.keys(dayLayers).length) { bounds.extend({{ this.bounds|tojson }}); }
-    shown.forEach(function (layer) {
-      if (map.hasLayer(layer) && layer.getBounds) { bounds.extend(layer.getBounds()); }
-    });
-    var pad = {paddingTopLeft: [30, 30], paddingBottomRight: [30, 30], animate: false};
-    var box = map.getContainer().getBoundingClientRect();
-    var details = legendBox ? legendBox.querySelector("details") : null;
-    if (legendBox && details && details.open) {
-      var r = legendBox.getBoundingClientRect();
-      if (box.width - r.width > 260) {
-        pad.paddingTopLeft[0] = Math.min(r.right - box.left + 20, box.width / 2);
-      } else {
-        pad.paddingBottomRight[1] = Math.min(box.bottom - r.top + 20, box.height / 2);
-      }
-    }
-    if (bounds.isValid()) { map.fitBounds(bounds, pad); }
-  }
-  map.on("baselayerchange", function (e) { apply(e.layer.options.datum); declutter(); });
-  // Markers that land on the same pixels are fanned out (a spiral of 28 px steps) so that
-  // each one can be tapped, with a count where they stand; recomputed when the view changes.
-  function declutter() {
-    // The legend and the map's controls count as taken, so no marker hides under them.
-    var box = map.getContainer().getBoundingClientRect(), placed = [];
-    var pane = map.getPane("markerPane");
-    Array.prototype.slice.call(pane.querySelectorAll(".fh-count")).forEach(function (el) {
-      el.remove();
-    });
-    var covers = Array.prototype.slice.call(
-      map.getContainer().querySelectorAll(".leaflet-control"));
-    if (legendBox) { covers.push(legendBox); }
-    covers.forEach(function (el) {
-      var r = el.getBoundingClientRect();
-      if (r.width > 0) {
-        placed.push([(r.left + r.right) / 2 - box.left, (r.top + r.bottom) / 2 - box.top,
-                     r.width / 2, r.height / 2]);
-      }
-    });
-    var markers = [];
-    map.eachLayer(function (layer) {
-      if (layer instanceof L.Marker && layer._icon) { markers.push(layer); }
-    });
-    // Where several markers share a spot, a count stands beside it (never over a marker).
-    var spots = [];
-    markers.forEach(function (layer) {
-      var p = map.latLngToContainerPoint(layer.getLatLng());
-      for (var i = 0; i < spots.length; i++) {
-        if (Math.abs(spots[i].p.x - p.x) < 14 && Math.abs(spots[i].p.y - p.y) < 14) {
-          spots[i].n += 1; return;
-        }
-      }
-      spots.push({p: p, n: 1, at: layer.getLatLng()});
-    });
-    spots.forEach(function (spot) {
-      if (spot.n < 2) { return; }
-      var badge = L.DomUtil.create("div", "fh-count", pane);
-      badge.textContent = spot.n;
-      badge.setAttribute("aria-hidden", "true");
-      badge.style.zIndex = -100000;
-      var at = map.latLngToLayerPoint(spot.at).add([-20, -20]);
-      L.DomUtil.setPosition(badge, at);
-      placed.push([spot.p.x - 20, spot.p.y - 20, 10, 10]);
-    });
-    markers.forEach(function (layer) {
-      var icon = layer._icon;
-      if (!icon.fhBase) {
-        icon.fhBase = [parseFloat(icon.style.marginLeft) || 0,
-                       parseFloat(icon.style.marginTop) || 0];
-      }
-      var p = map.latLngToContainerPoint(layer.getLatLng());
-      var w = icon.offsetWidth / 2, h = icon.offsetHeight / 2;
-      var x0 = p.x + icon.fhBase[0] + w, y0 = p.y + icon.fhBase[1] + h, dx = 0, dy = 0;
-      for (var k = 0; k < 200; k++) {
-        var r = k === 0 ? 0 : 28 * Math.sqrt(k), a = k * 2.39996;
-        dx = Math.round(r * Math.cos(a)); dy = Math.round(r * Math.sin(a));
-        var cx = x0 + dx, cy = y0 + dy;
-        var free = cx > w && cy > h && cx < box.width - w && cy < box.height - h;
-        for (var j = 0; free && j < placed.length; j++) {
-          var q = placed[j];
-          if (Math.abs(q[0] - x0 - dx) < q[2] + w && Math.abs(q[1] - y0 - dy) < q[3] + h) {
-            free = false; break;
-          }
-        }
-        if (free) { break; }
-      }
-      icon.style.marginLeft = (icon.fhBase[0] + dx) + "px";
-      icon.style.marginTop = (icon.fhBase[1] + dy) + "px";
-      placed.push([x0 + dx, y0 + dy, w, h]);
-    });
-  }
-  // One day at a time: the menu in the legend, or #YYYY-MM-DD in the address.
-  function showDay(day) {
-    for (var d in dayLayers) {
-      dayLayers[d].forEach(function (layer) {
-        if (day === "all" || d === day) { map.addLayer(layer); } else { map.removeLayer(layer); }
-      });
-    }
-    if (legendBox) {
-      legendBox.querySelectorAll("[data-date]").forEach(function (el) {
-        el.hidden = !(day === "all" || el.getAttribute("data-date") === day);
-      });
-    }
-    if (daySelect) { daySelect.value = day; }
-    map.getContainer().setAttribute("data-day", day);
-  }
-  if (Object.keys(dayLayers).length) {
-    var wanted = decodeURIComponent(window.location.hash.slice(1));
-    var today = new Intl.DateTimeFormat("en-CA", {timeZone: {{ this.timezone|tojson }}})
-      .format(new Date());
-    var first = Object.keys(dayLayers).sort()[0];
-    showDay(wanted in dayLayers || wanted === "all" ? wanted
-            : (today in dayLayers ? today : first));
-    if (daySelect) {
-      daySelect.addEventListener("change", function () {
-        showDay(daySelect.value);
-        if (history.replaceState) { history.replaceState(null, "", "#" + daySelect.value); }
-        fit(); declutter();
-      });
-    }
-  }
-  fit();
-  map.on("zoomend overlayadd overlayremove", declutter);
-  if (legendBox) {
-    legendBox.addEventListener("toggle", declutter, true);
-  }
-  declutter();
-  // A popup closes with Escape from anywhere on the page, and with a tap outside it.
-  document.addEventListener("keydown", function (e) {
-    if (e.key === "Escape") { map.closePopup(); }
-  });
-  // A printed page has another size: draw the map again for it, and back after.
-  window.addEventListener("beforeprint", function () { map.invalidateSize(); fit(); });
-  window.addEventListener("afterprint", function () { map.invalidateSize(); fit(); });
-  window.findhzMap = map;
-})();
-{{ this.icon_script }}
+}, {{ this.base }}, {{ this.bounds|tojson }}, {{ this.datum|tojson }}, {{ this.timezone|tojson }});
 {% endmacro %}"""
     )
 
@@ -489,7 +509,6 @@ class _DatumSwitch(MacroElement):
             )
             for element, points, single in shifts.items
         ]
-        self.icon_script = leaflet_default_icon_script()
 
 
 def _point(venue: Venue) -> LatLon:
@@ -739,6 +758,7 @@ def build_map(
     figure: Any = fmap.get_root()
     figure.html.add_child(Element(str(legend).replace("{", "&#123;").replace("}", "&#125;")))
     figure.header.add_child(Element(f"<style>{STYLE}</style>"))
+    figure.header.add_child(Element(f"<script>{MAP_SCRIPT}</script>"))
     placed = shifts.place(points)
     bounds = (
         (min(p[0] for p in placed), min(p[1] for p in placed)),

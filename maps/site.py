@@ -38,7 +38,7 @@ from markupsafe import Markup
 
 from maps.assets import ASSETS, leaflet_head, link_shared, shared_files
 from maps.coordinators import find_problems, named_metrics, venue_load
-from maps.layers import STYLE, build_map
+from maps.layers import MAP_SCRIPT, STYLE, build_map
 from maps.morning import bus_labels, glance, leg_minutes, stop_care, venue_links
 from maps.pages import MapPage, finish_map
 from maps.templating import environment
@@ -165,6 +165,7 @@ class _Site:
         self.roads = {(r.origin, r.destination): r.points() for r in plan.roads}
         site_css = self.env.loader.get_source(self.env, "site.css")[0] if self.env.loader else ""
         self.styles = {"site.css": site_css, "maps.css": STYLE}
+        self.scripts = {"maps.js": MAP_SCRIPT}
 
     # -- writing -------------------------------------------------------------------------
 
@@ -193,7 +194,7 @@ class _Site:
         paths.extend(self._write_hosts())
         if self.publish:
             (self.out / ASSETS).mkdir(exist_ok=True)
-            for name, text in shared_files(self.styles).items():
+            for name, text in shared_files(self.styles, self.scripts).items():
                 path = self.out / ASSETS / name
                 path.write_text(text, encoding="utf-8")
                 paths.append(path)
@@ -234,7 +235,9 @@ class _Site:
     def _write(self, relative: str, text: str) -> Path:
         path = self.out / relative
         if self.publish:
-            text = link_shared(text, root="../" * relative.count("/"), styles=self.styles)
+            text = link_shared(
+                text, root="../" * relative.count("/"), styles=self.styles, scripts=self.scripts
+            )
         path.write_text(text, encoding="utf-8")
         return path
 
@@ -304,7 +307,7 @@ class _Site:
 
     def _write_delegates(self) -> list[Path]:
         template = self.env.get_template("delegate.html")
-        head = Markup(leaflet_head() + f"\n<style>{STYLE}</style>")
+        head = Markup(leaflet_head() + f"\n<style>{STYLE}</style>\n<script>{MAP_SCRIPT}</script>")
         paths = []
         for delegate in sorted(self.scenario.delegates, key=lambda d: d.id):
             days = [self._day(group, delegate) for group in self.rides.get(delegate.id, [])]

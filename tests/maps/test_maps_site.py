@@ -32,7 +32,7 @@ def _pages(folder: Path) -> list[Path]:
 
 
 def test_public_surface() -> None:
-    assert maps.__all__ == ["render_site"]
+    assert maps.__all__ == ["render_qr_sheets", "render_site"]
 
 
 def test_writes_every_page(site: Path, sample_plan: Plan, sample_scenario: Scenario) -> None:
