@@ -289,7 +289,7 @@ MAP_SETUP = """window.findhzSetup = function (map, shifts, dayLayers, baseLayer,
     map.getContainer().setAttribute("data-day", day);
   }
   if (Object.keys(dayLayers).length) {
-    var wanted = decodeURIComponent(window.location.hash.slice(1));
+    var wanted = window.location.hash.slice(1);
     var today = new Intl.DateTimeFormat("en-CA", {timeZone: timezone})
       .format(new Date());
     var first = Object.keys(dayLayers).sort()[0];
