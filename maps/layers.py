@@ -433,8 +433,10 @@ var {{ this.get_name() }} = L.marker({{ this.location|tojson }}, {icon: L.divIco
 def js_string(text: str) -> str:
     """A JavaScript string literal safe inside ``<script>`` and inside a jinja2 template.
 
-    ``<``, ``>``, ``&`` and quotes are escaped as for HTML-safe JSON; braces too, because
-    branca compiles the output of every element once more as a template.
+    Inside a script only ``</`` (which could close it) and ``<!--`` (which changes how it is
+    parsed) matter to HTML, so ``</`` becomes ``<\\/`` and ``<!`` ``\\u003c!``; other markup stays
+    as it is, which keeps the popups small. Braces are escaped, because branca compiles the
+    output of every element once more as a template.
     """
     literal = json.dumps(text, ensure_ascii=False)
     for char, code in _JS_ESCAPES.items():
@@ -443,8 +445,8 @@ def js_string(text: str) -> str:
 
 
 _JS_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
+    "</": "<\\/",
+    "<!": "\\u003c!",
     "&": "\\u0026",
     "'": "\\u0027",
     "{": "\\u007b",

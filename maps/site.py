@@ -163,8 +163,17 @@ class _Site:
         self.group_maps: dict[str, MapPage] = {}
         self.buses = bus_labels(self.groups, scenario)
         self.roads = {(r.origin, r.destination): r.points() for r in plan.roads}
-        site_css = self.env.loader.get_source(self.env, "site.css")[0] if self.env.loader else ""
-        self.styles = {"site.css": site_css, "maps.css": STYLE}
+        def source(name: str) -> str:
+            return self.env.loader.get_source(self.env, name)[0] if self.env.loader else ""
+
+        # Written once under assets/ when published (in this order: each page's own styles
+        # follow site.css in one style element).
+        self.styles = {
+            "site.css": source("site.css"),
+            "delegate.css": source("delegate/delegate.css"),
+            "host.css": source("host/host.css"),
+            "maps.css": STYLE,
+        }
         self.scripts = {"maps.js": MAP_SCRIPT}
 
     # -- writing -------------------------------------------------------------------------

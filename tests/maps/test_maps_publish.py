@@ -49,7 +49,15 @@ def _pages(folder: Path) -> list[Path]:
 
 def test_assets_are_written_once_and_linked(published: Path) -> None:
     assets = sorted(p.name for p in (published / "assets").iterdir())
-    assert assets == ["leaflet-1.9.3.css", "leaflet-1.9.3.js", "maps.css", "maps.js", "site.css"]
+    assert assets == [
+        "delegate.css",
+        "host.css",
+        "leaflet-1.9.3.css",
+        "leaflet-1.9.3.js",
+        "maps.css",
+        "maps.js",
+        "site.css",
+    ]
     leaflet = (published / "assets" / "leaflet-1.9.3.js").read_text(encoding="utf-8")
     marker = leaflet[1000:1100]  # a piece of Leaflet's code, found only in the shared file
     for page in _pages(published):
