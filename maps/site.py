@@ -163,6 +163,7 @@ class _Site:
         self.group_maps: dict[str, MapPage] = {}
         self.buses = bus_labels(self.groups, scenario)
         self.roads = {(r.origin, r.destination): r.points() for r in plan.roads}
+
         def source(name: str) -> str:
             return self.env.loader.get_source(self.env, name)[0] if self.env.loader else ""
 
