@@ -25,6 +25,16 @@ log = logging.getLogger(__name__)
 
 #: Share of the time budget for the assignment; the days share the rest.
 ASSIGNMENT_SHARE = 0.4
+#: The safety cap of the whole planning: ``CAP_FACTOR * time_limit_s + CAP_SLACK_S``
+#: seconds of this process's CPU time from its start; a day begun after it is built
+#: constructively (each bus its first solution) and not certified. CPU time, not wall time,
+#: so that a machine busy with other work does not change the plan; the work budgets end
+#: the search well before the cap, and a plan it changed is reported as such.
+CAP_FACTOR = 4.0
+CAP_SLACK_S = 10.0
+#: When the budget kept people out, the reasons suggest a ``--time-limit`` this many times
+#: the one given.
+RERUN_FACTOR = 4.0
 
 
 @dataclass
@@ -33,11 +43,17 @@ class RunReport:
 
     seconds: dict[str, float] = field(default_factory=dict)
     time_cap_hit: bool = False
+    cpu_cap_s: float = 0.0
+    #: Days the CPU-time cap reached before they began (built constructively).
+    capped_days: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "time_cap_hit": self.time_cap_hit,
+            "cpu_cap_s": round(self.cpu_cap_s, 3),
+            "capped_days": self.capped_days,
+            "plan_may_differ_between_runs": self.time_cap_hit,
         }
 
 
@@ -51,14 +67,19 @@ def make_plan(
     cny_per_rank_step: int | None = None,
 ) -> tuple[Plan, RunReport]:
     """Plan every day of the scenario; return the plan and the run's timings."""
-    report = RunReport()
+    report = RunReport(cpu_cap_s=CAP_FACTOR * time_limit_s + CAP_SLACK_S)
     started = time.perf_counter()
+    deadline = time.process_time() + report.cpu_cap_s
     say = progress or (lambda _message: None)
 
     say("assigning delegates to route-days")
     assignment_s = max(1.0, time_limit_s * ASSIGNMENT_SHARE)
     assignment = assign(
-        scenario, time_limit_s=assignment_s, seed=seed, cny_per_rank_step=cny_per_rank_step
+        scenario,
+        time_limit_s=assignment_s,
+        seed=seed,
+        cny_per_rank_step=cny_per_rank_step,
+        rerun_time_limit_s=min(3600.0, RERUN_FACTOR * time_limit_s),
     )
     report.seconds["assign"] = time.perf_counter() - started
     report.time_cap_hit |= assignment.time_cap_hit
@@ -79,9 +100,12 @@ def make_plan(
             todays,
             budget_s=per_day,
             seed=seed,
+            deadline=deadline,
         )
         report.seconds[f"schedule {date}"] = time.perf_counter() - t0
         report.time_cap_hit |= bool(day.metrics.pop("time_cap_hit", False))
+        if day.metrics.get("build") == "constructive":
+            report.capped_days.append(date.isoformat())
         day.metrics.pop("seconds", None)
         groups.extend(day.groups)
         explanations.extend(day.explanations)

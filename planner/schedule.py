@@ -29,6 +29,7 @@ import datetime as dt
 import itertools
 import logging
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,9 @@ LUNCH_OFFERED = 6
 #: the same plan on any machine). Measured on this project's 2-core machine: a bus on its own
 #: runs about 200,000 branches a second; a joint day about 1.5 million divided by its nodes.
 BUS_BRANCHES_PER_SECOND = 100_000
+#: Searches of one bus a second pays for, whatever their branches: building a bus's model
+#: and its first tour cost about 25 ms on that machine (measured on generated weeks).
+BUS_SOLVES_PER_SECOND = 40
 JOINT_BRANCHES_PER_NODE_SECOND = 1_500_000
 JOINT_MIN_NODES = 100  # tiny days need no more work than a day of 100 nodes
 MIN_BRANCHES = 500
@@ -90,6 +94,9 @@ ORDERS = 4
 #: CP-SAT deterministic seconds per second of a day's budget spent bounding the prize the
 #: day could collect (its quality certificate); small days prove optimality in far less.
 CERTIFICATE_SHARE = 2.0
+#: How many venues (besides lunch) each bus is offered when its day's budget is short: the
+#: model of a bus grows with its candidates (a route of a large catalogue has hundreds).
+SHORTLIST = 16
 #: Rounds of re-timing with exact time-of-day travel before falling back to the slowest band.
 RETIME_ROUNDS = 3
 _FAR = 10 * 24 * 3600
@@ -121,6 +128,7 @@ def schedule_day(
     *,
     budget_s: float,
     seed: int = 0,
+    deadline: float | None = None,
 ) -> DaySchedule:
     """Choose, order and time the stops of every group of ``date``.
 
@@ -128,10 +136,19 @@ def schedule_day(
     a 2-core machine), a number that depends on the problem alone, so the answer does not
     depend on the machine's load. Wall time is capped at ``WALL_CAP_FACTOR * budget_s``; the
     metrics say if the cap was hit.
+
+    When the budget cannot pay for the usual build (each bus searched in several orders,
+    re-timed in rounds), the day is built ``lean`` (see :func:`_schedule_short`); when
+    ``deadline`` (a ``time.process_time()``) has passed before the day starts, the day is
+    built ``constructive`` (each bus its first solution, no local search; verified like any
+    other): the clock decided, so the metrics say the cap was hit.
     """
     if not groups:
         return DaySchedule(groups=[])
     day = _DayModel(scenario, matrix, date, list(groups))
+    mode = _mode(budget_s, len(groups), deadline)
+    if mode != "full":
+        return _schedule_short(day, budget_s, seed, mode)
     guess = day.initial_travel()
     rounds = branches = 0
     cap_hit = False
@@ -183,6 +200,73 @@ def schedule_day(
     schedule.metrics["from_bound"] = from_bound
     schedule.metrics["work_branches"] = branches
     schedule.metrics["time_cap_hit"] = cap_hit
+    return schedule
+
+
+def _mode(budget_s: float, buses: int, deadline: float | None) -> str:
+    """How the day is built: ``full`` when its budget pays each bus's search in every order
+    and a re-timing round (``BUS_SOLVES_PER_SECOND``), at no less than ``MIN_BRANCHES`` each
+    (the floor would otherwise make the work grow with the buses, not with the budget),
+    ``lean`` when it does not, ``constructive`` past the deadline. The first two depend on
+    the budget and the day alone."""
+    if deadline is not None and time.process_time() >= deadline:
+        return "constructive"
+    per_bus = SEQUENTIAL_SHARE * budget_s * BUS_BRANCHES_PER_SECOND / (ORDERS * buses)
+    solves = 2 * ORDERS * buses
+    return "full" if per_bus >= MIN_BRANCHES and solves <= paid_solves(budget_s) else "lean"
+
+
+def paid_solves(budget_s: float) -> int:
+    """How many bus searches a day's budget pays for."""
+    return int(budget_s * BUS_SOLVES_PER_SECOND)
+
+
+def _lean_orders(budget_s: float, buses: int) -> int:
+    """How many bus orders a short budget pays for (at least one: a day is never left
+    unbuilt; the work then grows with its buses alone, each at ``MIN_BRANCHES``)."""
+    return max(1, min(ORDERS, paid_solves(budget_s) // (2 * buses)))
+
+
+def _schedule_short(day: _DayModel, budget_s: float, seed: int, mode: str) -> DaySchedule:
+    """A day whose budget is short: built bus by bus once per paid order (``lean``) or once
+    with each bus's first solution (``constructive``), every leg at its slowest band, so the
+    timetable is consistent without re-timing rounds; no joint search, no certificate."""
+    constructive = mode == "constructive"
+    orders = [day.orders(seed)[0]] if constructive else day.orders(seed)
+    if not constructive:
+        orders = orders[: _lean_orders(budget_s, len(day.groups))]
+    guess = day.slowest_travel()
+    best: _Built | None = None
+    work = 0
+    cap_hit = constructive
+    for order in orders:
+        built = day.sequential(
+            guess,
+            SEQUENTIAL_SHARE * budget_s / len(orders),
+            seed,
+            order,
+            first_only=constructive,
+            keep=SHORTLIST,
+        )
+        work += built.work
+        cap_hit = cap_hit or built.cap_hit
+        if best is None or built.solution.objective < best.solution.objective:
+            best = built
+    assert best is not None
+    day.relaxed = best.relaxed
+    solution = best.solution
+    if day.inconsistent_legs(solution):  # cannot happen at the slowest band; kept honest
+        raise PlanError(f"the {mode} build of {day.date} left an inconsistent leg")
+    schedule = day.result(solution, 0)
+    schedule.metrics["bound_status"] = (
+        "not certified: budget (the CPU-time cap was reached before this day)"
+        if constructive
+        else f"not certified: budget ({len(day.groups)} buses, {len(orders)} order(s))"
+    )
+    schedule.metrics["from_bound"] = False
+    schedule.metrics["work_branches"] = work
+    schedule.metrics["time_cap_hit"] = cap_hit
+    schedule.metrics["build"] = mode
     return schedule
 
 
@@ -264,6 +348,7 @@ def _solve(
     *,
     starts: bool = False,
     escalate: bool = True,
+    first_only: bool = False,
 ) -> RoutingSolution:
     """Solve with the planner's search; ``starts``: from the problem's initial tours only.
 
@@ -279,11 +364,17 @@ def _solve(
             f"planner-{strategy.lower()}", strategy, "gls", prize_operators=False
         )
         # PyVRP's search first where it models the bus's day; OR-Tools when it does not or
-        # when PyVRP's best tour falls short of the route's minimum of stops.
+        # when PyVRP's best tour falls short of the route's minimum of stops (a day past the
+        # cap takes OR-Tools' first solution alone).
         configs = [PYVRP_SEARCH, config]
         for work in works:
             solution = solver.solve_routing(
-                problem, time_limit_s=budget, seed=seed, work_limit=work, configs=configs
+                problem,
+                time_limit_s=budget,
+                seed=seed,
+                work_limit=work,
+                solution_limit=1 if first_only else None,
+                configs=[config] if first_only else configs,
             )
             if solution.feasible or solution.status == "infeasible":
                 break
@@ -550,10 +641,19 @@ class _DayModel:
         )
 
     def sequential(
-        self, travel: np.ndarray, budget_s: float, seed: int, order: Sequence[int]
+        self,
+        travel: np.ndarray,
+        budget_s: float,
+        seed: int,
+        order: Sequence[int],
+        *,
+        first_only: bool = False,
+        keep: int | None = None,
     ) -> _Built:
         """Schedule the buses one at a time in ``order``, each in the time its venues have
-        left after the buses before it; the tours of all, as one solution."""
+        left after the buses before it; the tours of all, as one solution. ``first_only``:
+        each bus's first solution, no local search (the wall clock ran out); ``keep``: each
+        bus is offered only its ``keep`` best venues (see :meth:`_shortlist`)."""
         booked: dict[str, list[tuple[int, int]]] = {}
         tours: list[Tour] = []
         objective = work = 0
@@ -561,6 +661,8 @@ class _DayModel:
         relaxed_buses: list[int] = []
         for g in order:
             mine = [k for k, v in enumerate(self.visits) if self.nodes[v.node].group == g]
+            if keep is not None:
+                mine = self._shortlist(g, mine, travel, keep)
             windows = [_free(self.visits[k], self._venue_of(k), booked) for k in mine]
             lunch = [
                 i for i, k in enumerate(mine) if self.nodes[self.visits[k].node].kind == "lunch"
@@ -585,7 +687,7 @@ class _DayModel:
                 choices=(Choice(tuple(lunch)),),
             )
             cap = WALL_CAP_FACTOR * budget_s + 1.0
-            answer = _solve(problem, cap, seed, limit, escalate=False)
+            answer = _solve(problem, cap, seed, limit, escalate=False, first_only=first_only)
             if not answer.feasible:
                 # Start from a day that surely fits (out to lunch and back) with no minimum
                 # of stops; the search then adds what visits it can.
@@ -629,6 +731,17 @@ class _DayModel:
             seconds=0.0,
         )
         return _Built(solution, relaxed_buses, work, cap_hit)
+
+    def _shortlist(self, g: int, mine: list[int], travel: np.ndarray, keep: int) -> list[int]:
+        """Bus ``g``'s lunch visits and its ``keep`` best other visits: must-visits first,
+        then by prize, then nearest the base (a short budget's smaller model)."""
+        lunch = [k for k in mine if self.nodes[self.visits[k].node].kind == "lunch"]
+        others = [k for k in mine if self.nodes[self.visits[k].node].kind != "lunch"]
+        start = self.vehicles[g].start_node
+        others.sort(
+            key=lambda k: (-self.visits[k].prize, int(travel[start, self.visits[k].node]), k)
+        )
+        return sorted(others[:keep] + lunch)
 
     def orders(self, seed: int) -> list[list[int]]:
         """The orders in which to build the day: largest group first, then shuffles."""
