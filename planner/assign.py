@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,14 @@ from planner.models import (
     Venue,
     format_clock,
 )
-from planner.problems import AssignmentHint, AssignmentProblem, Option, SharedLimit, Slot
+from planner.problems import (
+    AssignmentHint,
+    AssignmentProblem,
+    AssignmentSolution,
+    Option,
+    SharedLimit,
+    Slot,
+)
 
 __all__ = [
     "RANK_VALUES",
@@ -196,10 +204,14 @@ def assign(
     time_limit_s: float = 5.0,
     seed: int = 0,
     cny_per_rank_step: int | None = None,
+    rerun_time_limit_s: float | None = None,
 ) -> Assignment:
     """Assign delegates to route-days and buses; explain every delegate left out.
 
-    ``cny_per_rank_step`` replaces the scenario's exchange rate (for the frontier)."""
+    ``cny_per_rank_step`` replaces the scenario's exchange rate (for the frontier).
+    When the search stopped on its budget with people left out whom it might have placed,
+    their reason says so and names ``rerun_time_limit_s`` (default: four times
+    ``time_limit_s``), and ``metrics["budget_short"]`` counts them."""
     spec = scenario.spec
     rate = spec.cny_per_rank_step if cny_per_rank_step is None else cny_per_rank_step
     routes = scenario.running_routes
@@ -332,10 +344,15 @@ def assign(
     # counted once for all unplaced delegates (asked per delegate, these were quadratic)
     wanted = _wanted_counts(scenario)
     used_by_day = _buses_by_day(slots, solution.buses, len(scenario.spec.fleet))
+    short = _budget_short(solution, sum(1 for p in placed if placed[p]))
+    with_options = {o.person for o in options}
+    rerun = _rerun_figure(4 * time_limit_s if rerun_time_limit_s is None else rerun_time_limit_s)
     unassigned = [
         Unassigned(
             delegate=d.id,
-            reason=_why_unplaced(
+            reason=_budget_reason(short, rerun)
+            if short and p in with_options
+            else _why_unplaced(
                 scenario,
                 d,
                 days,
@@ -376,6 +393,12 @@ def assign(
         "cny_per_rank_step": rate,
     }
     metrics["objective_cny"] = metrics["cost_cny"] + rate * metrics["rank_steps"]
+    if short:
+        metrics["budget_short"] = {
+            "delegates": sum(1 for u in unassigned if u.reason.startswith(BUDGET_REASON)),
+            "more_placeable_at_most": short,
+            "suggested_time_limit_s": rerun,
+        }
     return Assignment(
         tuple(groups),
         tuple(unassigned),
@@ -626,6 +649,30 @@ def _number(groups: list[PlannedGroup]) -> list[PlannedGroup]:
         gid = f"{g.date.isoformat()}-{g.route}-{counts[(g.date, g.route)]}"
         out.append(PlannedGroup(gid, g.route, g.date, g.bus, g.seats, g.delegates, g.step_free))
     return out
+
+
+#: How the reason of a delegate left out for want of search time begins.
+BUDGET_REASON = "time budget too short"
+
+
+def _budget_short(solution: AssignmentSolution, placed: int) -> int:
+    """How many more people the search might have placed had it not stopped on its budget
+    (0 when the count it placed is proven the most)."""
+    if solution.placed_bound is None:
+        return 0
+    return max(0, solution.placed_bound - placed)
+
+
+def _rerun_figure(seconds: float) -> int:
+    """A ``--time-limit`` to suggest: ``seconds`` rounded up to a whole figure, at most 3600."""
+    return min(3600, max(2, math.ceil(seconds)))
+
+
+def _budget_reason(more: int, rerun: int) -> str:
+    return (
+        f"{BUDGET_REASON}: rerun with --time-limit {rerun} (the assignment stopped on its "
+        f"search budget while up to {more} more delegate(s) could still have been placed)"
+    )
 
 
 def _why_unplaced(

@@ -25,6 +25,9 @@ from planner.naming import PAGE_SECRET_FILE
 if TYPE_CHECKING:
     from planner.travel.matrix import TravelMatrix
 
+#: The exit status of ``findhz plan`` when the time budget, not the data, kept delegates
+#: out (the plan is written; ``--allow-partial`` makes such a run exit 0).
+BUDGET_SHORT_EXIT = 4
 #: The default search budget of ``findhz plan``, in seconds.
 DEFAULT_TIME_LIMIT_S = 6.0
 #: The accepted range of ``--time-limit``: an hour is far beyond what any conference week needs.
@@ -252,6 +255,14 @@ def plan(
             "default: the scenario's cny_per_rank_step.",
         ),
     ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            help="Exit 0 even when the time budget, not the data, kept delegates out (the plan "
+            "is written either way; without this option such a run exits with 4).",
+        ),
+    ] = False,
     show_frontier: Annotated[
         bool,
         typer.Option(
@@ -326,11 +337,24 @@ def plan(
             markup=False,
         )
     if report.time_cap_hit:
+        capped = ", ".join(report.capped_days)
         err.print(
-            "warning: the wall-clock cap stopped the search before its work budget; "
-            "this plan may differ on another machine",
+            "warning: a time cap, not the work budget, stopped the search"
+            + (f" (days {capped} built without search)" if capped else "")
+            + "; this plan may differ from run to run (run.json says where)",
             markup=False,
         )
+    short = made.metrics.get("budget_short")
+    if short:
+        err.print(
+            f"{'warning' if allow_partial else 'findhz'}: the time budget, not the data, kept "
+            f"{short['delegates']} delegate(s) out (see their reasons in {out_dir / 'plan.json'}); "
+            f"rerun with --time-limit {short['suggested_time_limit_s']}"
+            + ("" if allow_partial else ", or pass --allow-partial to accept this plan"),
+            markup=False,
+        )
+        if not allow_partial:
+            raise typer.Exit(BUDGET_SHORT_EXIT)
 
 
 def _read_plan(path: Path) -> Plan:

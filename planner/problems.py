@@ -265,3 +265,6 @@ class AssignmentSolution:
     cost: int = 0
     steps: int = 0
     time_cap_hit: bool = False  # a stage stopped on the wall-clock cap: may not repeat
+    #: Set when the stage that places people stopped on its budget: at most this many
+    #: people could be placed (the solver's bound), so the rest may be out for want of time.
+    placed_bound: int | None = None

@@ -1116,6 +1116,7 @@ def solve_assignment(
     statuses = []
     cap_hit = False
     settled = reached is not None
+    placed_bound: int | None = None
     for stage, term in enumerate(terms):
         bound = term.bound
         if settled and bound is not None and reached is not None and reached[stage] == bound:
@@ -1151,6 +1152,11 @@ def solve_assignment(
         status = solver.solve(model)
         statuses.append(solver.status_name(status))
         cap_hit = cap_hit or solver.wall_time >= 0.99 * cap_s
+        if term.name == "placed" and status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+            # Stopped on its budget: how many could be placed is known only up to a bound.
+            placed_bound = (
+                int(solver.best_objective_bound) if status == cp_model.FEASIBLE else len(by_person)
+            )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # keep the answer of the stage before, if any
         answer = AssignmentSolution(
@@ -1184,6 +1190,7 @@ def solve_assignment(
             status="/".join(statuses),
             seconds=time.perf_counter() - started,
             time_cap_hit=cap_hit,
+            placed_bound=placed_bound,
         )
     got_values: dict[int, int] = {}
     for k in answer.chosen:
@@ -1195,6 +1202,7 @@ def solve_assignment(
         status="/".join(statuses),
         seconds=time.perf_counter() - started,
         time_cap_hit=cap_hit,
+        placed_bound=placed_bound,
     )
 
 

@@ -169,7 +169,9 @@ def test_replan_command_writes_the_report_and_notices(tmp_path: Path) -> None:
 
     runner = CliRunner()
     out = tmp_path / "out"
-    made = runner.invoke(app, ["plan", "--out", str(out), "--time-limit", "1"])
+    # A one-second budget may leave a delegate out (exit 4): the published plan is all
+    # this test needs.
+    made = runner.invoke(app, ["plan", "--out", str(out), "--time-limit", "1", "--allow-partial"])
     assert made.exit_code == 0, made.output
     published = (out / "plan.json").read_bytes()
     same = runner.invoke(app, ["replan", str(out)])
