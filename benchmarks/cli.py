@@ -325,3 +325,46 @@ def scale(
                 )
     settings = {"time_limit": time_limit, "seeds": seeds, "buses": buses, "sizes": sizes}
     _finish("scale", records, json_out, results, report, settings)
+
+
+@app.command()
+def budget(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Where to write the generated weeks (default: a temp folder)."),
+    ] = None,
+    sizes: Annotated[
+        str,
+        typer.Option("--sizes", help="Comma-separated DELEGATESxVENUES of the generated weeks."),
+    ] = "300x60,2000x60,5000x60,10000x60",
+    limits: Annotated[
+        str, typer.Option("--limits", help="Comma-separated findhz plan --time-limit values.")
+    ] = "1,6,30",
+    json_out: JsonOption = None,
+    results: ResultsOption = DEFAULT_RESULTS,
+    report: ReportOption = DEFAULT_REPORT,
+) -> None:
+    """Does --time-limit bound findhz plan? Wall time, memory and placed share per size."""
+    import tempfile
+    from dataclasses import asdict
+
+    from benchmarks.budget import run_budget
+
+    pairs = [tuple(int(x) for x in size.lower().split("x")) for size in sizes.split(",")]
+    seconds = [float(x) for x in limits.split(",")]
+    records: list[Record] = []
+    with tempfile.TemporaryDirectory(prefix="findhz-budget-") as tmp:
+        folder = data if data is not None else Path(tmp)
+        for delegates, venues in pairs:
+            for limit in seconds:
+                run = run_budget(folder, delegates, venues, limit)
+                record: Record = {"set": "budget", "seed": 0, "solver": "ours", **asdict(run)}
+                records.append(record)
+                typer.echo(
+                    f"budget {delegates} delegates, --time-limit {limit:g}: {run.seconds:.1f} s "
+                    f"(planning {run.planned_s} s, writing {run.written_s} s), "
+                    f"{run.placed}/{delegates} placed, {run.peak_mib:.0f} MiB, "
+                    f"{'held' if run.held else 'NOT HELD'}",
+                    err=True,
+                )
+    _finish("budget", records, json_out, results, report, {"sizes": sizes, "limits": limits})

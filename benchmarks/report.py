@@ -489,7 +489,56 @@ def _replan_section(payload: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _budget_section(payload: dict[str, Any]) -> list[str]:
+    from benchmarks.budget import stated_bound
+
+    records: list[Record] = payload["records"]
+    lines = [
+        "## Budget: does `--time-limit` bound `findhz plan`?",
+        "",
+        "`findhz plan --time-limit T --allow-partial` on generated weeks (5 days, 50 buses a",
+        "day, venues cloned from the catalogue, seed 0). Seconds = the whole command; planning",
+        "= assignment, scheduling and explanations (`run.json`); writing = every page, map,",
+        "calendar and the workbook; the rest is loading and the travel matrix. Held = planning",
+        "within the stated bound, 4 T + 10 s (the planner's CPU-time cap; past it the days",
+        "left are built without search and `run.json` says so). Days: how each day was built",
+        "(full search, lean: fewer orders and each bus's best venues, constructive: past the",
+        "cap). Wall times on a 2-core machine shared with other work while it ran.",
+        "",
+        _row(
+            (
+                "delegates",
+                "T s",
+                "seconds",
+                "planning s",
+                "writing s",
+                "peak MiB",
+                "placed",
+                "days",
+                "bound s",
+                "held",
+            )
+        ),
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for r in sorted(records, key=lambda r: (r["delegates"], r["time_limit"])):
+        planned = "–" if r.get("planned_s") is None else f"{r['planned_s']:.1f}"
+        written = "–" if r.get("written_s") is None else f"{r['written_s']:.1f}"
+        days = ", ".join(f"{n} {kind}" for kind, n in r["builds"].items()) or "–"
+        share = f"{r['placed'] / r['delegates']:.1%}" if r["delegates"] else "–"
+        held = "yes" if r["held"] else "no"
+        if r["exit_code"]:
+            held = f"no: exit {r['exit_code']} {r.get('message', '')}"
+        lines.append(
+            f"| {r['delegates']} | {r['time_limit']:g} | {r['seconds']:.1f} | {planned} | "
+            f"{written} | {r['peak_mib']:.0f} | {share} | {days} | "
+            f"{stated_bound(r['time_limit']):g} | {held} |"
+        )
+    return [*lines, ""]
+
+
 _SECTIONS = {
+    "budget": _budget_section,
     "optw": _optw_section,
     "solomon": _solomon_section,
     "scale": _scale_section,
@@ -538,7 +587,7 @@ def render_report(results: Path) -> str:
     """The whole report from the results files found in ``results``."""
     lines = [_INTRO]
     payloads = []
-    for name in ("planner", "replan", "optw", "solomon", "scale"):
+    for name in ("planner", "replan", "optw", "solomon", "scale", "budget"):
         paths = sorted(results.glob(f"{name}*.json"))
         if not paths:
             continue

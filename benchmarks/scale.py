@@ -183,6 +183,7 @@ def _child_main(argv: list[str]) -> None:
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     tail = done.stderr.strip().splitlines()[-1:] if done.returncode else []
     planned = re.search(r"planned in ([0-9.]+) s", done.stdout)
+    written = re.search(r"written in ([0-9.]+) s", done.stdout)
     print(
         json.dumps(
             {
@@ -191,6 +192,7 @@ def _child_main(argv: list[str]) -> None:
                 "peak_kib": peak_kib,
                 "error": tail,
                 "planned_s": float(planned.group(1)) if planned else None,
+                "written_s": float(written.group(1)) if written else None,
             }
         )
     )

@@ -195,3 +195,33 @@ def test_scale_command_plans_a_small_week(tmp_path: Path) -> None:
     assert record["feasible"], record["message"]
     assert record["groups"] > 0 and record["peak_mib"] > 0
     assert "| 30 | 20 | 5 | 50 |" in (tmp_path / "BENCHMARKS.md").read_text()
+
+
+@pytest.mark.slow
+def test_budget_command_measures_a_small_week(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "budget",
+            "--data",
+            str(tmp_path / "weeks"),
+            "--sizes",
+            "30x20",
+            "--limits",
+            "1",
+            "--results",
+            str(tmp_path / "results"),
+            "--report",
+            str(tmp_path / "BENCHMARKS.md"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads((tmp_path / "results" / "budget.json").read_text())
+    (record,) = payload["records"]
+    assert record["exit_code"] == 0, record["message"]
+    assert record["placed"] > 0 and record["peak_mib"] > 0
+    assert 1 <= sum(record["builds"].values()) <= 5  # one build per day with buses
+    assert record["planned_s"] is not None and record["written_s"] is not None
+    report = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "## Budget: does `--time-limit` bound `findhz plan`?" in report
+    assert "| 30 | 1 |" in report

@@ -1,0 +1,92 @@
+"""Budget: does ``--time-limit`` bound ``findhz plan`` on generated weeks of every size?
+
+For each size and time limit, :func:`run_budget` plans a week made by
+:func:`benchmarks.scale.generate_week` with ``findhz plan --time-limit T --allow-partial`` in
+a fresh process and reports the whole command's wall time, the planning's (assignment,
+scheduling, explanations: what ``run.json`` counts) and the writing's, the process's peak
+memory, the share of delegates placed, how each day was built (``full``, ``lean`` or
+``constructive``) and whether the stated bound held: planning within
+``CAP_FACTOR * T + CAP_SLACK_S`` seconds (the planner's CPU-time cap, see
+``planner/planning.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.scale import generate_week
+from planner.planning import CAP_FACTOR, CAP_SLACK_S
+
+__all__ = ["BudgetRun", "run_budget", "stated_bound"]
+
+
+@dataclass(frozen=True)
+class BudgetRun:
+    delegates: int
+    venues: int
+    days: int
+    time_limit: float
+    seconds: float
+    planned_s: float | None
+    written_s: float | None
+    peak_mib: float
+    placed: int
+    exit_code: int
+    builds: dict[str, int]
+    cap_hit: bool
+    held: bool
+    message: str = ""
+
+
+def stated_bound(time_limit_s: float) -> float:
+    """The planning time ``findhz plan --time-limit`` promises to stay within."""
+    return CAP_FACTOR * time_limit_s + CAP_SLACK_S
+
+
+def run_budget(
+    folder: Path, delegates: int, venues: int, time_limit_s: float, seed: int = 0
+) -> BudgetRun:
+    week = folder / f"week-{delegates}-{venues}-{seed}"
+    scenario = week / "scenario.yaml"
+    if not scenario.is_file():
+        generate_week(week, delegates=delegates, venues=venues, seed=seed)
+    out = week / f"out-{time_limit_s:g}"
+    findhz = [sys.executable, "-c", "from planner.cli import main; main()"]
+    command = [
+        *findhz, "plan", str(scenario), "--out", str(out), "--time-limit", f"{time_limit_s:g}",
+        "--seed", str(seed), "--allow-partial",
+    ]  # fmt: skip
+    wrapper = [sys.executable, "-m", "benchmarks.scale", *command]
+    result = subprocess.run(wrapper, check=True, capture_output=True, text=True)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    placed = 0
+    builds: Counter[str] = Counter()
+    cap_hit = False
+    if report["code"] == 0:
+        plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+        placed = int(plan["metrics"].get("delegates_placed", 0))
+        builds.update(day.get("build", "full") for day in plan["metrics"]["days"].values())
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        cap_hit = bool(run.get("time_cap_hit"))
+    planned = report["planned_s"]
+    return BudgetRun(
+        delegates=delegates,
+        venues=venues,
+        days=sum(builds.values()),
+        time_limit=time_limit_s,
+        seconds=round(float(report["seconds"]), 2),
+        planned_s=planned,
+        written_s=report.get("written_s"),
+        peak_mib=round(report["peak_kib"] / 1024, 1),
+        placed=placed,
+        exit_code=int(report["code"]),
+        builds=dict(sorted(builds.items())),
+        cap_hit=cap_hit,
+        held=planned is not None and planned <= stated_bound(time_limit_s),
+        message="" if report["code"] == 0 else " ".join(report["error"]),
+    )
