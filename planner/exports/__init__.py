@@ -38,16 +38,17 @@ def write_exports(plan: Plan, scenario: Scenario, out_dir: Path) -> list[Path]:
             rides[delegate_id].append(group)
     delegates_dir = out_dir / "delegates"
     delegates_dir.mkdir(exist_ok=True)
+    stamp = plan_stamp(plan)  # once: it reads every stop of the plan
     for delegate in sorted(scenario.delegates, key=lambda d: d.id):
         groups = rides.get(delegate.id, [])
         if not groups and not cancelled_events(plan, delegate.id):
             continue
         path = delegates_dir / f"{delegate.id}.ics"
-        path.write_bytes(delegate_calendar(plan, scenario, delegate, groups))
+        path.write_bytes(delegate_calendar(plan, scenario, delegate, groups, stamp=stamp))
         paths.append(path)
     tables = build_tables(plan, scenario)
     workbook = out_dir / "workbook.xlsx"
-    workbook.write_bytes(workbook_bytes(tables, plan_stamp(plan)))
+    workbook.write_bytes(workbook_bytes(tables, stamp))
     paths.append(workbook)
     paths.extend(write_csv(tables, out_dir / "csv"))
     return sorted(paths)

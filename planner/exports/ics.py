@@ -51,11 +51,17 @@ def plan_stamp(plan: Plan) -> dt.datetime:
 
 
 def delegate_calendar(
-    plan: Plan, scenario: Scenario, delegate: Delegate, groups: list[Group]
+    plan: Plan,
+    scenario: Scenario,
+    delegate: Delegate,
+    groups: list[Group],
+    *,
+    stamp: dt.datetime | None = None,
 ) -> bytes:
-    """The ``.ics`` bytes of one delegate's groups (already sorted by date)."""
+    """The ``.ics`` bytes of one delegate's groups (already sorted by date); ``stamp`` is
+    :func:`plan_stamp` of the plan (pass it when writing many calendars of one plan)."""
     tz = scenario.tz()
-    stamp = plan_stamp(plan)
+    stamp = plan_stamp(plan) if stamp is None else stamp
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
