@@ -11,8 +11,10 @@ could hold a request for ever. Every attempt therefore has a total deadline
 (``RetryPolicy.request_deadline_s``, default 60 s): the body is read in chunks and the attempt
 ends when the deadline passes, and no single read may wait past it either. A fetcher may also
 be given a run deadline (``deadline``, a ``time.monotonic()`` instant): no attempt starts after
-it and none runs beyond it. An attempt ends at most one read after its deadline (a read waits
-at most the time left when the attempt started). Bodies over ``max_body_bytes`` are refused.
+it and none runs beyond it. Every connect, write and read of an attempt waits at most the
+attempt's time left (the network layer under httpx is wrapped so that each of its timeouts is
+``min(timeout, time left)``), so no read overruns the deadline. Bodies over
+``max_body_bytes`` are refused.
 
 Secrets given as ``secrets`` never appear in an exception message or a log line: messages
 name the host and path only, and while a fetcher is open a filter masks them in the records
@@ -24,6 +26,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+import httpcore
 import httpx
 
 from planner.errors import ProviderAuthError, TravelError
@@ -121,6 +125,95 @@ class SecretFilter(logging.Filter):
         return True
 
 
+class _TimeLeft(threading.local):
+    """The end of the attempt under way in this thread (a ``clock()`` instant), if any."""
+
+    until: float | None = None
+
+
+def _clamp(timeout: float | None, left: float | None) -> float | None:
+    """``timeout`` cut to the time ``left`` (a socket timeout must be positive: a deadline
+    already passed waits a millisecond and times out)."""
+    if left is None:
+        return timeout
+    left = max(left, 0.001)
+    return left if timeout is None else min(timeout, left)
+
+
+class _BoundedStream(httpcore.NetworkStream):
+    """A connection whose every wait is cut to the attempt's time left."""
+
+    def __init__(self, inner: httpcore.NetworkStream, left: Callable[[], float | None]) -> None:
+        self._inner = inner
+        self._left = left
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamp(timeout, self._left()))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamp(timeout, self._left()))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout, self._left()))
+        return _BoundedStream(inner, self._left)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _BoundedBackend(httpcore.NetworkBackend):
+    """The network layer of a fetcher's own transport: connections as :class:`_BoundedStream`."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, left: Callable[[], float | None]) -> None:
+        self._inner = inner
+        self._left = left
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.connect_tcp(
+            host, port, _clamp(timeout, self._left()), local_address, socket_options
+        )
+        return _BoundedStream(inner, self._left)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.connect_unix_socket(path, _clamp(timeout, self._left()), socket_options)
+        return _BoundedStream(inner, self._left)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _bounded_transport(left: Callable[[], float | None]) -> httpx.BaseTransport:
+    """httpx's own transport, its network layer wrapped in :class:`_BoundedBackend`."""
+    transport = httpx.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = _BoundedBackend(backend, left)  # type: ignore[union-attr]
+    else:  # another httpx layout: reads then end at most one read past the deadline
+        log.debug("httpx transport without a network backend to wrap; reads not cut")
+    return transport
+
+
 class Fetcher:
     """GET JSON from one service with the retry policy; a context manager that owns its client."""
 
@@ -150,6 +243,9 @@ class Fetcher:
         self._filter = SecretFilter(secrets)
         for name in _HTTPX_LOGGERS:
             logging.getLogger(name).addFilter(self._filter)
+        self._attempt = _TimeLeft()
+        if transport is None:
+            transport = _bounded_transport(self.time_left)
         self._client = httpx.Client(
             timeout=self.policy.timeout(),
             transport=transport,
@@ -248,6 +344,11 @@ class Fetcher:
             f"{self.service}: {where} failed after {self.policy.attempts} attempt(s): {last}"
         ) from None
 
+    def time_left(self) -> float | None:
+        """Seconds left to the attempt under way in this thread (None between attempts)."""
+        until = self._attempt.until
+        return None if until is None else until - self._clock()
+
     def _get(self, url: str, params: Mapping[str, str] | None) -> httpx.Response:
         """One GET, its body read whole within the attempt's deadline (see the module)."""
         started = self._clock()
@@ -256,6 +357,19 @@ class Fetcher:
         if self.deadline is not None and self.deadline < deadline:
             deadline = self.deadline
             limit = max(0.0, deadline - started)
+        self._attempt.until = deadline
+        try:
+            return self._get_until(url, params, deadline, limit)
+        except httpx.TimeoutException:
+            if self._clock() >= deadline:  # a wait cut to the time left: the deadline passed
+                raise _DeadlinePassed(self._late(limit)) from None
+            raise
+        finally:
+            self._attempt.until = None
+
+    def _get_until(
+        self, url: str, params: Mapping[str, str] | None, deadline: float, limit: float
+    ) -> httpx.Response:
         timeout = httpx.Timeout(
             min(self.policy.read_timeout_s, limit),
             connect=min(self.policy.connect_timeout_s, limit),

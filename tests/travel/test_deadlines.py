@@ -4,6 +4,7 @@ legs it did not answer come from the offline model with the reason recorded."""
 
 from __future__ import annotations
 
+import httpcore
 import pytest
 
 from planner.errors import TravelError
@@ -84,3 +85,60 @@ def test_the_travel_deadline_is_an_option_of_plan_and_warm(tmp_path: object) -> 
         result = runner.invoke(app, [*command, "--travel-deadline", "0"])
         assert result.exit_code == 2
         assert "--travel-deadline" in result.output
+
+
+class _Recorded(httpcore.NetworkStream):
+    """A connection that records the timeout of each wait it is asked for."""
+
+    def __init__(self) -> None:
+        self.waits: list[float | None] = []
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.waits.append(timeout)
+        return b""
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.waits.append(timeout)
+
+
+def test_every_wait_of_an_attempt_is_cut_to_its_time_left() -> None:
+    """A read that starts just before the deadline may not wait a whole read timeout."""
+    from planner.travel.http import _BoundedStream
+
+    left: list[float | None] = [None]
+    inner = _Recorded()
+    stream = _BoundedStream(inner, lambda: left[0])
+    stream.read(100, timeout=30.0)  # between attempts: httpx's own timeout
+    left[0] = 2.5
+    stream.read(100, timeout=30.0)
+    stream.write(b"x", timeout=30.0)
+    stream.read(100, timeout=1.0)  # a shorter timeout stays
+    left[0] = -4.0  # the deadline has passed: wait a millisecond, then time out
+    stream.read(100, timeout=30.0)
+    assert inner.waits == [30.0, 2.5, 2.5, 1.0, 0.001]
+
+
+def test_a_fetcher_cuts_its_reads_and_says_how_long_is_left() -> None:
+    from planner.travel.http import Fetcher, _BoundedBackend
+
+    now = [100.0]
+    with Fetcher("osrm", clock=lambda: now[0]) as fetcher:
+        pool = fetcher._client._transport._pool  # type: ignore[attr-defined]
+        assert isinstance(pool._network_backend, _BoundedBackend)
+        assert fetcher.time_left() is None  # no attempt under way
+        fetcher._attempt.until = 160.0
+        now[0] = 130.0
+        assert fetcher.time_left() == 30.0
+
+
+def test_a_stalled_answer_ends_at_the_request_deadline_through_the_bounded_reads() -> None:
+    """A server silent for longer than the whole deadline: the read cut to the time left
+    ends the attempt, and the reason is the deadline, not a read timeout."""
+    policy = RetryPolicy(attempts=1, read_timeout_s=120.0, request_deadline_s=1.0)
+    with running(drip_s=3.0) as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        matrix = build_matrix(
+            make_scenario(POINTS), "osrm", osrm_url=url, retry=policy, use_cache=False
+        )
+    reason = matrix.info()["fallback"][0]["reason"]
+    assert "request deadline of 1 s" in reason
