@@ -17,7 +17,7 @@ import typer
 
 from planner.bundled import DEFAULT_SCENARIO, bundled_routes
 from planner.cli_common import ScenarioArg, err, friendly, load, out
-from planner.cli_travel import DEFAULT_TRAVEL_DEADLINE_S, TravelDeadline
+from planner.cli_travel import TravelDeadline
 from planner.errors import InputError, VerificationFailed
 from planner.models import MAX_CNY, Plan, Scenario, Venue
 from planner.naming import PAGE_SECRET_FILE
@@ -100,6 +100,7 @@ def _matrix(
 ) -> TravelMatrix:
     from planner.cli_travel import travel_progress
     from planner.travel import build_matrix
+    from planner.travel.build import run_deadline
 
     travel = travel.lower()
     if travel not in ("offline", "osrm", "amap"):
@@ -113,7 +114,7 @@ def _matrix(
             osrm_url=osrm_url,
             use_cache=use_cache,
             progress=progress,
-            deadline_s=DEFAULT_TRAVEL_DEADLINE_S if deadline_s is None else deadline_s,
+            deadline_s=run_deadline(scenario, deadline_s),
         )
 
 
@@ -244,7 +245,7 @@ def plan(
         bool, typer.Option("--no-cache", help="Neither read nor write the travel-time cache.")
     ] = False,
     base_url: BaseUrlOption = None,
-    travel_deadline: TravelDeadline = DEFAULT_TRAVEL_DEADLINE_S,
+    travel_deadline: TravelDeadline = None,
     rate: Annotated[
         int | None,
         typer.Option(

@@ -52,14 +52,16 @@ OsrmUrl = Annotated[
 DEFAULT_TRAVEL_DEADLINE_S = 600.0
 
 TravelDeadline = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--travel-deadline",
         min=1.0,
         max=86400.0,
-        help="Seconds the routing service may take in all (1 to 86400); the legs it has not "
-        "answered by then come from the offline model, with the reason recorded. Each request "
-        "also ends after 60 s.",
+        show_default=False,
+        help="Seconds the routing service may take in all (1 to 86400; default: the "
+        "scenario's travel.deadline_s, else 600); the legs it has not answered by then come "
+        "from the offline model, with the reason recorded. Each request also ends after the "
+        "scenario's travel.request_deadline_s (default 60 s).",
     ),
 ]
 
@@ -111,7 +113,7 @@ def warm(
             "--max-locations", help="OSRM: locations per table request (--max-table-size).", min=1
         ),
     ] = 100,
-    travel_deadline: TravelDeadline = DEFAULT_TRAVEL_DEADLINE_S,
+    travel_deadline: TravelDeadline = None,
 ) -> None:
     """Fetch every leg of a scenario from a routing service into the cache.
 
@@ -119,6 +121,7 @@ def warm(
     Legs already cached are not asked again.
     """
     from planner.travel import build_matrix
+    from planner.travel.build import run_deadline
     from planner.travel.cache import default_cache_path
 
     loaded = load(scenario)
@@ -129,7 +132,7 @@ def warm(
             osrm_url=osrm_url,
             progress=progress,
             max_locations=max_locations,
-            deadline_s=travel_deadline,
+            deadline_s=run_deadline(loaded, travel_deadline),
         )
     info = matrix.info()
     legs = info["legs"]
@@ -247,6 +250,16 @@ def geocode(
             "--confidence", help="Only venues with this confidence: high, medium, low (repeatable)."
         ),
     ] = None,
+    deadline: Annotated[
+        float,
+        typer.Option(
+            "--deadline",
+            min=1.0,
+            max=86400.0,
+            help="Seconds the geocoder may take in all (1 to 86400); the venues not looked up "
+            "by then are in the report as such.",
+        ),
+    ] = DEFAULT_TRAVEL_DEADLINE_S,
 ) -> None:
     """Propose better venue coordinates from a geocoder, as a report to review.
 
@@ -254,6 +267,8 @@ def geocode(
     changes with their distances. The catalogue is never changed: review the report, then
     edit venues.yaml by hand.
     """
+    import time
+
     from planner.travel.geocode import open_geocoder, propose, write_report
 
     loaded = load(scenario)
@@ -265,10 +280,11 @@ def geocode(
     unknown = sorted(set(only or []) - set(loaded.venues))
     if unknown:
         raise typer.BadParameter(f"unknown venue '{unknown[0]}'", param_hint="--venue")
-    geocoder = open_geocoder(service.value)
+    until = time.monotonic() + deadline
+    geocoder = open_geocoder(service.value, deadline=until)
     try:
         with travel_progress(err, f"{service.value}: looking up venues") as progress:
-            proposals = propose(venues, geocoder, progress=progress)
+            proposals = propose(venues, geocoder, progress=progress, deadline=until)
     finally:
         geocoder.close()
     path = write_report(proposals, report)

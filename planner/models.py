@@ -467,6 +467,21 @@ class TravelSettings(_Frozen):
     short_leg_km: float | None = Field(default=None, ge=0.0, le=50.0)
     long_leg_km: float | None = Field(default=None, gt=0.0)
     long_speeds_kmh: dict[str, Speed] | None = None
+    request_deadline_s: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=3600.0,
+        description="Seconds one request to a routing service may take in all, however slowly "
+        "it answers (default 60).",
+    )
+    deadline_s: float | None = Field(
+        default=None,
+        ge=1.0,
+        le=86400.0,
+        description="Seconds a run may spend asking the routing service, retries included "
+        "(default 600); --travel-deadline overrides it. Legs not answered by then come from "
+        "the offline model, with the reason recorded.",
+    )
 
 
 class Contact(_Frozen):

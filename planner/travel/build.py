@@ -107,7 +107,9 @@ def build_matrix(
     called with the number of requests done out of those needed (never for offline);
     ``transport`` replaces httpx's network transport (tests). ``use_cache=False`` neither reads
     nor writes the cache; ``fallback=False`` raises :class:`TravelError` instead of falling
-    back to the offline model. ``deadline_s`` bounds the time spent asking the service (``None``:
+    back to the offline model (a scenario's ``travel.request_deadline_s`` sets ``retry``'s
+    request deadline when ``retry`` is not given). ``deadline_s`` bounds the time spent asking
+    the service (see :func:`run_deadline` for a command's; ``None``:
     no bound): no request starts or runs past it, and the blocks not answered by then come
     from the offline model with the reason recorded.
     """
@@ -140,6 +142,9 @@ def build_matrix(
 
     if deadline_s is not None and not deadline_s > 0:
         raise TravelError(f"the travel deadline must be positive seconds, not {deadline_s}")
+    request_s = scenario.spec.travel.request_deadline_s
+    if retry is None and request_s is not None:  # the scenario's own request deadline
+        retry = RetryPolicy(request_deadline_s=request_s)
     deadline = None if deadline_s is None else time.monotonic() + deadline_s
     service = open_provider(
         provider,
@@ -168,6 +173,15 @@ def build_matrix(
     finally:
         service.close()
     return _combine(ids, bands, drive, metres, model, service, routed)
+
+
+def run_deadline(scenario: Scenario, given: float | None) -> float:
+    """The travel deadline of a run: the one the user ``given`` (a command-line option), else
+    the scenario's ``travel.deadline_s``, else :data:`DEFAULT_TRAVEL_DEADLINE_S`."""
+    if given is not None:
+        return given
+    own = scenario.spec.travel.deadline_s
+    return DEFAULT_TRAVEL_DEADLINE_S if own is None else own
 
 
 def open_provider(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -122,27 +123,44 @@ def propose(
     geocoder: Geocoder,
     *,
     progress: Callable[[int, int], None] | None = None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[Proposal]:
-    """Look every venue up; a failed lookup becomes a row that says so, not an exception."""
+    """Look every venue up; a failed lookup becomes a row that says so, not an exception.
+    No lookup starts after ``deadline`` (a ``clock()`` instant): the venues left are rows
+    that say the deadline passed."""
     venues = list(venues)
     proposals = []
     for done, venue in enumerate(venues, start=1):
-        proposals.append(_propose_one(venue, geocoder))
+        if deadline is not None and clock() >= deadline:
+            proposals.append(_not_looked_up(venue, geocoder.name))
+        else:
+            proposals.append(_propose_one(venue, geocoder))
         if progress is not None:
             progress(done, len(venues))
     return proposals
 
 
-def _propose_one(venue: Venue, geocoder: Geocoder) -> Proposal:
-    base: dict[str, Any] = {
+def _not_looked_up(venue: Venue, service: str) -> Proposal:
+    return Proposal(
+        **_row(venue, service), query="", status="not looked up: the geocode deadline passed"
+    )
+
+
+def _row(venue: Venue, service: str) -> dict[str, Any]:
+    return {
         "venue": venue.id,
         "name_en": venue.name.en,
         "name_zh": venue.name.zh,
         "confidence": venue.location.confidence,
         "current_lat": venue.location.lat,
         "current_lon": venue.location.lon,
-        "service": geocoder.name,
+        "service": service,
     }
+
+
+def _propose_one(venue: Venue, geocoder: Geocoder) -> Proposal:
+    base = _row(venue, geocoder.name)
     tried = []
     for kind, query in queries_for(venue, geocoder.name):
         tried.append(query)
@@ -276,8 +294,11 @@ class NominatimGeocoder:
         domain: str = "nominatim.openstreetmap.org",
         rate_limiter: RateLimiter | None = None,
         policy: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> None:
         policy = policy or RetryPolicy()
+        self._timeout = policy.read_timeout_s
+        self._deadline = deadline
         self._client = httpx.Client(transport=transport, timeout=policy.timeout())
         self._rate = rate_limiter or RateLimiter(1.0)
         self._geopy = Nominatim(
@@ -291,8 +312,16 @@ class NominatimGeocoder:
 
     def lookup(self, query: str, kind: str) -> Hit | None:
         self._rate.wait()
+        timeout = self._timeout
+        if self._deadline is not None:  # no request waits past the run's deadline
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise TravelError("nominatim: the geocode deadline passed")
+            timeout = min(timeout, left)
         try:
-            found = self._geopy.geocode(query, exactly_one=True, country_codes="cn")
+            found = self._geopy.geocode(
+                query, exactly_one=True, country_codes="cn", timeout=timeout
+            )
         except (GeocoderServiceError, GeocoderParseError) as err:
             raise TravelError(f"nominatim: {type(err).__name__}: {err}"[:200]) from None
         if found is None:
@@ -310,10 +339,12 @@ def open_geocoder(
     *,
     transport: httpx.BaseTransport | None = None,
     policy: RetryPolicy | None = None,
+    deadline: float | None = None,
 ) -> Geocoder:
-    """A geocoder by name (``nominatim`` or ``amap``); close it when done."""
+    """A geocoder by name (``nominatim`` or ``amap``); close it when done. ``deadline`` (a
+    ``time.monotonic()`` instant): no request runs past it."""
     if name == "nominatim":
-        return NominatimGeocoder(transport=transport, policy=policy)
+        return NominatimGeocoder(transport=transport, policy=policy, deadline=deadline)
     if name == "amap":
         key = amap_key()
         fetcher = Fetcher(
@@ -322,6 +353,7 @@ def open_geocoder(
             policy=policy,
             rate_limiter=RateLimiter(3.0),
             secrets=(key,),
+            deadline=deadline,
         )
         return AmapGeocoder(key, fetcher)
     raise TravelError(f"unknown geocoder '{name}' (choose from {', '.join(GEOCODERS)})")

@@ -142,3 +142,29 @@ def test_a_stalled_answer_ends_at_the_request_deadline_through_the_bounded_reads
         )
     reason = matrix.info()["fallback"][0]["reason"]
     assert "request deadline of 1 s" in reason
+
+
+def test_the_scenario_sets_the_request_and_run_deadlines_and_the_option_wins() -> None:
+    from planner.models import TravelSettings
+    from planner.travel.build import DEFAULT_TRAVEL_DEADLINE_S, run_deadline
+
+    own = make_scenario(POINTS, TravelSettings(request_deadline_s=1.0, deadline_s=120.0))
+    assert run_deadline(own, None) == 120.0
+    assert run_deadline(own, 30.0) == 30.0  # the command-line option overrides the scenario
+    assert run_deadline(make_scenario(POINTS), None) == DEFAULT_TRAVEL_DEADLINE_S
+    with running(drip_s=0.2) as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        matrix = build_matrix(own, "osrm", osrm_url=url, use_cache=False)
+    # no retry policy given: the scenario's one-second request deadline ended the request
+    assert "request deadline of 1 s" in matrix.info()["fallback"][0]["reason"]
+
+
+def test_scenario_deadlines_are_checked_by_the_loader() -> None:
+    from pydantic import ValidationError
+
+    from planner.models import TravelSettings
+
+    with pytest.raises(ValidationError):
+        TravelSettings(request_deadline_s=0)
+    with pytest.raises(ValidationError):
+        TravelSettings(deadline_s=0.5)

@@ -199,3 +199,46 @@ def test_report_sorts_by_shift(tmp_path: Path) -> None:
     rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["venue"] for r in rows] == ["far-away", "dream-town"]
     assert int(rows[0]["shift_m"]) > int(rows[1]["shift_m"])
+
+
+def test_no_lookup_starts_after_the_geocode_deadline() -> None:
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(parse_qs(urlsplit(str(request.url)).query)["q"][0])
+        return httpx.Response(200, json=nominatim_answer(30.2920, 119.9990))
+
+    geocoder = NominatimGeocoder(
+        transport=httpx.MockTransport(handle), rate_limiter=RateLimiter(1000), policy=FAST
+    )
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 1.0  # each look at the clock is a second later
+        return now[0]
+
+    first, second = propose([venue(), venue()], geocoder, deadline=1.5, clock=clock)
+    assert first.status == "found"
+    assert second.status == "not looked up: the geocode deadline passed"
+    assert len(seen) == 1
+
+
+def test_a_nominatim_request_waits_no_longer_than_the_time_left() -> None:
+    geocoder = NominatimGeocoder(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=[])),
+        rate_limiter=RateLimiter(1000),
+        policy=FAST,
+        deadline=0.0,  # a monotonic instant long past
+    )
+    [proposal] = propose([venue()], geocoder)
+    assert proposal.status == "error: nominatim: the geocode deadline passed"
+
+
+def test_geocode_has_a_deadline_option() -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    result = CliRunner().invoke(app, ["geocode", "--deadline", "0"])
+    assert result.exit_code == 2
+    assert "--deadline" in result.output
