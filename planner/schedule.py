@@ -228,9 +228,10 @@ def _lean_orders(budget_s: float, buses: int) -> int:
 
 
 def _schedule_short(day: _DayModel, budget_s: float, seed: int, mode: str) -> DaySchedule:
-    """A day whose budget is short: built bus by bus once per paid order (``lean``) or once
-    with each bus's first solution (``constructive``), every leg at its slowest band, so the
-    timetable is consistent without re-timing rounds; no joint search, no certificate."""
+    """A day whose budget is short: built bus by bus once per paid order, each bus offered
+    its ``SHORTLIST`` best venues and searched by descent to a local optimum (``lean``), or
+    once with each bus's first solution (``constructive``); every leg at its slowest band, so
+    the timetable is consistent without re-timing rounds; no joint search, no certificate."""
     constructive = mode == "constructive"
     orders = [day.orders(seed)[0]] if constructive else day.orders(seed)
     if not constructive:
@@ -247,6 +248,7 @@ def _schedule_short(day: _DayModel, budget_s: float, seed: int, mode: str) -> Da
             order,
             first_only=constructive,
             keep=SHORTLIST,
+            greedy=not constructive,
         )
         work += built.work
         cap_hit = cap_hit or built.cap_hit
@@ -349,6 +351,7 @@ def _solve(
     starts: bool = False,
     escalate: bool = True,
     first_only: bool = False,
+    greedy: bool = False,
 ) -> RoutingSolution:
     """Solve with the planner's search; ``starts``: from the problem's initial tours only.
 
@@ -361,7 +364,10 @@ def _solve(
     works = (limit, limit * ESCALATION, limit * ESCALATION**2) if escalate else (limit,)
     for strategy in strategies:
         config = solver.SearchConfig(
-            f"planner-{strategy.lower()}", strategy, "gls", prize_operators=False
+            f"planner-{strategy.lower()}",
+            strategy,
+            "greedy" if greedy else "gls",
+            prize_operators=False,
         )
         # PyVRP's search first where it models the bus's day; OR-Tools when it does not or
         # when PyVRP's best tour falls short of the route's minimum of stops (a day past the
@@ -649,10 +655,12 @@ class _DayModel:
         *,
         first_only: bool = False,
         keep: int | None = None,
+        greedy: bool = False,
     ) -> _Built:
         """Schedule the buses one at a time in ``order``, each in the time its venues have
         left after the buses before it; the tours of all, as one solution. ``first_only``:
-        each bus's first solution, no local search (the wall clock ran out); ``keep``: each
+        each bus's first solution, no local search (the wall clock ran out); ``greedy``: a
+        descent to the first local optimum instead of guided local search; ``keep``: each
         bus is offered only its ``keep`` best venues (see :meth:`_shortlist`)."""
         booked: dict[str, list[tuple[int, int]]] = {}
         tours: list[Tour] = []
@@ -687,7 +695,9 @@ class _DayModel:
                 choices=(Choice(tuple(lunch)),),
             )
             cap = WALL_CAP_FACTOR * budget_s + 1.0
-            answer = _solve(problem, cap, seed, limit, escalate=False, first_only=first_only)
+            answer = _solve(
+                problem, cap, seed, limit, escalate=False, first_only=first_only, greedy=greedy
+            )
             if not answer.feasible:
                 # Start from a day that surely fits (out to lunch and back) with no minimum
                 # of stops; the search then adds what visits it can.

@@ -1154,9 +1154,9 @@ def solve_assignment(
         cap_hit = cap_hit or solver.wall_time >= 0.99 * cap_s
         if term.name == "placed" and status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
             # Stopped on its budget: how many could be placed is known only up to a bound.
-            placed_bound = (
-                int(solver.best_objective_bound) if status == cp_model.FEASIBLE else len(by_person)
-            )
+            best = solver.best_objective_bound  # CP-SAT's, with or without a solution
+            people = len(by_person)
+            placed_bound = min(people, int(best)) if math.isfinite(best) else people
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # keep the answer of the stage before, if any
         answer = AssignmentSolution(
