@@ -644,7 +644,10 @@ def main() -> None:
     """
     import signal
 
+    from planner import interrupt
+
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    interrupt.install()  # a Ctrl-C that CP-SAT swallows is raised again after its solve
     try:
         result = app(standalone_mode=False, prog_name="findhz")
     except _USAGE_ERROR as error:

@@ -43,7 +43,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_p
 from ortools.sat.python import cp_model
 from ortools.util import optional_boolean_pb2
 
-from planner import pyvrp_search
+from planner import interrupt, pyvrp_search
 from planner.problems import (
     AssignmentHint,
     AssignmentProblem,
@@ -997,6 +997,7 @@ def _bound_part(
     solver.parameters.max_deterministic_time = max(0.05, work_s)
     solver.parameters.max_time_in_seconds = 20 * max(0.05, work_s) + 5  # a safety cap only
     status = solver.solve(model)
+    interrupt.check()  # CP-SAT swallows Ctrl-C: raise it again
     name = solver.status_name(status)
     total = sum(problem.visits[k].prize for k in visits) + sum(
         problem.choices[c].penalty or 0 for c in choices
@@ -1150,6 +1151,7 @@ def solve_assignment(
         else:
             model.minimize(term.expr)
         status = solver.solve(model)
+        interrupt.check()  # CP-SAT swallows Ctrl-C: raise it again
         statuses.append(solver.status_name(status))
         cap_hit = cap_hit or solver.wall_time >= 0.99 * cap_s
         if term.name == "placed" and status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
