@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 
 import pytest
@@ -14,10 +15,8 @@ def test_a_swallowed_ctrl_c_is_raised_again() -> None:
     try:
         interrupt.install()
         interrupt.check()  # nothing yet
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # what CP-SAT does with it
             signal.raise_signal(signal.SIGINT)
-        except KeyboardInterrupt:
-            pass  # what CP-SAT does with it: catch and carry on
         assert interrupt.interrupted()
         with pytest.raises(KeyboardInterrupt):
             interrupt.check()
