@@ -311,7 +311,11 @@ def plan(
             )
             made = made.model_copy(update={"metrics": {**made.metrics, "frontier": points}})
     if travel.lower() == "osrm" and osrm_url:
-        made = _with_roads(made, loaded, osrm_url, not no_cache, travel_deadline)
+        from planner.travel.build import run_deadline
+
+        made = _with_roads(
+            made, loaded, osrm_url, not no_cache, run_deadline(loaded, travel_deadline)
+        )
     _check(made, loaded)
     render_started = time.perf_counter()
     run = {"command": "plan", **report.as_json()}

@@ -371,7 +371,7 @@ def _solve(
         )
         # PyVRP's search first where it models the bus's day; OR-Tools when it does not or
         # when PyVRP's best tour falls short of the route's minimum of stops (a day past the
-        # cap takes OR-Tools' first solution alone).
+        # cap and a lean day take OR-Tools alone: their budget pays no more).
         configs = [PYVRP_SEARCH, config]
         for work in works:
             solution = solver.solve_routing(
@@ -380,7 +380,7 @@ def _solve(
                 seed=seed,
                 work_limit=work,
                 solution_limit=1 if first_only else None,
-                configs=[config] if first_only else configs,
+                configs=[config] if first_only or greedy else configs,
             )
             if solution.feasible or solution.status == "infeasible":
                 break
