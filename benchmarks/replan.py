@@ -4,15 +4,20 @@ For each bundled scenario the published plan is ``findhz plan``'s (default budge
 For each kind of change, a change is picked from the plan by a fixed rule (the first group's
 first delegate drops out, a route's first venue closes at 10:00 on its day, ...), then:
 
-* **replan**: ``planner.replan.replan`` repairs the published plan (seconds measured around
-  the call alone; the travel matrix is the published plan's);
+* **replan**: ``planner.replan.replan`` repairs the published plan, seating the displaced and
+  new delegates with the seat solver (CP-SAT: placed, then fewest moved, then money; seconds
+  measured around the call alone; the travel matrix is the published plan's);
+* **greedy**: the same repair with ``repair="greedy"``: each delegate to wait takes a free seat
+  on a bus of their choice, one by one (the repair before the seat solver);
 * **scratch**: ``make_plan`` plans the changed scenario again with the same budget and seed,
   where the change can be said in a scenario (a delegate removed, added or re-dated, a venue
   closed by an override); a breakdown or a late bus cannot, so those rows show replan only.
 
 Both new plans are compared with the published one by the same rule: delegates moved (on
 another group, among those in both plans), stops changed (visits and lunches added, removed,
-or starting more than 15 minutes earlier or later).
+or starting more than 15 minutes earlier or later), delegates left without a seat, the
+plan's cost (CNY: buses and staff) and satisfaction (the assignment's: each ride is worth
+``RANK_VALUES`` of its rank in the delegate's interests, summed).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from planner.assign import RANK_VALUES, cost_metrics
 from planner.changes import (
     BusUnavailable,
     Change,
@@ -36,7 +42,7 @@ from planner.planning import make_plan
 from planner.replan import SHIFT_TOLERANCE_MIN, replan
 from planner.travel.matrix import TravelMatrix
 
-__all__ = ["KINDS", "ReplanRun", "diff_plans", "run_replan"]
+__all__ = ["KINDS", "ReplanRun", "diff_plans", "figures", "run_replan"]
 
 KINDS = (
     "delegate-dropped",
@@ -58,13 +64,35 @@ class ReplanRun:
     replan_moved: int
     replan_stops: int
     replan_unassigned: int
+    replan_cost: int
+    replan_satisfaction: int
+    greedy_s: float
+    greedy_moved: int
+    greedy_stops: int
+    greedy_unassigned: int
+    greedy_cost: int
+    greedy_satisfaction: int
     scratch_s: float | None
     scratch_moved: int | None
     scratch_stops: int | None
     scratch_unassigned: int | None
+    scratch_cost: int | None
+    scratch_satisfaction: int | None
 
     def record(self) -> dict[str, Any]:
         return {"set": "replan", "solver": "ours", **asdict(self)}
+
+
+def figures(plan: Plan, scenario: Scenario) -> tuple[int, int]:
+    """(cost in CNY, satisfaction) of a plan for a scenario."""
+    interests = {d.id: d.interests for d in scenario.delegates}
+    satisfaction = sum(
+        RANK_VALUES[min(interests[did].index(g.route), len(RANK_VALUES) - 1)]
+        for g in plan.groups
+        for did in g.delegates
+        if did in interests and g.route in interests[did]
+    )
+    return int(cost_metrics(scenario, plan.groups)["cost_cny"]), satisfaction
 
 
 def diff_plans(old: Plan, new: Plan) -> tuple[int, int]:
@@ -175,12 +203,23 @@ def run_replan(
     result = replan(published, scenario, matrix, changes)
     replan_s = time.perf_counter() - started
     moved, stops = diff_plans(published, result.plan)
-    scratch: tuple[float, int, int, int] | None = None
+    t0 = time.perf_counter()
+    greedy = replan(published, scenario, matrix, changes, repair="greedy")
+    greedy_s = time.perf_counter() - t0
+    greedy_moved, greedy_stops = diff_plans(published, greedy.plan)
+    scratch: tuple[float, int, int, int, int, int] | None = None
     if changed is not None:
         t0 = time.perf_counter()
         fresh, _ = make_plan(changed, matrix, time_limit_s=time_limit_s, seed=published.seed)
         seconds = time.perf_counter() - t0
-        scratch = (seconds, *diff_plans(published, fresh), len(fresh.unassigned))
+        scratch = (
+            seconds,
+            *diff_plans(published, fresh),
+            len(fresh.unassigned),
+            *figures(fresh, changed),
+        )
+    cost, satisfaction = figures(result.plan, result.scenario)
+    greedy_cost, greedy_satisfaction = figures(greedy.plan, greedy.scenario)
     return ReplanRun(
         instance=scenario.id,
         kind=kind,
@@ -189,8 +228,18 @@ def run_replan(
         replan_moved=moved,
         replan_stops=stops,
         replan_unassigned=len(result.plan.unassigned),
+        replan_cost=cost,
+        replan_satisfaction=satisfaction,
+        greedy_s=round(greedy_s, 3),
+        greedy_moved=greedy_moved,
+        greedy_stops=greedy_stops,
+        greedy_unassigned=len(greedy.plan.unassigned),
+        greedy_cost=greedy_cost,
+        greedy_satisfaction=greedy_satisfaction,
         scratch_s=None if scratch is None else round(scratch[0], 2),
         scratch_moved=None if scratch is None else scratch[1],
         scratch_stops=None if scratch is None else scratch[2],
         scratch_unassigned=None if scratch is None else scratch[3],
+        scratch_cost=None if scratch is None else scratch[4],
+        scratch_satisfaction=None if scratch is None else scratch[5],
     )

@@ -442,50 +442,42 @@ def _replan_section(payload: dict[str, Any]) -> list[str]:
         "## Re-planning after one change",
         "",
         "The published plan is `findhz plan`'s (default budget, seed 0). For each kind of change,",
-        "`replan` repairs it (seconds around the call alone) and `scratch` plans the changed",
-        "scenario again with the same budget and seed, where a scenario can say the change (a",
-        "breakdown or a late bus cannot: replan only). Moved = delegates on another group than",
-        "in the published plan, or left without a seat (the dropped delegates themselves count);",
-        "stops = visits and lunches added, removed or starting more",
-        "than 15 minutes earlier or later; unassigned = delegates without a seat afterwards.",
+        "`replan` repairs it and seats the displaced and new delegates with the seat solver",
+        "(CP-SAT: as many placed as possible, then the fewest people moved, then money; a spare",
+        "bus of the fleet may run); `greedy` is the same repair seating them one by one on free",
+        "seats (the repair before the solver); `scratch` plans the changed scenario again with",
+        "the same budget and seed, where a scenario can say the change (a breakdown or a late",
+        "bus cannot: no scratch figures). Seconds around the call alone. Moved = delegates on",
+        "another group than in the published plan, or left without a seat (the dropped",
+        "delegates themselves count); stops = visits and lunches added, removed or starting",
+        "more than 15 minutes earlier or later; left = delegates without a seat afterwards;",
+        "CNY = buses and staff; satisfaction = the sum over rides of the value of their rank.",
         "",
         _row(
             (
                 "scenario",
                 "change",
-                "replan s",
-                "moved",
-                "stops",
-                "unassigned",
-                "scratch s",
-                "moved",
-                "stops",
-                "unassigned",
+                *(
+                    f"{who} {what}"
+                    for who in ("replan", "greedy", "scratch")
+                    for what in ("s", "moved", "stops", "left", "CNY", "sat.")
+                ),
             )
         ),
-        _row(["---"] * 10),
+        _row(["---"] * 20),
     ]
 
     def shown(value: Any) -> str:
         return "-" if value is None else str(value)
 
     for r in records:
-        lines.append(
-            _row(
-                (
-                    r["instance"],
-                    r["kind"],
-                    f"{r['replan_s']:.3f}",
-                    str(r["replan_moved"]),
-                    str(r["replan_stops"]),
-                    str(r["replan_unassigned"]),
-                    shown(r["scratch_s"]),
-                    shown(r["scratch_moved"]),
-                    shown(r["scratch_stops"]),
-                    shown(r["scratch_unassigned"]),
-                )
-            )
-        )
+        cells = [r["instance"], r["kind"]]
+        for who in ("replan", "greedy", "scratch"):
+            seconds = r.get(f"{who}_s")
+            cells.append("-" if seconds is None else f"{seconds:.2f}")
+            for what in ("moved", "stops", "unassigned", "cost", "satisfaction"):
+                cells.append(shown(r.get(f"{who}_{what}")))
+        lines.append(_row(cells))
     return [*lines, ""]
 
 

@@ -26,6 +26,10 @@ __all__ = [
     "Resource",
     "RoutingProblem",
     "RoutingSolution",
+    "SeatBin",
+    "SeatOption",
+    "SeatProblem",
+    "SeatSolution",
     "SharedLimit",
     "Slot",
     "Tour",
@@ -268,3 +272,63 @@ class AssignmentSolution:
     #: Set when the stage that places people stopped on its budget: at most this many
     #: people could be placed (the solver's bound), so the rest may be out for want of time.
     placed_bound: int | None = None
+
+
+@dataclass(frozen=True)
+class SeatBin:
+    """A bus re-planning may seat people on: a published one (``capacity`` seats for the
+    people of the problem) or, with ``new_type`` set, a spare bus of that fleet type that
+    runs only if chosen, at ``cost``, with at least ``min_riders``."""
+
+    day: int
+    capacity: int
+    new_type: int | None = None
+    cost: int = 0
+    min_riders: int = 1
+
+
+@dataclass(frozen=True)
+class SeatOption:
+    """Person ``person`` may ride bin ``bin``; ``steps`` down their ranking; ``family`` is
+    the route (one ride per route)."""
+
+    person: int
+    bin: int
+    steps: int
+    family: int
+
+
+@dataclass(frozen=True)
+class SeatProblem:
+    """Re-seat people on buses after a change, moving as few as possible.
+
+    Each person rides at most ``rides[p]`` bins, one per day and per family; a bin holds at
+    most its capacity; a new bin runs only if opened, with at least its ``min_riders``, and at
+    most ``spare[day][type]`` new bins of a type run on a day. ``previous`` are the options of
+    the published plan. The objective, in order: as many people placed, then as many rides;
+    then the fewest previous options left (people *moved*); then the least money (new buses'
+    cost plus ``step_cost`` per rank step); then the fewest rank steps.
+    """
+
+    people: int
+    bins: tuple[SeatBin, ...]
+    options: tuple[SeatOption, ...]
+    rides: tuple[int, ...]
+    spare: tuple[tuple[int, ...], ...]
+    previous: tuple[int, ...] = ()
+    step_cost: int = 0
+
+
+@dataclass(frozen=True)
+class SeatSolution:
+    """Chosen option indices, opened new bins, the objective's terms and the solver's word
+    (``status``: each stage's, ``placed:OPTIMAL/rides:...``)."""
+
+    feasible: bool
+    chosen: tuple[int, ...]
+    opened: tuple[int, ...]
+    placed: int
+    moved: int
+    money: int
+    status: str
+    seconds: float

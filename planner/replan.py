@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from planner import solver
+from planner.assign import PlannedGroup
 from planner.changes import (
     BusUnavailable,
     Change,
@@ -27,10 +30,13 @@ from planner.changes import (
     VenueClosed,
     with_delegate_changes,
 )
-from planner.errors import InputError, Problem
+from planner.errors import InputError, PlanError, Problem
 from planner.exports.ics import calendar_revisions
-from planner.models import Delegate, Explanation, Group, Plan, Scenario, Stop, Unassigned
+from planner.models import BusType, Delegate, Explanation, Group, Plan, Scenario, Stop, Unassigned
+from planner.problems import SeatBin, SeatOption, SeatProblem
+from planner.schedule import schedule_day
 from planner.travel.matrix import TravelMatrix
+from planner.verify import verify_plan
 
 __all__ = ["SHIFT_TOLERANCE_MIN", "ChangeReport", "ReplanResult", "plan_digest", "replan"]
 
@@ -124,6 +130,7 @@ class _Work:
 
     scenario: Scenario
     matrix: TravelMatrix
+    previous: Plan
     now: dt.datetime | None
     groups: dict[str, Group]
     unassigned: dict[str, str]
@@ -131,6 +138,7 @@ class _Work:
     reasons: dict[str, str] = field(default_factory=dict)
     stop_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    broken: Counter[tuple[dt.date, str]] = field(default_factory=Counter)
 
     def started(self, group: Group, moment: dt.datetime | None = None) -> bool:
         """Has the group left the base by ``now`` (or by ``moment``, if later)?"""
@@ -152,6 +160,7 @@ def replan(
     changes: Sequence[Change] | None = None,
     *,
     now: dt.datetime | None = None,
+    repair: Literal["optimise", "greedy"] = "optimise",
 ) -> ReplanResult:
     """Repair ``previous`` for the edited ``scenario`` and ``changes``; stops before ``now``
     stay as they were. Returns the new plan, the scenario it is for, and the change report."""
@@ -163,6 +172,7 @@ def replan(
     work = _Work(
         scenario=scenario,
         matrix=matrix,
+        previous=previous,
         now=now,
         groups={g.id: g for g in previous.groups},
         unassigned={u.delegate: u.reason for u in previous.unassigned},
@@ -200,8 +210,11 @@ def replan(
             _bus_down(work, change, to_place)
         elif isinstance(change, GroupLate):
             _late(work, change)
-    for did in to_place:
-        _place(work, known[did])
+    if repair == "greedy":
+        for did in to_place:
+            _place(work, known[did])
+    else:
+        _reseat(work, to_place, previous.seed)
     _pins_held(work, to_place)
 
     groups = list(work.groups.values())  # in the published order
@@ -558,6 +571,7 @@ def _bus_down(work: _Work, change: BusUnavailable, to_place: list[str]) -> None:
         return
     reason = change.reason or f"bus of group {group.id} unavailable"
     del work.groups[group.id]
+    work.broken[(group.date, group.bus)] += 1
     for stop in group.stops[1:-1]:
         work.stop_reasons[(group.id, stop.venue)] = reason
     work.explanations = [e for e in work.explanations if e.group != group.id]
@@ -565,6 +579,206 @@ def _bus_down(work: _Work, change: BusUnavailable, to_place: list[str]) -> None:
         work.reasons[did] = reason
         if did not in to_place:
             to_place.append(did)
+
+
+def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = True) -> None:
+    """Seat the displaced, re-dated and new delegates by the seat solver (CP-SAT): as many
+    placed as possible, then the fewest people moved off their published bus, then the least
+    money (a spare bus of the fleet may run, scheduled on its own, when no seat is free)."""
+    scenario = work.scenario
+    known = {d.id: d for d in scenario.delegates}
+    waiting = [did for did in dict.fromkeys(to_place) if did in known]
+    if not waiting:
+        return
+    fixed = {p.group for p in scenario.spec.pins if p.group is not None}
+    days = sorted({d for did in waiting for d in scenario.delegate_dates(known[did])})
+    today = work.now.astimezone(scenario.tz()).date() if work.now is not None else None
+    day_of = {d: i for i, d in enumerate(days)}
+    family = {rid: i for i, rid in enumerate(scenario.routes)}
+    fleet = scenario.spec.fleet
+    movable = [
+        g
+        for g in work.groups.values()
+        if g.date in day_of and g.id not in fixed and not work.started(g)
+    ]
+    bins: list[SeatBin] = []
+    where: list[tuple[str, dt.date, str | None, int | None]] = []  # route, date, group, type
+    for group in movable:
+        caps = [scenario.venues[s.venue].max_group for s in group.stops[1:-1]]
+        bins.append(SeatBin(day=day_of[group.date], capacity=min([group.seats, *caps])))
+        where.append((group.route, group.date, group.id, None))
+    route_days = sorted({(g.route, g.date) for g in work.groups.values() if g.date in day_of})
+    route_days += sorted(
+        {(g.route, g.date) for g in work.previous.groups if g.date in day_of} - set(route_days)
+    )
+    if new_buses:  # a spare bus on a route-day of the plan, on a day not yet begun
+        for rid, date in route_days:
+            if today is not None and date <= today:
+                continue
+            musts = [scenario.venues[v].max_group for v in scenario.routes[rid].must_visit]
+            for t, bus in enumerate(fleet):
+                bins.append(
+                    SeatBin(
+                        day=day_of[date],
+                        capacity=min([bus.seats, *musts]),
+                        new_type=t,
+                        cost=scenario.bus_day_cost(bus.id),
+                        min_riders=scenario.min_riders(rid),
+                    )
+                )
+                where.append((rid, date, None, t))
+    used = Counter((g.date, g.bus) for g in work.groups.values()) + work.broken
+    spare = tuple(tuple(max(0, bus.count - used[(date, bus.id)]) for bus in fleet) for date in days)
+    waiting_set = set(waiting)
+    riders = {did for g in movable for did in g.delegates}
+    people = sorted(riders | set(waiting), key=lambda d: (d not in riders, d))
+    options: list[SeatOption] = []
+    previous: list[int] = []
+    rides: list[int] = []
+    movable_ids = {g.id for g in movable}
+    for p, did in enumerate(people):
+        delegate = known[did]
+        kept = [g for g in work.groups.values() if did in g.delegates and g.id not in movable_ids]
+        busy_days = {g.date for g in kept}
+        busy_routes = {g.route for g in kept}
+        allowed = max(0, scenario.spec.rides - len(kept))
+        if did not in waiting_set:  # a re-plan adds no ride to a delegate it did not affect
+            allowed = min(allowed, sum(1 for g in movable if did in g.delegates))
+        rides.append(allowed)
+        pins = {pin.date: pin.route for pin in scenario.spec.pins if pin.delegate == did}
+        dates = set(scenario.delegate_dates(delegate))
+        for rank, rid in enumerate(delegate.interests):
+            if rid not in family:
+                continue
+            for b, (bin_route, date, gid, _) in enumerate(where):
+                if bin_route != rid or date not in dates or date in busy_days:
+                    continue
+                riding = gid is not None and did in work.groups[gid].delegates
+                if rid in busy_routes and not riding:  # one ride per route, as published
+                    continue
+                if date in pins and pins[date] != rid:
+                    continue
+                if delegate.step_free and not _step_free(scenario, rid, gid, work):
+                    continue
+                if riding:
+                    previous.append(len(options))
+                options.append(SeatOption(person=p, bin=b, steps=rank, family=family[rid]))
+    problem = SeatProblem(
+        people=len(people),
+        bins=tuple(bins),
+        options=tuple(options),
+        rides=tuple(rides),
+        spare=spare,
+        previous=tuple(previous),
+        step_cost=scenario.spec.cny_per_rank_step,
+    )
+    solution = solver.solve_seats(problem, time_limit_s=1.0, seed=seed)
+    if not solution.feasible:
+        work.notes.append(f"the seat solver found no answer ({solution.status})")
+        for did in waiting:
+            _place(work, known[did])
+        return
+    members: dict[int, list[str]] = {}
+    for k in solution.chosen:
+        option = options[k]
+        members.setdefault(option.bin, []).append(people[option.person])
+    seated: dict[str, list[str]] = {}
+    for b, spot in enumerate(where):
+        gid = spot[2]
+        if gid is not None:
+            now_on = members.get(b, [])
+            old = work.groups[gid].delegates
+            seated[gid] = [d for d in old if d in now_on] + [d for d in now_on if d not in old]
+    fresh: list[Group] = []
+    for b in solution.opened:
+        rid, date, _, kind = where[b]
+        assert kind is not None
+        made = _new_bus(work, rid, date, fleet[kind], members.get(b, []), seed, seated, fresh)
+        if made is None:  # it cannot be timed around the other buses: no new bus at all
+            _reseat(work, to_place, seed, new_buses=False)
+            return
+        fresh.append(made)
+    for gid, riders_now in seated.items():
+        group = work.groups[gid]
+        for did in group.delegates:
+            if did not in riders_now and did not in waiting_set:
+                work.reasons[did] = (
+                    "moved to another bus so that a displaced or new delegate could ride "
+                    "(the fewest people moved)"
+                )
+        if riders_now != group.delegates:
+            _set_delegates(work, gid, riders_now, "its riders were re-seated")
+    for group in fresh:
+        work.groups[group.id] = group
+        for stop in group.stops[1:-1]:
+            work.stop_reasons[(group.id, stop.venue)] = (
+                "a spare bus of the fleet now runs: no bus of their choice had a free seat"
+            )
+    placed = {d for g in work.groups.values() for d in g.delegates}
+    for did in waiting:
+        if did in placed:
+            work.unassigned.pop(did, None)
+            continue
+        if any(did in g.delegates for g in work.groups.values()):
+            continue
+        why = work.reasons.get(did, "")
+        work.unassigned[did] = (
+            "no bus of a route they chose has a free seat on a day they can come, and no "
+            "spare bus of the fleet can run for them (fleet, min_riders, venue capacity)"
+            + (f" after the change ({why})" if why else "")
+        )
+
+
+def _step_free(scenario: Scenario, route: str, gid: str | None, work: _Work) -> bool:
+    """Can a delegate who needs step-free access ride this bus (or a new one of the route)?"""
+    if gid is not None:
+        return all(scenario.venues[s.venue].step_free for s in work.groups[gid].stops[1:-1])
+    return all(scenario.venues[v].step_free for v in scenario.routes[route].must_visit)
+
+
+def _new_bus(
+    work: _Work,
+    route: str,
+    date: dt.date,
+    bus: BusType,
+    riders: list[str],
+    seed: int,
+    seated: dict[str, list[str]],
+    also: list[Group],
+) -> Group | None:
+    """A spare bus for ``riders``, its day scheduled on its own; None when it cannot be timed
+    around the other buses of the day (venue capacity) or breaks another rule."""
+    known = {d.id: d for d in work.scenario.delegates}
+    taken = {g.id for g in work.previous.groups} | set(work.groups) | {g.id for g in also}
+    n = 1
+    while f"{date.isoformat()}-{route}-{n}" in taken:
+        n += 1
+    gid = f"{date.isoformat()}-{route}-{n}"
+    planned = PlannedGroup(
+        id=gid,
+        route=route,
+        date=date,
+        bus=bus.id,
+        seats=bus.seats,
+        delegates=tuple(riders),
+        step_free=any(known[d].step_free for d in riders),
+    )
+    try:
+        day = schedule_day(work.scenario, work.matrix, date, [planned], budget_s=1.0, seed=seed)
+    except PlanError:
+        return None
+    if len(day.groups) != 1:
+        return None
+    group = day.groups[0]
+    others = [
+        g.model_copy(update={"delegates": seated.get(g.id, g.delegates)})
+        for g in work.groups.values()
+        if seated.get(g.id, g.delegates)
+    ]
+    trial = work.previous.model_copy(update={"groups": [*others, *also, group]})
+    if any(gid in line for line in verify_plan(trial, work.scenario)):
+        return None
+    return group
 
 
 def _place(work: _Work, delegate: Delegate) -> None:

@@ -51,6 +51,8 @@ from planner.problems import (
     PrizeBound,
     RoutingProblem,
     RoutingSolution,
+    SeatProblem,
+    SeatSolution,
     Tour,
     collected_prize,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "default_configs",
     "solve_assignment",
     "solve_routing",
+    "solve_seats",
 ]
 
 _log = logging.getLogger(__name__)
@@ -1298,3 +1301,112 @@ def _hint_solution(problem: AssignmentProblem, hint: AssignmentHint) -> Assignme
         cost=cost,
         steps=sum(problem.options[k].steps for k in hint.chosen),
     )
+
+
+# --- Re-seating after a change (CP-SAT) ---
+# Stability as a term of the objective: people placed, rides, people moved off their
+# published bus, money (new buses, rank steps), rank steps; stage by stage like the
+# assignment. The published seats are the first hint: the search starts from the plan.
+
+
+def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 0) -> SeatSolution:
+    """Solve a :class:`~planner.problems.SeatProblem` with CP-SAT, stage by stage."""
+    started = time.perf_counter()
+    model = cp_model.CpModel()
+    chosen = [model.new_bool_var(f"seat_{k}") for k in range(len(problem.options))]
+    opened = {
+        b: model.new_bool_var(f"open_{b}")
+        for b, bin_ in enumerate(problem.bins)
+        if bin_.new_type is not None
+    }
+    by_person: dict[int, list[int]] = {}
+    by_bin: dict[int, list[int]] = {}
+    at_most_one: dict[tuple[str, int, int], list[int]] = {}
+    for k, option in enumerate(problem.options):
+        by_person.setdefault(option.person, []).append(k)
+        by_bin.setdefault(option.bin, []).append(k)
+        day = problem.bins[option.bin].day
+        at_most_one.setdefault(("day", option.person, day), []).append(k)
+        at_most_one.setdefault(("family", option.person, option.family), []).append(k)
+    for p, ks in by_person.items():
+        model.add(sum(chosen[k] for k in ks) <= problem.rides[p])
+    # A published plan that has someone ride a route twice stays valid: that person's
+    # family is not limited (the re-plan does not undo what it did not break).
+    previous = set(problem.previous)
+    for key, ks in at_most_one.items():
+        if key[0] == "family" and sum(k in previous for k in ks) > 1:
+            continue
+        model.add_at_most_one(chosen[k] for k in ks)
+    for b, bin_ in enumerate(problem.bins):
+        riders = cp_model.LinearExpr.sum([chosen[k] for k in by_bin.get(b, [])])
+        if b in opened:
+            model.add(riders <= bin_.capacity * opened[b])
+            model.add(riders >= bin_.min_riders * opened[b])
+        else:
+            model.add(riders <= bin_.capacity)
+    for day, counts in enumerate(problem.spare):
+        for kind, count in enumerate(counts):
+            spare = [v for b, v in opened.items() if problem.bins[b].day == day
+                     and problem.bins[b].new_type == kind]  # fmt: skip
+            if spare:
+                model.add(cp_model.LinearExpr.sum(spare) <= count)
+    placed = [model.new_bool_var(f"placed_{p}") for p in sorted(by_person)]
+    for var, p in zip(placed, sorted(by_person), strict=True):
+        model.add(var <= cp_model.LinearExpr.sum([chosen[k] for k in by_person[p]]))
+    steps = cp_model.LinearExpr.weighted_sum(chosen, [o.steps for o in problem.options])
+    new_cost = cp_model.LinearExpr.weighted_sum(
+        list(opened.values()), [problem.bins[b].cost for b in opened]
+    )
+    money = new_cost + problem.step_cost * steps
+    moved = len(problem.previous) - cp_model.LinearExpr.sum([chosen[k] for k in problem.previous])
+    terms: list[tuple[str, Any, bool]] = [
+        ("placed", cp_model.LinearExpr.sum(placed), True),
+        ("rides", cp_model.LinearExpr.sum(chosen), True),
+        ("moved", moved, False),
+        ("money", money, False),
+        ("steps", steps, False),
+    ]
+    for k, var in enumerate(chosen):
+        model.add_hint(var, k in previous)
+    for var in opened.values():
+        model.add_hint(var, False)
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = 2
+    solver.parameters.interleave_search = True
+    solver.parameters.max_time_in_seconds = 4 * time_limit_s + 5  # a safety cap only
+    statuses: list[str] = []
+    answer: SeatSolution | None = None
+    for name, expr, maximize in terms:
+        solver.parameters.max_deterministic_time = max(0.1, time_limit_s / len(terms))
+        if maximize:
+            model.maximize(expr)
+        else:
+            model.minimize(expr)
+        status = solver.solve(model)
+        statuses.append(f"{name}:{solver.status_name(status)}")
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        picked = tuple(k for k, var in enumerate(chosen) if solver.boolean_value(var))
+        answer = SeatSolution(
+            feasible=True,
+            chosen=picked,
+            opened=tuple(b for b, var in opened.items() if solver.boolean_value(var)),
+            placed=len({problem.options[k].person for k in picked}),
+            moved=len(previous - set(picked)),
+            money=int(solver.value(money)),
+            status="",
+            seconds=0.0,
+        )
+        got = round(solver.objective_value)
+        model.add(expr >= got if maximize else expr <= got)
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for var in chosen:
+            model.add_hint(var, solver.boolean_value(var))
+        for var in opened.values():
+            model.add_hint(var, solver.boolean_value(var))
+    seconds = time.perf_counter() - started
+    if answer is None:
+        return SeatSolution(False, (), (), 0, 0, 0, "/".join(statuses), seconds)
+    return replace(answer, status="/".join(statuses), seconds=seconds)

@@ -122,13 +122,34 @@ def test_changed_days_move_only_that_delegate(
 def test_every_bus_broken_leaves_delegates_unassigned_and_explained(
     sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
 ) -> None:
+    # A spare bus would need four riders: no bus can run for the three displaced on day 2.
+    spec = sample_scenario.spec.model_copy(update={"min_riders": 4})
+    scenario = sample_scenario.model_copy(update={"spec": spec})
     changes = [BusUnavailable(kind="bus-unavailable", group=g.id) for g in sample_plan.groups]
-    result = replan(sample_plan, sample_scenario, matrix, changes)
+    result = replan(sample_plan, scenario, matrix, changes)
     assert result.plan.groups == []
     reasons = {u.delegate: u.reason for u in result.plan.unassigned}
     assert set(reasons) == {"D001", "D002", "D003", "D004", "D005"}
-    assert "unavailable" in reasons["D001"]
+    assert "unavailable" in reasons["D001"] and "spare bus" in reasons["D001"]
     assert verify_plan(result.plan, result.scenario) == []
+
+
+def test_a_spare_bus_of_the_fleet_runs_when_no_seat_is_free(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    """Both coaches of day 1 break down: nothing is left that day. Day 2 used one of its two
+    coaches: when it breaks down, the other one runs for its riders, a new group scheduled
+    on its own and checked against the day (venue capacity, hours)."""
+    changes = [BusUnavailable(kind="bus-unavailable", group=g.id) for g in sample_plan.groups]
+    result = replan(sample_plan, sample_scenario, matrix, changes)
+    day2 = f"{dt.date(2024, 9, 29)}-gen-ai-2"
+    assert [(g.id, sorted(g.delegates)) for g in result.plan.groups] == [
+        (day2, ["D001", "D003", "D004"])
+    ]
+    assert "D002" in {u.delegate for u in result.plan.unassigned}
+    assert verify_plan(result.plan, result.scenario) == []
+    added = [h for h in result.report.hosts if h.group == day2]
+    assert added and {h.status for h in added} == {"added"}
 
 
 def test_a_late_group_moves_later_and_drops_what_no_longer_fits(
@@ -230,3 +251,27 @@ def test_the_benchmark_counts_moves_and_stops_like_the_report(
     )
     result = replan(sample_plan, sample_scenario, matrix, [change])
     assert diff_plans(sample_plan, result.plan) == (0, 1)
+
+
+def test_the_solver_moves_one_delegate_to_seat_a_newcomer_the_greedy_repair_leaves_out(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    """gen-ai on day 1 is full (three seats); a newcomer can only ride gen-ai that day. D001
+    also chose biomed, which has seats: placing everyone comes before moving nobody, so the
+    solver moves D001 (one person) and seats the newcomer; the one-by-one repair cannot."""
+    groups = [g.model_copy(update={"seats": 3}) if g.id == G1 else g for g in sample_plan.groups]
+    published = sample_plan.model_copy(update={"groups": groups})
+    newcomer = Delegate(
+        id="D100", name="Synthetic Late", country="FR", interests=["gen-ai"], available=[DAY1]
+    )
+    change = DelegateJoined(kind="delegate-joined", delegate=newcomer)
+    greedy = replan(published, sample_scenario, matrix, [change], repair="greedy")
+    assert "D100" in {u.delegate for u in greedy.plan.unassigned}
+    result = replan(published, sample_scenario, matrix, [change])
+    now = _groups(result.plan)
+    assert sorted(now[G1]) == ["D002", "D004", "D100"] and "D001" in now[G2]
+    assert result.report.moved == 1
+    moved = next(d for d in result.report.delegates if d.delegate == "D001")
+    assert moved.status == "route-day-changed" and "fewest people moved" in moved.reason
+    # nothing wrong but the three seats this test gave a coach
+    assert verify_plan(result.plan, result.scenario) == verify_plan(published, sample_scenario)
