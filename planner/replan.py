@@ -12,6 +12,7 @@ byte. The report says, per delegate and per host, what changed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import Counter
@@ -230,7 +231,7 @@ def replan(
             now=None if now is None else now.isoformat(),
             delegates=[],
             hosts=[],
-            notes=["nothing changed: the plan is the published one"],
+            notes=[*work.notes, "nothing changed: the plan is the published one"],
         )
         return ReplanResult(previous, scenario, report)
     version = int(previous.metrics.get("version", 1)) + 1
@@ -428,10 +429,16 @@ def _close(work: _Work, change: VenueClosed) -> None:
             if work.frozen(stop):
                 continue
             if stop.kind == "lunch":
-                work.notes.append(
-                    f"group {gid}: lunch at {change.venue} kept (findhz does not move a lunch "
-                    "yet); arrange another lunch venue"
-                )
+                moved = _move_lunch(work, group, stops, k, change.venue)
+                if moved is None:
+                    work.notes.append(
+                        f"group {gid}: lunch at {change.venue} kept: no other lunch venue is "
+                        "open, has room and fits the day; arrange another lunch venue"
+                    )
+                    continue
+                stops = moved
+                work.stop_reasons[(gid, stop.venue)] = reason
+                work.stop_reasons[(gid, stops[k].venue)] = f"lunch moved here: {reason}"
                 continue
             del stops[k]
             work.stop_reasons[(gid, stop.venue)] = reason
@@ -448,6 +455,43 @@ def _close(work: _Work, change: VenueClosed) -> None:
             )
             _bounds_explained(work, group, stops, reason)
         work.groups[gid] = group.model_copy(update={"stops": stops})
+
+
+def _move_lunch(
+    work: _Work, group: Group, stops: list[Stop], k: int, closed: str
+) -> list[Stop] | None:
+    """The group's stops with lunch ``k`` at another lunch venue: the one that keeps the rest
+    of the day closest to the published times, open and with room for the group, whose day
+    then still passes every check; None when there is none."""
+    scenario = work.scenario
+    best: tuple[int, str, list[Stop]] | None = None
+    for venue in sorted(scenario.venues.values(), key=lambda v: v.id):
+        if not venue.lunch or venue.id == closed or venue.max_group < len(group.delegates):
+            continue
+        if (
+            group.delegates
+            and any(d.step_free for d in scenario.delegates if d.id in group.delegates)
+            and not venue.step_free
+        ):
+            continue
+        trial = _retime(
+            work,
+            group.date,
+            [*stops[:k], stops[k].model_copy(update={"venue": venue.id}), *stops[k + 1 :]],
+            k,
+        )
+        if not all(_fits(work, group.date, s) for s in trial[k:-1]):
+            continue
+        moved = group.model_copy(update={"stops": trial})
+        others = [g for g in work.groups.values() if g.id != group.id]
+        plan = work.previous.model_copy(update={"groups": [*others, moved]})
+        if any(group.id in line for line in verify_plan(plan, scenario)):
+            continue
+        back, was = trial[-1].arrive, stops[-1].arrive
+        shift = int(abs((back - was).total_seconds())) if back and was else 0
+        if best is None or (shift, venue.id) < best[:2]:
+            best = (shift, venue.id, trial)
+    return None if best is None else best[2]
 
 
 def _bounds_explained(work: _Work, group: Group, stops: list[Stop], reason: str) -> None:
@@ -630,8 +674,21 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
     used = Counter((g.date, g.bus) for g in work.groups.values()) + work.broken
     spare = tuple(tuple(max(0, bus.count - used[(date, bus.id)]) for bus in fleet) for date in days)
     waiting_set = set(waiting)
-    riders = {did for g in movable for did in g.delegates}
+    # Who may move: the riders of the buses the waiting delegates could take (each of them
+    # may then take any seat of their own choices); everyone else keeps their seat.
+    reachable = {
+        (rid, date)
+        for did in waiting
+        for rid in known[did].interests
+        for date in scenario.delegate_dates(known[did])
+    }
+    riders = {did for g in movable if (g.route, g.date) in reachable for did in g.delegates}
     people = sorted(riders | set(waiting), key=lambda d: (d not in riders, d))
+    in_problem = set(people)
+    for b, spot in enumerate(where):  # seats of those who stay put are not on offer
+        if spot[2] is not None:
+            staying = sum(1 for d in work.groups[spot[2]].delegates if d not in in_problem)
+            bins[b] = dataclasses.replace(bins[b], capacity=max(0, bins[b].capacity - staying))
     options: list[SeatOption] = []
     previous: list[int] = []
     rides: list[int] = []
@@ -672,7 +729,7 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
         previous=tuple(previous),
         step_cost=scenario.spec.cny_per_rank_step,
     )
-    solution = solver.solve_seats(problem, time_limit_s=1.0, seed=seed)
+    solution = solver.solve_seats(problem, time_limit_s=0.5, seed=seed)
     if not solution.feasible:
         work.notes.append(f"the seat solver found no answer ({solution.status})")
         for did in waiting:
@@ -688,7 +745,9 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
         if gid is not None:
             now_on = members.get(b, [])
             old = work.groups[gid].delegates
-            seated[gid] = [d for d in old if d in now_on] + [d for d in now_on if d not in old]
+            seated[gid] = [d for d in old if d in now_on or d not in in_problem] + [
+                d for d in now_on if d not in old
+            ]
     fresh: list[Group] = []
     for b in solution.opened:
         rid, date, _, kind = where[b]
@@ -764,7 +823,7 @@ def _new_bus(
         step_free=any(known[d].step_free for d in riders),
     )
     try:
-        day = schedule_day(work.scenario, work.matrix, date, [planned], budget_s=1.0, seed=seed)
+        day = schedule_day(work.scenario, work.matrix, date, [planned], budget_s=0.5, seed=seed)
     except PlanError:
         return None
     if len(day.groups) != 1:

@@ -1305,8 +1305,9 @@ def _hint_solution(problem: AssignmentProblem, hint: AssignmentHint) -> Assignme
 
 # --- Re-seating after a change (CP-SAT) ---
 # Stability as a term of the objective: people placed, rides, people moved off their
-# published bus, money (new buses, rank steps), rank steps; stage by stage like the
-# assignment. The published seats are the first hint: the search starts from the plan.
+# published bus (one weighted stage), then money (new buses, rank steps), then rank steps,
+# stage by stage like the assignment. The published seats are the first hint: the search
+# starts from the plan.
 
 
 def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 0) -> SeatSolution:
@@ -1359,10 +1360,18 @@ def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 
     )
     money = new_cost + problem.step_cost * steps
     moved = len(problem.previous) - cp_model.LinearExpr.sum([chosen[k] for k in problem.previous])
+    # People placed, rides and people kept are one stage, each weighted to outrank all that
+    # follows it (one search keeps the published seats in view while it places people).
+    keep_weight = 1
+    ride_weight = len(problem.previous) + 1
+    place_weight = ride_weight * (sum(problem.rides) + 1)
+    stable = (
+        place_weight * cp_model.LinearExpr.sum(placed)
+        + ride_weight * cp_model.LinearExpr.sum(chosen)
+        - keep_weight * moved
+    )
     terms: list[tuple[str, Any, bool]] = [
-        ("placed", cp_model.LinearExpr.sum(placed), True),
-        ("rides", cp_model.LinearExpr.sum(chosen), True),
-        ("moved", moved, False),
+        ("placed_rides_moved", stable, True),
         ("money", money, False),
         ("steps", steps, False),
     ]

@@ -275,3 +275,41 @@ def test_the_solver_moves_one_delegate_to_seat_a_newcomer_the_greedy_repair_leav
     assert moved.status == "route-day-changed" and "fewest people moved" in moved.reason
     # nothing wrong but the three seats this test gave a coach
     assert verify_plan(result.plan, result.scenario) == verify_plan(published, sample_scenario)
+
+
+def test_a_closed_lunch_venue_moves_the_lunch_to_another_one_that_fits(
+    sample_plan: Plan, sample_scenario: Scenario
+) -> None:
+    canteen = sample_scenario.venues["future-canteen"]
+    garden = canteen.model_copy(
+        update={
+            "id": "garden-canteen",
+            "location": canteen.location.model_copy(update={"lat": 30.2890, "lon": 120.0150}),
+        }
+    )
+    scenario = sample_scenario.model_copy(
+        update={"venues": {**sample_scenario.venues, garden.id: garden}}
+    )
+    matrix = build_matrix(scenario, "offline", use_cache=False)
+    change = VenueClosed.model_validate(
+        {"kind": "venue-closed", "venue": "future-canteen", "date": DAY1, "from": "10:00"}
+    )
+    result = replan(sample_plan, scenario, matrix, [change])
+    lunches = {g.id: s.venue for g in result.plan.groups for s in g.stops if s.kind == "lunch"}
+    assert lunches[G1] == lunches[G2] == "garden-canteen"
+    assert lunches[f"{dt.date(2024, 9, 29)}-gen-ai-1"] == "future-canteen"  # another day
+    statuses = {(h.group, h.venue): h.status for h in result.report.hosts}
+    assert statuses[(G1, "future-canteen")] == "cancelled"
+    assert statuses[(G1, "garden-canteen")] == "added"
+    assert result.report.moved == 0 and result.report.notes == []
+    assert verify_plan(result.plan, result.scenario) == []
+
+
+def test_a_closed_lunch_venue_with_no_other_is_kept_and_noted(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    change = VenueClosed.model_validate(
+        {"kind": "venue-closed", "venue": "future-canteen", "date": DAY1, "from": "10:00"}
+    )
+    result = replan(sample_plan, sample_scenario, matrix, [change])
+    assert any("no other lunch venue" in note for note in result.report.notes)
