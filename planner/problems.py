@@ -228,9 +228,7 @@ class AssignmentProblem:
     (``bus_cost[b]`` per bus of type ``b``) plus ``step_cost`` per rank step of every ride;
     then, among equals, the fewest rank steps, buses and seats.
 
-    ``pinned`` options must be chosen (the coordinator's pins). ``previous`` are the options
-    of a published plan: when given, the fewest of them left (people *moved*) comes right
-    after the people and rides placed, ahead of the rank floor and money.
+    ``pinned`` options must be chosen (the coordinator's pins).
     """
 
     people: int
@@ -244,7 +242,6 @@ class AssignmentProblem:
     max_steps: int | None = None
     hint: AssignmentHint | None = None
     pinned: tuple[int, ...] = ()
-    previous: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -305,7 +302,8 @@ class SeatProblem:
     Each person rides at most ``rides[p]`` bins, one per day and per family; a bin holds at
     most its capacity; a new bin runs only if opened, with at least its ``min_riders``, and at
     most ``spare[day][type]`` new bins of a type run on a day. ``previous`` are the options of
-    the published plan. The objective, in order: as many people placed, then as many rides;
+    the published plan; ``start`` a feasible start (default: ``previous``), which the answer
+    is never worse than. The objective, in order: as many people placed, then as many rides;
     then the fewest previous options left (people *moved*); then the least money (new buses'
     cost plus ``step_cost`` per rank step); then the fewest rank steps.
     """
@@ -317,6 +315,7 @@ class SeatProblem:
     spare: tuple[tuple[int, ...], ...]
     previous: tuple[int, ...] = ()
     step_cost: int = 0
+    start: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

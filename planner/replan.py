@@ -720,7 +720,9 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
                 if riding:
                     previous.append(len(options))
                 options.append(SeatOption(person=p, bin=b, steps=rank, family=family[rid]))
+    start = _one_by_one(options, previous, bins, rides, people, waiting_set)
     problem = SeatProblem(
+        start=start,
         people=len(people),
         bins=tuple(bins),
         options=tuple(options),
@@ -786,6 +788,37 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
             "spare bus of the fleet can run for them (fleet, min_riders, venue capacity)"
             + (f" after the change ({why})" if why else "")
         )
+
+
+def _one_by_one(
+    options: list[SeatOption],
+    previous: list[int],
+    bins: list[SeatBin],
+    rides: list[int],
+    people: list[str],
+    waiting: set[str],
+) -> tuple[int, ...]:
+    """The published seats plus, for each waiting delegate in turn, their best free seat on
+    a bus that runs (the start of the seat solver, which it never does worse than)."""
+    chosen = list(previous)
+    used = Counter(options[k].bin for k in chosen)
+    taken = {(options[k].person, bins[options[k].bin].day) for k in chosen}
+    families = {(options[k].person, options[k].family) for k in chosen}
+    count = Counter(options[k].person for k in chosen)
+    for k, option in enumerate(options):  # options are in each person's rank order
+        p, b = option.person, option.bin
+        if people[p] not in waiting or bins[b].new_type is not None:
+            continue
+        if count[p] >= rides[p] or (p, bins[b].day) in taken or (p, option.family) in families:
+            continue
+        if used[b] >= bins[b].capacity:
+            continue
+        chosen.append(k)
+        used[b] += 1
+        taken.add((p, bins[b].day))
+        families.add((p, option.family))
+        count[p] += 1
+    return tuple(sorted(chosen))
 
 
 def _step_free(scenario: Scenario, route: str, gid: str | None, work: _Work) -> bool:

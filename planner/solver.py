@@ -1244,9 +1244,6 @@ def _assignment_terms(
     terms = [_Term("placed", cp_model.LinearExpr.sum(list(placed.values())), True, len(by_person))]
     if problem.rides > 1:  # with one ride each, rides are the people placed
         terms.append(_Term("rides", rides, True, most_rides))
-    if problem.previous:  # re-planning: stability comes before the rank floor and money
-        kept = cp_model.LinearExpr.sum([chosen[k] for k in problem.previous])
-        terms.append(_Term("moved", len(problem.previous) - kept, False, 0))
     if problem.max_steps is not None:
         low = [chosen[k] for k, o in enumerate(options) if o.steps >= problem.max_steps]
         terms.append(_Term("below_rank_floor", cp_model.LinearExpr.sum(low), False, 0))
@@ -1267,20 +1264,14 @@ def _assignment_terms(
 
 
 def _hint_terms(problem: AssignmentProblem, hint: AssignmentHint) -> list[int]:
-    """The first terms of the objective (placed, rides, moved, below the floor) at a hint."""
+    """The first terms of the objective (placed, rides, below the floor) at a hint."""
     people = {problem.options[k].person for k in hint.chosen}
     low = (
         sum(1 for k in hint.chosen if problem.options[k].steps >= problem.max_steps)
         if problem.max_steps is not None
         else 0
     )
-    moved = len(set(problem.previous) - set(hint.chosen))
-    return [
-        len(people),
-        *([len(hint.chosen)] if problem.rides > 1 else []),
-        *([moved] if problem.previous else []),
-        low,
-    ]
+    return [len(people), *([len(hint.chosen)] if problem.rides > 1 else []), low]
 
 
 def _hint_solution(problem: AssignmentProblem, hint: AssignmentHint) -> AssignmentSolution:
@@ -1375,10 +1366,27 @@ def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 
         ("money", money, False),
         ("steps", steps, False),
     ]
+    # The start (the published seats, plus seats found one by one for those waiting): a
+    # complete, feasible hint, and the answer the search must beat or keep.
+    begin = set(problem.start or problem.previous)
+    seated_before = {problem.options[k].person for k in begin}
     for k, var in enumerate(chosen):
-        model.add_hint(var, k in previous)
+        model.add_hint(var, k in begin)
     for var in opened.values():
         model.add_hint(var, False)
+    for var, p in zip(placed, sorted(by_person), strict=True):
+        model.add_hint(var, p in seated_before)
+    published = place_weight * len(seated_before) + ride_weight * len(begin) - len(previous - begin)
+    start_answer = SeatSolution(
+        feasible=True,
+        chosen=tuple(sorted(begin)),
+        opened=(),
+        placed=len(seated_before),
+        moved=len(previous - begin),
+        money=problem.step_cost * sum(problem.options[k].steps for k in begin),
+        status="",
+        seconds=0.0,
+    )
     solver = cp_model.CpSolver()
     solver.parameters.catch_sigint_signal = False
     solver.parameters.random_seed = seed
@@ -1387,14 +1395,25 @@ def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 
     solver.parameters.max_time_in_seconds = 4 * time_limit_s + 5  # a safety cap only
     statuses: list[str] = []
     answer: SeatSolution | None = None
-    for name, expr, maximize in terms:
-        solver.parameters.max_deterministic_time = max(0.1, time_limit_s / len(terms))
+    for stage, (name, expr, maximize) in enumerate(terms):
+        # The stability stage is where the search is: it gets most of the budget.
+        share = 0.6 if stage == 0 else 0.2
+        solver.parameters.max_deterministic_time = max(0.1, time_limit_s * share)
         if maximize:
             model.maximize(expr)
         else:
             model.minimize(expr)
         status = solver.solve(model)
         statuses.append(f"{name}:{solver.status_name(status)}")
+        if stage == 0 and (
+            status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            or round(solver.objective_value) < published
+        ):
+            # The search ran out before it matched the start: keep the start.
+            statuses[-1] += "(start kept)"
+            model.add(stable >= published)
+            answer = start_answer
+            continue
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         picked = tuple(k for k, var in enumerate(chosen) if solver.boolean_value(var))
@@ -1414,6 +1433,8 @@ def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 
         for var in chosen:
             model.add_hint(var, solver.boolean_value(var))
         for var in opened.values():
+            model.add_hint(var, solver.boolean_value(var))
+        for var in placed:
             model.add_hint(var, solver.boolean_value(var))
     seconds = time.perf_counter() - started
     if answer is None:
