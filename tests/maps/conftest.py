@@ -45,8 +45,10 @@ class Traffic:
     stray: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # One module at a time: Playwright's sync API allows one running instance per thread, and
+    # other test packages (tests/web) start their own in the same worker.
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
