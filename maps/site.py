@@ -12,6 +12,7 @@ folder and moves it into place when everything is written):
 - ``sheets/<group>-guide.html`` and ``sheets/<group>-driver.html``: a guide's manifest (names,
   countries, languages, needs, stops and times) and a driver's sheet in Chinese (stops,
   addresses, times, a parking-notes field), print-ready on A4;
+  with ``pdf``, also as ``sheets/<group>-guide.pdf`` and ``-driver.pdf`` (WeasyPrint);
 - ``sheets/<group>-qr.html`` (with a ``base_url``): a printable sheet of one bus, one QR code
   and name per delegate, for the guide to hand out. It lists riders' names, so, like the other
   sheets, it stays in the coordinators' folder and is never part of the published site.
@@ -41,6 +42,7 @@ from maps.coordinators import find_problems, named_metrics, venue_load
 from maps.layers import MAP_SCRIPT, STYLE, build_map
 from maps.morning import bus_labels, glance, leg_minutes, stop_care, venue_links
 from maps.pages import MapPage, finish_map
+from maps.pdf import html_to_pdf
 from maps.templating import environment
 from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
 from maps.words import counted_names, country_name, language_name, need_name
@@ -62,8 +64,12 @@ def render_site(
     base_url: str | None = None,
     publish: bool = False,
     page_secret: str | None = None,
+    pdf: bool = False,
 ) -> list[Path]:
     """Write every page of a plan into ``out_dir``; return the paths written, sorted.
+
+    With ``pdf`` the guide's and driver's sheets are also written as PDF (WeasyPrint must be
+    installed: see :mod:`maps.pdf`).
 
     With ``publish`` the delegate pages are named by a keyed hash of their ids under
     ``page_secret`` (see :func:`planner.naming.delegate_page_name`), which is then required.
@@ -73,7 +79,9 @@ def render_site(
     if publish and not page_secret:
         raise ValueError("publishing needs a page secret to name the delegate pages")
     _check_references(plan, scenario)
-    site = _Site(plan, scenario, out_dir, base_url, publish=publish, page_secret=page_secret)
+    site = _Site(
+        plan, scenario, out_dir, base_url, publish=publish, page_secret=page_secret, pdf=pdf
+    )
     return sorted(site.write())
 
 
@@ -155,8 +163,10 @@ class _Site:
         *,
         publish: bool = False,
         page_secret: str | None = None,
+        pdf: bool = False,
     ):
         self.publish = publish
+        self.pdf = pdf
         self.page_secret = page_secret if publish else None
         # The names the delegate pages have on the published site, which QR codes carry.
         self.url_secret = page_secret
@@ -249,9 +259,16 @@ class _Site:
                 (self.delegates[d] for d in group.delegates if d in self.delegates),
                 key=lambda person: (person.name, person.id),
             )
-            html = guide.render(people=people, **common)
-            paths.append(self._write(f"sheets/{group.id}-guide.html", html))
-            paths.append(self._write(f"sheets/{group.id}-driver.html", driver.render(**common)))
+            sheets = {
+                f"sheets/{group.id}-guide": guide.render(people=people, **common),
+                f"sheets/{group.id}-driver": driver.render(**common),
+            }
+            for name, html in sheets.items():
+                paths.append(self._write(f"{name}.html", html))
+                if self.pdf:
+                    target = self.out / f"{name}.pdf"
+                    target.write_bytes(html_to_pdf(html, target.parent))
+                    paths.append(target)
         return paths
 
     def _write(self, relative: str, text: str) -> Path:

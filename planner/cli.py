@@ -59,6 +59,28 @@ def _base_url(value: str | None) -> str | None:
     return value
 
 
+def _pdf(value: bool) -> bool:
+    if value:
+        from maps.pdf import available
+
+        if not available():
+            raise typer.BadParameter(
+                "PDF sheets need WeasyPrint; install it with: pip install 'findhz[pdf]'"
+            )
+    return value
+
+
+PdfOption = Annotated[
+    bool,
+    typer.Option(
+        "--pdf",
+        callback=_pdf,
+        help="Also write the guide's and driver's sheets as PDF (needs WeasyPrint: "
+        "pip install 'findhz[pdf]').",
+    ),
+]
+
+
 BaseUrlOption = Annotated[
     str | None,
     typer.Option(
@@ -143,6 +165,7 @@ def _write_outputs(
     base_url: str | None,
     *,
     extra: dict[str, str] | None = None,
+    pdf: bool = False,
 ) -> None:
     """Write the whole output folder at once: the previous one survives any failure.
 
@@ -165,7 +188,7 @@ def _write_outputs(
         # it, the QR codes of this folder (QR sheets, delegate pages) carry those addresses.
         kept = (out_dir / PAGE_SECRET_FILE).is_file()
         secret = _page_secret(out_dir) if kept or base_url is not None else None
-        render_site(plan, scenario, work, base_url=base_url, page_secret=secret)
+        render_site(plan, scenario, work, base_url=base_url, page_secret=secret, pdf=pdf)
         if secret is not None:
             (work / PAGE_SECRET_FILE).write_text(secret + "\n", encoding="utf-8")
     if base_url is not None and secret is not None:
@@ -245,6 +268,7 @@ def plan(
         bool, typer.Option("--no-cache", help="Neither read nor write the travel-time cache.")
     ] = False,
     base_url: BaseUrlOption = None,
+    pdf: PdfOption = False,
     travel_deadline: TravelDeadline = None,
     rate: Annotated[
         int | None,
@@ -319,7 +343,7 @@ def plan(
     _check(made, loaded)
     render_started = time.perf_counter()
     run = {"command": "plan", **report.as_json()}
-    _write_outputs(made, loaded, out_dir, run, base_url)
+    _write_outputs(made, loaded, out_dir, run, base_url, pdf=pdf)
     run_seconds = time.perf_counter() - render_started
     placed = made.metrics.get("delegates_placed", 0)
     out.print(
@@ -443,6 +467,7 @@ def render(
         ),
     ] = None,
     base_url: BaseUrlOption = None,
+    pdf: PdfOption = False,
 ) -> None:
     """Write the maps, itineraries and workbook of an existing plan (after verifying it).
 
@@ -459,7 +484,7 @@ def render(
     previous_run = (plan_file if plan_file.is_dir() else plan_file.parent) / "run.json"
     if previous_run.is_file():  # keep the timings of the run that made the plan
         run = json.loads(previous_run.read_text(encoding="utf-8"))
-    _write_outputs(made, loaded, folder, run, base_url)
+    _write_outputs(made, loaded, folder, run, base_url, pdf=pdf)
     out.print(f"wrote {folder / 'index.html'}", markup=False)
 
 
