@@ -218,19 +218,44 @@ def planner(
         float, typer.Option("--factor", help="Also run with this many times the budget.")
     ] = 10.0,
     seeds: SeedsOption = 3,
+    targets: Annotated[
+        bool,
+        typer.Option(
+            "--targets/--no-targets",
+            help="Also check the money targets on the first scenario (the default).",
+        ),
+    ] = True,
+    only_targets: Annotated[
+        bool, typer.Option("--only-targets", help="Check the money targets only.")
+    ] = False,
     json_out: JsonOption = None,
     results: ResultsOption = DEFAULT_RESULTS,
     report: ReportOption = DEFAULT_REPORT,
 ) -> None:
-    """The planner on the bundled scenarios: seconds end to end, and what a longer budget gains."""
+    """The planner on the bundled scenarios: seconds end to end, and what a longer budget gains;
+    then the money targets (two coaches for the one-route day, no bus below min_riders, the
+    frontier's wall time, the assignment against a proven optimum on small route-days)."""
     import tempfile
 
     from benchmarks.planner import run_planner
 
+    names = [s.strip() for s in scenarios.split(",") if s.strip()]
+    if targets or only_targets:
+        from benchmarks.targets import run_targets
+
+        found = run_targets(names[0], time_limit, seed=0)
+        for record in found:
+            typer.echo(
+                f"target {record['target']} {record['instance']}: met={record['met']}", err=True
+            )
+        settings = {"scenario": names[0], "time_limit": time_limit}
+        _finish("planner", found, None, results, report, settings, "-targets")
+    if only_targets:
+        return
     records: list[Record] = []
     budgets = [time_limit] if factor <= 1 else [time_limit, time_limit * factor]
     with tempfile.TemporaryDirectory(prefix="findhz-planner-") as tmp:
-        for scenario in [s.strip() for s in scenarios.split(",") if s.strip()]:
+        for scenario in names:
             for budget in budgets:
                 for seed in range(seeds):
                     run = run_planner(scenario, seed, budget, Path(tmp))

@@ -368,7 +368,86 @@ def _scale_section(payload: dict[str, Any]) -> list[str]:
 
 
 def _planner_section(payload: dict[str, Any]) -> list[str]:
-    records: list[Record] = payload["records"]
+    targets = [r for r in payload["records"] if r.get("kind") == "target"]
+    records: list[Record] = [r for r in payload["records"] if r.get("kind") != "target"]
+    return [*_planner_runs(records), *_targets_section(targets)]
+
+
+def _yes(record: Record) -> str:
+    return "yes" if record["met"] else "**no**"
+
+
+def _targets_section(records: list[Record]) -> list[str]:
+    """The money targets (``benchmarks/targets.py``), one table per kind."""
+    if not records:
+        return []
+    lines = [
+        "### Money targets",
+        "",
+        "`findhz bench planner --only-targets` (also run by `findhz bench planner`), at the",
+        "default budget of `findhz plan`. Cost = buses' hire with driver plus staff, CNY.",
+        "",
+    ]
+    for r in (r for r in records if r["target"] == "one-route"):
+        lines += [
+            f"- One route, 70 delegates, must-visit takes 35 (`{r['instance']}`): "
+            f"{r['buses']}, {r['cost_cny']} CNY; {r['one_group_visits']} visits at one-group "
+            f"venues, {r['overlapping']} overlapping (target: 2 coaches of 35, staggered): "
+            f"{_yes(r)}",
+        ]
+    for r in (r for r in records if r["target"] == "default"):
+        types = ", ".join(f"{n} {t}" for t, n in sorted(r["bus_days_by_type"].items()))
+        lines += [
+            f"- Default scenario `{r['instance']}`: {r['placed']} of {r['delegates']} placed, "
+            f"{r['buses']} bus-days ({types}), {r['cost_cny']} CNY, {r['rank_steps']} rank "
+            f"steps, {r['share_first_or_second_choice']:.1%} on a first or second choice; "
+            f"fewest riders on a bus {r['fewest_riders']} (min_riders {r['min_riders']}; "
+            f"target: none below): {_yes(r)}; assignment stages {r['assignment_status']}",
+        ]
+    for r in (r for r in records if r["target"] == "frontier"):
+        lines += [
+            f"- Frontier on `{r['instance']}` (the plans at the other exchange rates): "
+            f"{r['seconds']:.1f} s wall, {r['points']} points (target: under 30 s, 4 or more "
+            f"points): {_yes(r)}",
+            *[f"  - {point}" for point in r["shown"]],
+        ]
+    exact = [r for r in records if r["target"] == "exact"]
+    if exact:
+        lines += [
+            "",
+            "Optimality on small route-days: the assignment at the default budget against the "
+            "same model with a 20 times longer budget (proven = every stage OPTIMAL). Money = "
+            "buses' cost plus the exchange rate times rank steps (CNY); gap = ours / exact - 1.",
+            "",
+            _row(
+                (
+                    "instance",
+                    "delegates",
+                    "ours CNY",
+                    "ours buses",
+                    "ours stages",
+                    "ours s",
+                    "exact CNY",
+                    "exact buses",
+                    "exact stages",
+                    "exact s",
+                    "proven",
+                    "gap",
+                )
+            ),
+            "|---|---:|---:|---:|---|---:|---:|---:|---|---:|---|---:|",
+        ]
+        for r in exact:
+            lines.append(
+                f"| {r['instance']} | {r['delegates']} | {r['ours_cny']} | {r['ours_buses']} | "
+                f"{r['ours_status']} | {r['ours_s']:.1f} | {r['exact_cny']} | "
+                f"{r['exact_buses']} | {r['exact_status']} | {r['exact_s']:.1f} | "
+                f"{'yes' if r['proven'] else 'no'} | {r['gap']:.2%} |"
+            )
+    return [*lines, ""]
+
+
+def _planner_runs(records: list[Record]) -> list[str]:
     lines = [
         "## The planner on the bundled scenarios",
         "",

@@ -1088,6 +1088,13 @@ def solve_assignment(
         model.add(sum(sum(buses[s]) for s in limit.slots) <= limit.max_buses)
     for k in problem.pinned:
         model.add(chosen[k] == 1)
+    twins = _interchangeable(problem)
+    lists = _person_options(problem)
+    for members in twins:
+        # People with the same options (and the same pins and published places) are
+        # interchangeable: the first takes an option no later in the list than the next.
+        for a, b in itertools.pairwise(members):
+            model.add(_position(lists[a], chosen) <= _position(lists[b], chosen))
 
     values = {
         p: sum(problem.options[k].value * chosen[k] for k in ks) for p, ks in by_person.items()
@@ -1102,6 +1109,8 @@ def solve_assignment(
     answer: AssignmentSolution | None = None
     reached: list[int] | None = None
     if problem.hint is not None:
+        problem = replace(problem, hint=_canonical(problem, problem.hint, twins))
+        assert problem.hint is not None
         picked = set(problem.hint.chosen)
         for k, var in enumerate(chosen):
             model.add_hint(var, k in picked)
@@ -1121,6 +1130,7 @@ def solve_assignment(
     cap_hit = False
     settled = reached is not None
     placed_bound: int | None = None
+    spent = 0.0  # the shares of the budget the stages so far were given
     for stage, term in enumerate(terms):
         bound = term.bound
         if settled and bound is not None and reached is not None and reached[stage] == bound:
@@ -1142,8 +1152,12 @@ def solve_assignment(
                 for row, hint_row in zip(buses, problem.hint.buses, strict=True):
                     for y, hint_value in zip(row, hint_row, strict=True):
                         model.add_hint(y, hint_value)
-        # The money stage is where the trade-off is searched: it gets half of the budget.
-        share = {"money": 0.5, "placed": 0.25}.get(term.name, 0.125)
+        # The money stage is where the trade-off is searched: it gets what the other stages
+        # do not use (the stages before it that were settled without a search use nothing).
+        share = _SHARES.get(term.name, 0.125)
+        if term.name == "money":
+            share = 1.0 - spent - sum(_SHARES.get(t.name, 0.125) for t in terms[stage + 1 :])
+        spent += share
         work_s = max(0.25, time_limit_s * share)
         solver.parameters.max_deterministic_time = work_s
         # A safety cap only: generous, so that a busy machine still stops on the work.
@@ -1209,6 +1223,64 @@ def solve_assignment(
         time_cap_hit=cap_hit,
         placed_bound=placed_bound,
     )
+
+
+#: The share of the assignment's budget each stage gets; money gets the rest.
+_SHARES = {"placed": 0.25, "steps_buses_seats": 0.125}
+
+
+def _person_options(problem: AssignmentProblem) -> dict[int, list[int]]:
+    """Each person's option indices, in the order of their slots."""
+    by_person: dict[int, list[int]] = {}
+    for k, option in enumerate(problem.options):
+        by_person.setdefault(option.person, []).append(k)
+    return {p: sorted(ks, key=lambda k: problem.options[k].slot) for p, ks in by_person.items()}
+
+
+def _interchangeable(problem: AssignmentProblem) -> list[list[int]]:
+    """Classes (two people or more) of people who could swap places without changing any
+    term: the same slots at the same value, family and steps, the same pins and the same
+    published places. Only with one ride each, where a person's place is one option."""
+    if problem.rides != 1:
+        return []
+    pinned, previous = set(problem.pinned), set(problem.previous)
+    classes: dict[tuple[tuple[int, ...], ...], list[int]] = {}
+    for p, ks in _person_options(problem).items():
+        key = tuple(
+            (o.slot, o.value, o.family, o.steps, int(k in pinned), int(k in previous))
+            for k, o in ((k, problem.options[k]) for k in ks)
+        )
+        classes.setdefault(key, []).append(p)
+    return [sorted(people) for people in classes.values() if len(people) > 1]
+
+
+def _position(ks: list[int], chosen: list[Any]) -> Any:
+    """Which of a person's options ``ks`` is chosen, as its place in the list (the list's
+    length when none is)."""
+    picked = sum(chosen[k] for k in ks)
+    return sum(j * chosen[k] for j, k in enumerate(ks)) + len(ks) * (1 - picked)
+
+
+def _canonical(
+    problem: AssignmentProblem, hint: AssignmentHint, twins: list[list[int]]
+) -> AssignmentHint:
+    """The hint with interchangeable people's places sorted as the model orders them (the
+    same plan up to who is who, so it stays a valid start)."""
+    if not twins:
+        return hint
+    lists = _person_options(problem)
+    picked = set(hint.chosen)
+    for members in twins:
+        places = sorted(
+            next((j for j, k in enumerate(lists[p]) if k in picked), len(lists[p]))
+            for p in members
+        )
+        for p in members:
+            picked -= set(lists[p])
+        for p, j in zip(members, places, strict=True):
+            if j < len(lists[p]):
+                picked.add(lists[p][j])
+    return replace(hint, chosen=tuple(sorted(picked)))
 
 
 def _money(problem: AssignmentProblem, solution: AssignmentSolution) -> int:
