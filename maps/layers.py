@@ -113,10 +113,11 @@ STYLE = """
 .fh-stop.fh-lunch{border-radius:5px;background:#fff;color:var(--c);border:3px solid var(--c);
  line-height:20px}
 .fh-stop.fh-conf-medium{border-style:dotted;border-color:#222}
-.fh-stop.fh-conf-low{border:2px dashed #222;opacity:.85}
-.fh-stop.fh-conf-low::after{content:"≈";position:absolute;right:-9px;top:-9px;font-size:13px;
- line-height:14px;width:14px;height:14px;border-radius:50%;background:#fff;color:#222;
- border:1px solid #222}
+.fh-stop.fh-conf-low,.fh-stop.fh-conf-unknown{border:2px dashed #222;opacity:.85}
+.fh-stop.fh-conf-low::after,.fh-stop.fh-conf-unknown::after{content:"≈";position:absolute;
+ right:-9px;top:-9px;font-size:13px;line-height:14px;width:14px;height:14px;border-radius:50%;
+ background:#fff;color:#222;border:1px solid #222}
+.fh-stop.fh-conf-unknown::after{content:"?"}
 .fh-base{box-sizing:border-box;width:30px;height:30px;border-radius:4px;background:#222;color:#ffd400;
  font:bold 20px/28px system-ui,sans-serif;text-align:center;border:2px solid #fff;
  box-shadow:0 1px 4px rgba(0,0,0,.6)}

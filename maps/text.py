@@ -45,6 +45,10 @@ CONFIDENCE: dict[str, Bilingual] = {
         "Location approximate (low confidence): the place is somewhere near here",
         "位置为粗略估计（低可信度）：实际地点在附近",
     ),
+    "unknown": Bilingual(
+        "Location unknown: this point is a placeholder, not the place; ask the organisers",
+        "位置未知：此点仅为占位，并非实际地点；请向组织方确认",
+    ),
 }
 
 # The same, short, for timelines and lists.
@@ -52,6 +56,7 @@ CONFIDENCE_SHORT: dict[str, Bilingual] = {
     "high": Bilingual("Exact location", "位置准确"),
     "medium": Bilingual("≈ Location approximate", "位置为近似值"),
     "low": Bilingual("≈ Location rough, somewhere near here", "位置为粗略估计"),
+    "unknown": Bilingual("? Location unknown (placeholder point)", "位置未知（占位点）"),
 }
 
 _WEEKDAYS = (

@@ -247,7 +247,8 @@ def geocode(
     confidence: Annotated[
         list[str] | None,
         typer.Option(
-            "--confidence", help="Only venues with this confidence: high, medium, low (repeatable)."
+            "--confidence",
+            help="Only venues with this confidence: high, medium, low, unknown (repeatable).",
         ),
     ] = None,
     deadline: Annotated[

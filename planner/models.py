@@ -77,7 +77,8 @@ _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 DelegateId = Annotated[str, StringConstraints(pattern=DELEGATE_ID_PATTERN, max_length=64)]
-Confidence = Literal["high", "medium", "low"]
+# "unknown": the point is a placeholder, not the place (no source locates the venue).
+Confidence = Literal["high", "medium", "low", "unknown"]
 VenueKind = Literal[
     "research_platform",
     "university",

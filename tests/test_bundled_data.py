@@ -225,7 +225,7 @@ def test_default_scenario_holds_the_documented_day() -> None:
     assert len({d.country for d in delegation}) >= 18
     assert "wrsa-returnee-town" in {v.id for v in scenario.routes["biomedicine"].venues}
     # Nobody knows where the returned-scholars town is: the catalogue must not pretend.
-    assert scenario.venues["wrsa-returnee-town"].location.confidence == "low"
+    assert scenario.venues["wrsa-returnee-town"].location.confidence == "unknown"
     assert "placeholder" in scenario.venues["wrsa-returnee-town"].location.source
     others = {d.interests[0] for d in scenario.delegates} - {"green-energy", "biomedicine"}
     assert len(others) >= 6  # the other routes carry their own delegates

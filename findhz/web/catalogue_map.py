@@ -17,7 +17,7 @@ from planner.models import Scenario
 __all__ = ["catalogue_map"]
 
 _OSM = next(t for t in TILES if t.datum == "WGS-84")
-_RADIUS = {"high": 6, "medium": 8, "low": 11}
+_RADIUS = {"high": 6, "medium": 8, "low": 11, "unknown": 11}
 
 
 def catalogue_map(scenario: Scenario) -> str:

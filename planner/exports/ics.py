@@ -93,7 +93,9 @@ def delegate_calendar(
             event.add("location", _location(venue))
             event.add("geo", (venue.location.lat, venue.location.lon))
             lines = [f"FIND HZ · {route_title}", f"{group.bus} · {group.id}", what]
-            if venue.location.confidence != "high":
+            if venue.location.confidence == "unknown":
+                lines.append("Location unknown: ask the organisers · 位置未知，请向组织方确认")
+            elif venue.location.confidence != "high":
                 lines.append(
                     f"Location approximate ({venue.location.confidence} confidence) · 位置为近似值"
                 )
