@@ -415,8 +415,10 @@ def _targets_section(records: list[Record]) -> list[str]:
     if exact:
         lines += [
             "",
-            "Optimality on small route-days: the assignment at the default budget against the "
-            "same model with a 20 times longer budget (proven = every stage OPTIMAL). Money = "
+            "Optimality on small route-days (the one-route case; each day of the default alone, "
+            "with the delegates who can come that day): the assignment at the default budget "
+            "against the same model with a 20 times longer budget (proven = every stage "
+            "OPTIMAL or settled by the start). Money = "
             "buses' cost plus the exchange rate times rank steps (CNY); gap = ours / exact - 1.",
             "",
             _row(

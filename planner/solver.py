@@ -1272,8 +1272,7 @@ def _canonical(
     picked = set(hint.chosen)
     for members in twins:
         places = sorted(
-            next((j for j, k in enumerate(lists[p]) if k in picked), len(lists[p]))
-            for p in members
+            next((j for j, k in enumerate(lists[p]) if k in picked), len(lists[p])) for p in members
         )
         for p in members:
             picked -= set(lists[p])

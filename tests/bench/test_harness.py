@@ -225,3 +225,24 @@ def test_budget_command_measures_a_small_week(tmp_path: Path) -> None:
     report = (tmp_path / "BENCHMARKS.md").read_text()
     assert "## Budget: does `--time-limit` bound `findhz plan`?" in report
     assert "| 30 | 1 |" in report
+
+
+@pytest.mark.slow
+def test_money_targets_on_the_one_route_day_and_their_report(tmp_path: Path) -> None:
+    """The one-route target and its optimality check, run for real on the committed case,
+    and the report's money section built from the records (no timings asserted)."""
+    from benchmarks.targets import ONE_ROUTE, exact_target, one_route_target
+    from planner.loading import load_scenario
+
+    one = one_route_target(6.0, 0)
+    assert one["buses"] == "coach-49 35 + coach-49 35" and one["overlapping"] == 0
+    assert one["met"] and one["one_group_visits"] == 2
+    exact = exact_target("one-route-70", load_scenario(ONE_ROUTE), 2.0, 0)
+    assert exact["proven"] and exact["gap"] == 0 and exact["ours_cny"] == 7600
+    (tmp_path / "planner-targets.json").write_text(
+        json.dumps({"set": "planner", "command": "findhz bench planner", "records": [one, exact]})
+    )
+    text = render_report(tmp_path)
+    assert "### Money targets" in text
+    assert "coach-49 35 + coach-49 35, 7600 CNY" in text
+    assert "| one-route-70 | 70 | 7600 | 2 |" in text
