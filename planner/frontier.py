@@ -1,7 +1,10 @@
 """The trade-off between money and satisfaction, in view: plans from cheapest to most satisfied.
 
 Each point is the assignment ``findhz plan`` makes at one exchange rate (``cny_per_rank_step``):
-at 0 CNY only money counts (the cheapest plan that places everyone it can), at
+at 1 CNY money counts first (the cheapest plan that places everyone it can, with the fewest rank
+steps among the equally cheap, as long as bus-days differ in price by more than the plan has
+rank steps; a rate of 0 leaves the search a plateau of equally cheap plans and often stops
+short of the cheapest), at
 :data:`MOST_SATISFIED_RATE` a rank step outweighs any bus (the most satisfied plan), and the
 rates between, the scenario's own among them, give the plans in between. Points that repeat a
 plan are dropped; each keeps the command line that reproduces it.
@@ -20,8 +23,9 @@ __all__ = ["FRONTIER_RATES", "MOST_SATISFIED_RATE", "frontier"]
 
 #: A rate at which one rank step outweighs any bus-day a scenario prices (CNY).
 MOST_SATISFIED_RATE = 100_000
-#: The exchange rates tried (CNY per rank step), besides the scenario's own.
-FRONTIER_RATES = (0, 600, 2_000, MOST_SATISFIED_RATE)
+#: The exchange rates tried (CNY per rank step), besides the scenario's own: the cheapest,
+#: two between (100 and 600 CNY a step) and the most satisfied.
+FRONTIER_RATES = (1, 100, 600, MOST_SATISFIED_RATE)
 
 
 def frontier(
