@@ -99,7 +99,7 @@ def _default(scenario: Scenario, time_limit_s: float, seed: int) -> dict[str, An
 def _frontier(scenario: Scenario, time_limit_s: float, seed: int) -> dict[str, Any]:
     budget = max(1.0, time_limit_s * ASSIGNMENT_SHARE)
     made = assign(scenario, time_limit_s=budget, seed=seed).metrics
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     points = frontier(
         scenario,
         scenario_arg=scenario.id,
@@ -112,6 +112,7 @@ def _frontier(scenario: Scenario, time_limit_s: float, seed: int) -> dict[str, A
         "frontier",
         instance=scenario.id,
         seconds=round(seconds, 1),
+        cpu_s=round(time.process_time() - cpu, 1),
         points=len(points),
         shown=[
             f"{p['cny_per_rank_step']}: {p['buses']} buses, {p['cost_cny']} CNY, "
