@@ -1239,15 +1239,15 @@ def _person_options(problem: AssignmentProblem) -> dict[int, list[int]]:
 
 def _interchangeable(problem: AssignmentProblem) -> list[list[int]]:
     """Classes (two people or more) of people who could swap places without changing any
-    term: the same slots at the same value, family and steps, the same pins and the same
-    published places. Only with one ride each, where a person's place is one option."""
+    term: the same slots at the same value, family and steps, and the same pins. Only with
+    one ride each, where a person's place is one option."""
     if problem.rides != 1:
         return []
-    pinned, previous = set(problem.pinned), set(problem.previous)
+    pinned = set(problem.pinned)
     classes: dict[tuple[tuple[int, ...], ...], list[int]] = {}
     for p, ks in _person_options(problem).items():
         key = tuple(
-            (o.slot, o.value, o.family, o.steps, int(k in pinned), int(k in previous))
+            (o.slot, o.value, o.family, o.steps, int(k in pinned))
             for k, o in ((k, problem.options[k]) for k in ks)
         )
         classes.setdefault(key, []).append(p)
