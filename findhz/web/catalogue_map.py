@@ -2,7 +2,7 @@
 
 Drawn with folium and finished by ``maps.pages.finish_map`` (Leaflet inlined, nothing from a
 CDN). Only OpenStreetMap tiles, which are WGS-84 like the catalogue, so no point is shifted.
-A venue's popup says how sure its position is and where it came from.
+A venue's tooltip says how sure its position is and where it came from.
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ __all__ = ["catalogue_map"]
 
 _OSM = next(t for t in TILES if t.datum == "WGS-84")
 _RADIUS = {"high": 6, "medium": 8, "low": 11, "unknown": 11}
+
+
+def _in_template_literal(html: str) -> str:
+    """HTML that folium may put between JavaScript backquotes: no backquote or backslash
+    (braces and ``<`` are escaped already)."""
+    return html.replace("\\", "&#92;").replace("`", "&#96;")
 
 
 def catalogue_map(scenario: Scenario) -> str:
@@ -41,7 +47,7 @@ def catalogue_map(scenario: Scenario) -> str:
         route = running.get(venue.id)
         is_base = venue.id == scenario.base.id
         color = "#111111" if is_base else (route.color if route else "#888888")
-        popup = Markup(
+        about = Markup(
             "<b>{}</b><br>{}<br><code>{}</code> · {}<br>{}{}<br>position: {} confidence ({})"
         ).format(
             html_text(venue.name.en),
@@ -60,8 +66,8 @@ def catalogue_map(scenario: Scenario) -> str:
             weight=3 if is_base else 2,
             fill=True,
             fill_opacity=0.7 if route or is_base else 0.3,
-            popup=folium.Popup(str(popup), max_width=320),
-            tooltip=str(html_text(f"{venue.name.en} · {venue.name.zh}")),
+            # a tooltip, not a popup: folium's popups need jQuery, which the page does not load
+            tooltip=folium.Tooltip(_in_template_literal(str(about)), sticky=False),
         ).add_to(fmap)
     fmap.fit_bounds(
         [

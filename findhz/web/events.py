@@ -286,6 +286,10 @@ def apply_mapping(
         candidate.unlink(missing_ok=True)
         return len(records), problems
     os.replace(candidate, folder / "delegates.csv")
+    spec = _read_spec(event_dir)
+    if spec.get("synthetic"):  # the example's made-up delegates are gone: these are registrations
+        spec["synthetic"] = False
+        _write_spec(folder, spec)
     return len(records), []
 
 

@@ -241,3 +241,51 @@ def test_two_sessions_plan_two_events_at_once(browser: Any, tmp_path: Path) -> N
         assert ann.get_attribute("#run", "data-event") == EVENT
         assert second.endswith("/events/" + str(bo.get_attribute("#run", "data-event")))
         assert ann.errors == [] and bo.errors == [] and stray == []
+
+
+HOSTILE = "<img src=x onerror=window.__pwned=1>"
+
+
+def test_setup_checks_as_you_type_and_hostile_uploads_stay_text(
+    browser: Any, tmp_path: Path
+) -> None:
+    data = prepare_data_folder(tmp_path / "data")
+    stray: list[str] = []
+    with served(data) as base:
+        page = new_page(browser, base, stray)
+        # set-up: a wrong number is named at its field while typing, and the save is refused
+        page.goto(f"{base}/events/{EVENT}/setup")
+        page.frame_locator("#venue-map").locator(".leaflet-interactive").first.wait_for()
+        page.fill("input[name=fleet-seats-0]", "lots")
+        page.wait_for_selector("input[name=fleet-seats-0].bad")
+        assert "fleet[0].seats" in str(page.text_content("#setup-problems"))
+        page.fill("input[name=fleet-seats-0]", "45")
+        page.wait_for_selector("#setup-ok")
+        assert page.locator(".bad").count() == 0
+
+        # an upload whose name, cells and words are markup: shown as text, never run
+        text = (
+            "Reg,Name,Country,Wanted\n"
+            f'R1,"{HOSTILE}",Chile,"{HOSTILE}; green-energy"\n'
+            f'R2,Bo Example,"{HOSTILE}",general-ai\n'
+        )
+        page.goto(f"{base}/events/{EVENT}")
+        page.set_input_files(
+            "#upload-form input[type=file]",
+            files=[{"name": f"{HOSTILE}.csv", "mimeType": "text/csv", "buffer": text.encode()}],
+        )
+        page.click("#upload-form button")
+        page.wait_for_selector("#mapping-form")
+        for ours, theirs in (("id", "Reg"), ("name", "Name"), ("country", "Country")):
+            page.select_option(f"#map-{ours}", theirs)
+        page.select_option("#map-interests", "Wanted")
+        page.click("#mapping-form button")
+        page.wait_for_selector("#confirm")  # their markup word, to map to a route
+        assert HOSTILE in str(page.text_content("#values"))
+        page.select_option("select[name=val-interests-0]", "-")
+        page.click("#mapping-form button")
+        page.wait_for_selector("#delegate-count")
+        assert page.text_content("#delegate-count") == "2"  # imported: not marked synthetic
+        assert HOSTILE in str(page.text_content("#edits"))  # the file's name, as text
+        assert page.evaluate("window.__pwned") is None
+        assert page.errors == [] and stray == []

@@ -87,3 +87,20 @@ def test_save_keeps_prices_routes_and_closures(client: httpx.Client, data_dir: P
     event = client.get(EVENT).text
     assert "setup" in event  # the edit is logged with who and when
     assert "2,500 CNY a day" in event
+
+
+def test_venue_map_keeps_catalogue_text_out_of_its_script() -> None:
+    from findhz.web.catalogue_map import catalogue_map
+    from planner.bundled import bundled_routes
+    from planner.loading import load_scenario
+
+    scenario = load_scenario(bundled_routes() / "scenarios" / "findhz-2024.yaml")
+    venue = next(iter(scenario.venues.values()))
+    tricky = "`); window.__pwned = 1; (`\\u ${x} </script><b>"
+    location = venue.location.model_copy(update={"source": tricky})
+    venues = dict(scenario.venues)
+    venues[venue.id] = venue.model_copy(update={"location": location})
+    html = catalogue_map(scenario.model_copy(update={"venues": venues}))
+    assert "window.__pwned = 1; (" in html  # the text is there, as text
+    assert "`); window.__pwned" not in html and "</script><b>" not in html
+    assert "&#96;); window.__pwned" in html
