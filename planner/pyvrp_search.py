@@ -81,13 +81,14 @@ def solve_with_pyvrp(
     if reason is not None:
         raise ValueError(f"PyVRP does not model {reason}")
     started = time.perf_counter()
-    model, clients = _build(problem)
+    types = _vehicle_types(problem)
+    model, clients = _build(problem, types)
     stop: StoppingCriterion = MaxRuntime(max(0.01, time_limit_s))
     if iterations is not None:
         stop = MultipleCriteria([MaxIterations(max(1, iterations)), stop])
     initial = None
     if problem.initial_tours is not None and any(problem.initial_tours):
-        initial = _initial_solution(model, problem, clients)
+        initial = _initial_solution(model, problem, clients, types)
     with warnings.catch_warnings():
         # PyVRP warns when a penalty for a broken time window or load reaches its bound; the
         # answer is checked all the same (an infeasible one is refused when read back).
@@ -108,10 +109,10 @@ def solve_with_pyvrp(
         # The wall-clock cap decided when the search stopped: not reproducible.
         "time_cap_hit": float(iterations is None or result.num_iterations < iterations),
     }
-    return _read_back(problem, clients, result, seconds, stats)
+    return _read_back(problem, clients, types, result, seconds, stats)
 
 
-def _build(problem: RoutingProblem) -> tuple[Model, list[_Client]]:
+def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[Model, list[_Client]]:
     """The PyVRP model of ``problem`` and what each of its clients stands for."""
     model = Model()
     ends = {v.start_node for v in problem.vehicles} | {v.end_node for v in problem.vehicles}
@@ -178,7 +179,7 @@ def _build(problem: RoutingProblem) -> tuple[Model, list[_Client]]:
                 )
     big = len(problem.visits) + 1
     big_load = sum(max(0, v.demand) for v in problem.visits) + 1
-    for members in _vehicle_types(problem):
+    for members in types:
         vehicle = problem.vehicles[members[0]]
         capacity = [
             (vehicle.capacity if vehicle.capacity is not None else big_load)
@@ -229,13 +230,15 @@ def _dimensions(problem: RoutingProblem) -> list[str]:
     return names
 
 
-def _initial_solution(model: Model, problem: RoutingProblem, clients: list[_Client]) -> Solution:
+def _initial_solution(
+    model: Model, problem: RoutingProblem, clients: list[_Client], types: list[list[int]]
+) -> Solution:
     """``problem.initial_tours`` as a PyVRP solution (each visit in its first window)."""
     first_client: dict[int, int] = {}
     for index, client in enumerate(clients):
         first_client.setdefault(client.visit, index)
     data = model.data()
-    type_of = {v: t for t, members in enumerate(_vehicle_types(problem)) for v in members}
+    type_of = {v: t for t, members in enumerate(types) for v in members}
     routes = [
         Route(data, [first_client[k] for k in tour if k in first_client], type_of[v])
         for v, tour in enumerate(problem.initial_tours or ())
@@ -247,6 +250,7 @@ def _initial_solution(model: Model, problem: RoutingProblem, clients: list[_Clie
 def _read_back(
     problem: RoutingProblem,
     clients: list[_Client],
+    types: list[list[int]],
     result: Result,
     seconds: float,
     stats: dict[str, float],
@@ -266,7 +270,7 @@ def _read_back(
     if not best.is_feasible():
         return infeasible
     # Routes of one vehicle type go to its vehicles in order.
-    free = {t: list(members) for t, members in enumerate(_vehicle_types(problem))}
+    free = {t: list(members) for t, members in enumerate(types)}
     found: dict[int, Tour] = {}
     for route in best.routes():
         v = free[route.vehicle_type()].pop(0)
