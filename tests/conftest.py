@@ -9,6 +9,9 @@ delegate whose name is an HTML injection, and a delegate left out with a reason.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -330,3 +333,30 @@ def sample_scenario() -> Scenario:
 @pytest.fixture(scope="session")
 def sample_plan() -> Plan:
     return make_sample_plan()
+
+
+#: Debian's Chromium, driven by Playwright (never a downloaded browser).
+CHROMIUM = os.environ.get("FINDHZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Chromium for the browser tests of one module (maps and web app alike). One module at a
+    time: Playwright's sync API allows one running instance per thread."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

@@ -8,7 +8,6 @@ recorded as a stray request and aborted.
 from __future__ import annotations
 
 import base64
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,16 +19,6 @@ from maps import render_site
 from planner.exports import write_exports
 from planner.models import Plan, Scenario
 
-CHROMIUM = os.environ.get("FINDHZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TILE_HOSTS = re.compile(r"^https://(webrd0[1-4]\.is\.autonavi\.com|tile\.openstreetmap\.org)/")
 # A 1x1 light-grey PNG, served for every tile so that the map has a quiet background.
 BLANK_TILE = base64.b64decode(
@@ -43,20 +32,6 @@ class Traffic:
 
     tiles: list[str] = field(default_factory=list)
     stray: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    # One module at a time: Playwright's sync API allows one running instance per thread, and
-    # other test packages (tests/web) start their own in the same worker.
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

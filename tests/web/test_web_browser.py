@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import served
-from webhelpers import RENAMED, movable, renamed_xlsx
+from webhelpers import RENAMED, movable, renamed_xlsx, served
 
 from findhz.web.store import prepare_data_folder
 from planner.bundled import bundled_routes
@@ -26,16 +23,6 @@ from planner.naming import delegate_page_name
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("FINDHZ_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TILES = re.compile(r"^https://(webrd0[1-4]\.is\.autonavi\.com|tile\.openstreetmap\.org)/")
 BLANK_TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
@@ -52,18 +39,6 @@ document.addEventListener("DOMContentLoaded", function () {
     .observe(message, { childList: true, characterData: true, subtree: true });
 });
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def new_page(browser: Any, base: str, stray: list[str], downloads: bool = False) -> Any:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
-from webhelpers import post, run_id_of, wait_run
+from webhelpers import free_port, post, run_id_of, wait_run
 
 from findhz.web.store import DB_NAME
 

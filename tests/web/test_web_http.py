@@ -352,7 +352,7 @@ def test_pin_and_close_are_checked_edits(client: httpx.Client, data_dir: Path) -
 
 
 def test_a_token_guards_every_page_when_set(data_dir: Path) -> None:
-    from conftest import served
+    from webhelpers import served
 
     with (
         served(data_dir, hash_token("s3cret-token")) as url,

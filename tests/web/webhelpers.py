@@ -1,16 +1,52 @@
-"""Helpers of the web app tests: form posts with the CSRF token, uploads, waiting for runs."""
+"""Helpers of the web app tests: the app served on a free port, form posts with the CSRF token,
+uploads, waiting for runs."""
 
 from __future__ import annotations
 
 import io
 import re
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 
+from findhz.web.app import create_app
 from planner.bundled import bundled_routes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(folder: Path, token_hash: str | None = None) -> Iterator[str]:
+    """Run the app with uvicorn in a thread; yield its base URL; stop it at the end."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(folder, token_hash), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
 
 #: Our headers, renamed the way a registration platform might export them.
 RENAMED = {
