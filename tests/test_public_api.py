@@ -77,3 +77,62 @@ def test_the_shared_sample_plan_is_one_findhz_could_write(
     from planner.verify import verify_plan
 
     assert verify_plan(sample_plan, sample_scenario) == []
+
+
+def _imported(statement: str, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` are in ``sys.modules`` after ``statement`` in a fresh process."""
+    code = f"import sys\n{statement}\nprint(' '.join(n for n in {names!r} if n in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+SOLVERS = ("ortools", "pyvrp", "planner.solver", "planner.pyvrp_search", "planner.assign")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["planner", "planner.models", "planner.loading", "planner.verify", "planner.exports", "maps"],
+)
+def test_importing_a_model_or_an_output_loads_no_solver(module: str) -> None:
+    """Only planning loads OR-Tools and PyVRP: reading, checking and writing a plan do not."""
+    assert _imported(f"import {module}", SOLVERS) == []
+
+
+def test_only_the_command_line_composes_the_packages() -> None:
+    """Within ``planner``, only the command line (the composition root) imports ``maps``,
+    ``benchmarks`` or the web app; ``maps`` imports neither of the other two."""
+    root = Path(__file__).resolve().parents[1]
+    importing = re.compile(r"^\s*(from|import) (maps|benchmarks|findhz)\b", re.MULTILINE)
+    users = sorted(
+        path.relative_to(root).as_posix()
+        for folder in ("planner", "maps")
+        for path in (root / folder).rglob("*.py")
+        for match in importing.finditer(path.read_text(encoding="utf-8"))
+        if not (folder == "maps" and match.group(2) == "maps")
+    )
+    assert sorted(set(users)) == ["planner/cli.py"]
+
+
+@pytest.mark.parametrize(
+    ("package", "module"), [("pyvrp", "planner/pyvrp_search.py"), ("weasyprint", "maps/pdf.py")]
+)
+def test_one_module_speaks_to_each_optional_engine(package: str, module: str) -> None:
+    root = Path(__file__).resolve().parents[1]
+    importing = re.compile(rf"^\s*(import {package}|from {package}[. ])", re.MULTILINE)
+    users = sorted(
+        path.relative_to(root).as_posix()
+        for folder in ("planner", "maps", "benchmarks", "findhz")
+        for path in (root / folder).rglob("*.py")
+        if importing.search(path.read_text(encoding="utf-8"))
+    )
+    assert users == [module]
+
+
+@pytest.mark.parametrize("package", ["planner", "maps", "findhz"])
+def test_every_package_declares_its_types(package: str) -> None:
+    """``py.typed`` (PEP 561): a project that imports findhz's packages type-checks them."""
+    module = importlib.import_module(package)
+    assert module.__file__ is not None
+    assert (Path(module.__file__).parent / "py.typed").is_file()

@@ -6,8 +6,12 @@ One text file per affected delegate (``notices/delegates/<id>.txt``) and per hos
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from planner.models import Scenario
-from planner.replan import ChangeReport, DelegateChange, HostChange
+
+if TYPE_CHECKING:  # only the types: pages that phrase a change load no solver
+    from planner.replan import ChangeReport, DelegateChange, HostChange
 
 __all__ = ["change_phrase", "notice_files"]
 

@@ -13,12 +13,37 @@ review).
 
 from __future__ import annotations
 
-from planner.travel.build import PROVIDERS, build_matrix
-from planner.travel.datum import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
-from planner.travel.http import RetryPolicy
-from planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
-from planner.travel.offline import OfflineModel
-from planner.travel.providers import TravelTimeProvider
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # loaded on first use, so `import planner.travel.datum` stays light
+    from planner.travel.build import PROVIDERS, build_matrix
+    from planner.travel.datum import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+    from planner.travel.http import RetryPolicy
+    from planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
+    from planner.travel.offline import OfflineModel
+    from planner.travel.providers import TravelTimeProvider
+
+#: Where each public name lives; importing ``planner.travel`` (as ``maps`` does for the
+#: datum) loads none of them, so no HTTP client, no numpy, until one is used.
+_HOMES = {
+    **dict.fromkeys(["PROVIDERS", "build_matrix"], "planner.travel.build"),
+    **dict.fromkeys(
+        ["gcj02_to_wgs84", "in_mainland_china", "wgs84_to_gcj02"], "planner.travel.datum"
+    ),
+    "RetryPolicy": "planner.travel.http",
+    **dict.fromkeys(["DEFAULT_BANDS", "Band", "Fallback", "TravelMatrix"], "planner.travel.matrix"),
+    "OfflineModel": "planner.travel.offline",
+    "TravelTimeProvider": "planner.travel.providers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'planner.travel' has no attribute '{name}'")
+    return getattr(import_module(home), name)
+
 
 __all__ = [
     "DEFAULT_BANDS",
