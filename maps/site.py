@@ -48,7 +48,7 @@ from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day
 from maps.words import counted_names, country_name, language_name, need_name
 from planner.exports.notices import change_phrase
 from planner.exports.tables import TABLE_NAMES, sorted_groups
-from planner.models import Delegate, Group, Plan, Scenario, Venue
+from planner.models import Delegate, Group, Plan, Scenario, Venue, rides
 from planner.naming import delegate_page_name, file_name_problem, map_page_names
 
 __all__ = ["render_qr_sheets", "render_site"]
@@ -178,10 +178,7 @@ class _Site:
         self.tz = scenario.tz()
         self.groups = sorted_groups(plan, scenario)
         self.delegates = {d.id: d for d in scenario.delegates}
-        self.rides: dict[str, list[Group]] = defaultdict(list)
-        for group in self.groups:
-            for delegate_id in group.delegates:
-                self.rides[delegate_id].append(group)
+        self.rides = rides(self.groups)
         self.group_maps: dict[str, MapPage] = {}
         self.buses = bus_labels(self.groups, scenario)
         self.roads = {(r.origin, r.destination): r.points() for r in plan.roads}

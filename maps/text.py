@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+# ``clock(moment, tz)``: "09:30" in the scenario's time zone (the one HH:MM formatter).
+from planner.models import local_clock as clock
+
 __all__ = [
     "CONFIDENCE",
     "CONFIDENCE_SHORT",
@@ -68,11 +71,6 @@ _WEEKDAYS = (
     Bilingual("Sat", "周六"),
     Bilingual("Sun", "周日"),
 )
-
-
-def clock(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
-    """``"09:30"`` in the scenario's time zone, empty when there is no such time."""
-    return moment.astimezone(tz).strftime("%H:%M") if moment is not None else ""
 
 
 def day_label(date: dt.date) -> Bilingual:

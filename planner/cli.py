@@ -21,6 +21,7 @@ from planner.cli_travel import TravelDeadline
 from planner.errors import InputError, VerificationFailed
 from planner.models import MAX_CNY, Plan, Scenario, Venue
 from planner.naming import PAGE_SECRET_FILE
+from planner.travel import PROVIDERS
 
 if TYPE_CHECKING:
     from planner.travel.matrix import TravelMatrix
@@ -125,8 +126,10 @@ def _matrix(
     from planner.travel.build import run_deadline
 
     travel = travel.lower()
-    if travel not in ("offline", "osrm", "amap"):
-        raise typer.BadParameter("must be offline, osrm or amap", param_hint="--travel")
+    if travel not in PROVIDERS:
+        raise typer.BadParameter(
+            f"must be {', '.join(PROVIDERS[:-1])} or {PROVIDERS[-1]}", param_hint="--travel"
+        )
     if travel == "osrm" and not osrm_url:
         raise typer.BadParameter("--travel osrm needs --osrm-url URL", param_hint="--osrm-url")
     with travel_progress(err, f"travel times from {travel}") as progress:

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from planner.bundled import DEFAULT_SCENARIO
 from planner.cli_common import ScenarioArg, err, friendly, load, out
+from planner.travel import PROVIDERS, SERVICES, Provider, Service
 
 __all__ = ["geocode", "register", "travel_app", "travel_progress"]
 
@@ -25,17 +26,6 @@ travel_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-
-class Service(StrEnum):
-    osrm = "osrm"
-    amap = "amap"
-
-
-class AnyProvider(StrEnum):
-    offline = "offline"
-    osrm = "osrm"
-    amap = "amap"
 
 
 class GeocodeService(StrEnum):
@@ -105,7 +95,7 @@ def warm(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     provider: Annotated[
         Service, typer.Option("--provider", help="The routing service to ask.")
-    ] = Service.osrm,
+    ] = SERVICES[0],
     osrm_url: OsrmUrl = None,
     max_locations: Annotated[
         int,
@@ -125,10 +115,10 @@ def warm(
     from planner.travel.cache import default_cache_path
 
     loaded = load(scenario)
-    with travel_progress(err, f"{provider.value}: fetching legs") as progress:
+    with travel_progress(err, f"{provider}: fetching legs") as progress:
         matrix = build_matrix(
             loaded,
-            provider.value,
+            provider,
             osrm_url=osrm_url,
             progress=progress,
             max_locations=max_locations,
@@ -160,8 +150,8 @@ def show(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     origin: Annotated[str, typer.Option("--from", help="Venue id the legs start from.")] = "",
     provider: Annotated[
-        AnyProvider, typer.Option("--travel", help="Where travel times come from.")
-    ] = AnyProvider.offline,
+        Provider, typer.Option("--travel", help="Where travel times come from.")
+    ] = PROVIDERS[0],
     osrm_url: OsrmUrl = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
 ) -> None:
@@ -171,7 +161,7 @@ def show(
     loaded = load(scenario)
     with travel_progress(err) as progress:
         matrix = build_matrix(
-            loaded, provider.value, osrm_url=osrm_url, use_cache=not no_cache, progress=progress
+            loaded, provider, osrm_url=osrm_url, use_cache=not no_cache, progress=progress
         )
     start = origin or loaded.spec.base
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -103,8 +103,16 @@ def parse_clock(text: str) -> int:
 
 
 def format_clock(minutes: int) -> str:
-    """570 -> ``"09:30"``."""
+    """570 -> ``"09:30"``: the one HH:MM formatter (minutes after midnight)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def local_clock(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
+    """``"09:30"``: ``moment`` in the time zone ``tz``; empty when there is no such time."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(tz)
+    return format_clock(local.hour * 60 + local.minute)
 
 
 def _clock_in(value: Any) -> Any:
@@ -880,6 +888,15 @@ class TravelInfo(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     provider: str
+
+
+def rides(groups: Iterable[Group]) -> dict[str, list[Group]]:
+    """The delegate-to-group index: each delegate's groups, in the order of ``groups``."""
+    out: dict[str, list[Group]] = {}
+    for group in groups:
+        for delegate_id in group.delegates:
+            out.setdefault(delegate_id, []).append(group)
+    return out
 
 
 class Plan(_Frozen):

@@ -39,7 +39,7 @@ import numpy as np
 from planner import solver
 from planner.assign import PlannedGroup, route_day_venues
 from planner.errors import PlanError
-from planner.models import Explanation, Group, Scenario, Stop, Venue
+from planner.models import Explanation, Group, Scenario, Stop, Venue, format_clock
 from planner.problems import (
     Choice,
     PrizeBound,
@@ -800,9 +800,8 @@ class _DayModel:
             )
         return PlanError(
             f"group {group.id} has no timetable on {self.date} ({answer.status}): the day "
-            f"{self.spec.day.start // 60:02d}:{self.spec.day.start % 60:02d}-"
-            f"{self.spec.day.end // 60:02d}:{self.spec.day.end % 60:02d} is too short for "
-            "lunch and the travel to it"
+            f"{format_clock(self.spec.day.start)}-{format_clock(self.spec.day.end)} is too "
+            "short for lunch and the travel to it"
         )
 
     def _venue_of(self, k: int) -> Venue:

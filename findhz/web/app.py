@@ -44,7 +44,7 @@ from findhz.web import events as ev
 from findhz.web.store import Store, now, safe_id
 from findhz.web.worker import SCENARIO_COPY, run_plan, version_folder
 from planner.errors import InputError, Problem
-from planner.models import Plan
+from planner.models import Plan, rides
 
 __all__ = ["TOKEN_SETTING", "create_app", "hash_token"]
 
@@ -707,7 +707,10 @@ async def version_page(request: Request) -> Response:
 
 
 def _placements(plan: Plan) -> dict[str, tuple[str, str, str]]:
-    return {d: (g.date.isoformat(), g.route, g.bus) for g in plan.groups for d in g.delegates}
+    # A delegate on several days is compared by their last group, as before.
+    return {
+        d: (g[-1].date.isoformat(), g[-1].route, g[-1].bus) for d, g in rides(plan.groups).items()
+    }
 
 
 async def compare(request: Request) -> Response:

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from markupsafe import Markup, escape
 
-from planner.models import Plan, Scenario
+from planner.models import Plan, Scenario, format_clock
 
 __all__ = ["bus_timelines", "venue_gantt"]
 
@@ -135,7 +135,7 @@ def _chart(
             x = _LABEL + (max(begin, start) - start) * scale
             w = max(2.0, (min(finish, end) - max(begin, start)) * scale)
             colour = _colour(route, routes) if route else "#bbb"
-            tip = f"{begin // 60:02d}:{begin % 60:02d}-{finish // 60:02d}:{finish % 60:02d} {text}"
+            tip = f"{format_clock(begin)}-{format_clock(finish)} {text}"
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{_ROW - 6}" '
                 f'fill="{colour}" opacity="0.8"><title>{escape(tip)}</title></rect>'

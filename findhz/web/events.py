@@ -35,7 +35,14 @@ from planner.loading import (
     load_routes,
     load_scenario,
 )
-from planner.models import DEFAULT_CNY_PER_RANK_STEP, Route, Scenario, ScenarioSpec, Venue
+from planner.models import (
+    DEFAULT_CNY_PER_RANK_STEP,
+    Route,
+    Scenario,
+    ScenarioSpec,
+    Venue,
+    format_clock,
+)
 
 __all__ = [
     "COLUMNS",
@@ -507,7 +514,7 @@ def _rows(form: Form, prefix: str, names: tuple[str, ...]) -> list[dict[str, str
 def _clock(value: Any) -> str:
     """A time of day as the scenario file writes it (YAML may read 08:30 as minutes)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value // 60:02d}:{value % 60:02d}"
+        return format_clock(value)
     return "" if value is None else str(value)
 
 

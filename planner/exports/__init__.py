@@ -8,14 +8,13 @@ sorted. The same plan gives the same bytes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 from planner.exports.atomic import atomic_output_dir
 from planner.exports.ics import cancelled_events, delegate_calendar, plan_stamp
 from planner.exports.tables import TABLE_NAMES, Table, build_tables, sorted_groups
 from planner.exports.workbook import workbook_bytes, write_csv
-from planner.models import Group, Plan, Scenario
+from planner.models import Plan, Scenario, rides
 
 __all__ = [
     "TABLE_NAMES",
@@ -32,15 +31,12 @@ def write_exports(plan: Plan, scenario: Scenario, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    rides: dict[str, list[Group]] = defaultdict(list)
-    for group in sorted_groups(plan, scenario):
-        for delegate_id in group.delegates:
-            rides[delegate_id].append(group)
+    by_delegate = rides(sorted_groups(plan, scenario))
     delegates_dir = out_dir / "delegates"
     delegates_dir.mkdir(exist_ok=True)
     stamp = plan_stamp(plan)  # once: it reads every stop of the plan
     for delegate in sorted(scenario.delegates, key=lambda d: d.id):
-        groups = rides.get(delegate.id, [])
+        groups = by_delegate.get(delegate.id, [])
         if not groups and not cancelled_events(plan, delegate.id):
             continue
         path = delegates_dir / f"{delegate.id}.ics"

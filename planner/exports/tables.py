@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from planner.models import Delegate, Group, Plan, Scenario, Stop
+from planner.models import Delegate, Group, Plan, Scenario, Stop, local_clock, rides
 
 __all__ = ["TABLE_NAMES", "Cell", "Table", "build_tables", "sorted_groups"]
 
@@ -61,10 +61,6 @@ def build_tables(plan: Plan, scenario: Scenario) -> list[Table]:
     ]
 
 
-def _clock(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%H:%M") if moment is not None else ""
-
-
 def _visits(group: Group) -> list[Stop]:
     return [s for s in group.stops if s.kind in ("visit", "lunch")]
 
@@ -86,8 +82,8 @@ def _groups(groups: list[Group], scenario: Scenario, tz: dt.tzinfo) -> Table:
                 g.bus,
                 g.seats,
                 len(g.delegates),
-                _clock(departs, tz),
-                _clock(returns, tz),
+                local_clock(departs, tz),
+                local_clock(returns, tz),
                 sum(1 for s in g.stops if s.kind == "visit"),
                 lunch,
                 sum(s.travel_s or 0 for s in g.stops),
@@ -133,10 +129,10 @@ def _stops(groups: list[Group], scenario: Scenario, tz: dt.tzinfo) -> Table:
                     s.venue,
                     venue.name.en if venue else "",
                     venue.name.zh if venue else "",
-                    _clock(s.arrive, tz),
-                    _clock(s.start, tz),
-                    _clock(s.end, tz),
-                    _clock(s.depart, tz),
+                    local_clock(s.arrive, tz),
+                    local_clock(s.start, tz),
+                    local_clock(s.end, tz),
+                    local_clock(s.depart, tz),
                     s.travel_s,
                     s.distance_m,
                     len(g.delegates),
@@ -172,15 +168,12 @@ def _stops(groups: list[Group], scenario: Scenario, tz: dt.tzinfo) -> Table:
 
 
 def _delegates(plan: Plan, groups: list[Group], delegates: dict[str, Delegate]) -> Table:
-    rides: dict[str, list[Group]] = defaultdict(list)
-    for g in groups:
-        for delegate_id in g.delegates:
-            rides[delegate_id].append(g)
+    by_delegate = rides(groups)
     reasons = {u.delegate: u.reason for u in plan.unassigned}
     rows: list[tuple[Cell, ...]] = []
-    for delegate_id in sorted(set(delegates) | set(rides)):
+    for delegate_id in sorted(set(delegates) | set(by_delegate)):
         d = delegates.get(delegate_id)
-        mine = rides.get(delegate_id, [])
+        mine = by_delegate.get(delegate_id, [])
         rows.append(
             (
                 delegate_id,

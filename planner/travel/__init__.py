@@ -14,20 +14,29 @@ review).
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:  # loaded on first use, so `import planner.travel.datum` stays light
-    from planner.travel.build import PROVIDERS, build_matrix
+    from planner.travel.build import build_matrix
     from planner.travel.datum import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
     from planner.travel.http import RetryPolicy
     from planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
     from planner.travel.offline import OfflineModel
     from planner.travel.providers import TravelTimeProvider
 
+#: The one registry of travel-time providers: the routing services (each a
+#: :class:`TravelTimeProvider` that :func:`planner.travel.build.open_provider` opens by this
+#: name), and all providers, the built-in offline model first. The command line's choices,
+#: the builder's check and the error messages read them from here.
+Service = Literal["osrm", "amap"]
+Provider = Literal["offline", Service]
+SERVICES: tuple[Service, ...] = get_args(Service)
+PROVIDERS: tuple[Provider, ...] = get_args(Provider)
+
 #: Where each public name lives; importing ``planner.travel`` (as ``maps`` does for the
 #: datum) loads none of them, so no HTTP client, no numpy, until one is used.
 _HOMES = {
-    **dict.fromkeys(["PROVIDERS", "build_matrix"], "planner.travel.build"),
+    "build_matrix": "planner.travel.build",
     **dict.fromkeys(
         ["gcj02_to_wgs84", "in_mainland_china", "wgs84_to_gcj02"], "planner.travel.datum"
     ),
@@ -48,10 +57,13 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_BANDS",
     "PROVIDERS",
+    "SERVICES",
     "Band",
     "Fallback",
     "OfflineModel",
+    "Provider",
     "RetryPolicy",
+    "Service",
     "TravelMatrix",
     "TravelTimeProvider",
     "build_matrix",

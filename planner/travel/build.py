@@ -25,6 +25,7 @@ import numpy as np
 
 from planner.errors import InputError, Problem, ProviderAuthError, TravelError
 from planner.models import Scenario
+from planner.travel import PROVIDERS, SERVICES
 from planner.travel.amap import AmapProvider, amap_key
 from planner.travel.cache import (
     ANY_BAND,
@@ -58,8 +59,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The provider names ``build_matrix`` and the CLI accept.
-PROVIDERS = ("offline", "osrm", "amap")
 
 #: The longest leg (seconds, metres) and the fastest straight-line speed (km/h) that a
 #: routing service may claim between two venues of one city; an answer beyond them is refused.
@@ -216,7 +215,7 @@ def open_provider(
             deadline=deadline,
         )
         return AmapProvider(key, fetcher)
-    raise TravelError(f"'{provider}' is not a routing service (choose osrm or amap)")
+    raise TravelError(f"'{provider}' is not a routing service (choose {' or '.join(SERVICES)})")
 
 
 def _model(scenario: Scenario, bands: Sequence[Band]) -> OfflineModel:

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from planner.models import format_clock
+
 __all__ = ["DAY_MIN", "DEFAULT_BANDS", "Band", "Fallback", "IntArray", "TravelMatrix"]
 
 DAY_MIN = 24 * 60
@@ -208,8 +210,8 @@ class TravelMatrix:
             "bands": [
                 {
                     "name": b.name,
-                    "start": _clock(b.start_min),
-                    "end": _clock(b.end_min),
+                    "start": format_clock(b.start_min),
+                    "end": format_clock(b.end_min),
                     **({"weekend": b.weekend} if b.weekend else {}),
                 }
                 for b in self.bands
@@ -227,10 +229,6 @@ class TravelMatrix:
         }
 
 
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _band_lookup(bands: Sequence[Band]) -> IntArray:
     """Band index for every minute of the day; the bands must cover it exactly once."""
     lookup = np.full(DAY_MIN, -1, dtype=np.int64)
@@ -240,11 +238,11 @@ def _band_lookup(bands: Sequence[Band]) -> IntArray:
                 if lookup[minute] != -1:
                     other = bands[int(lookup[minute])].name
                     raise ValueError(
-                        f"bands '{other}' and '{band.name}' overlap at {_clock(minute)}"
+                        f"bands '{other}' and '{band.name}' overlap at {format_clock(minute)}"
                     )
                 lookup[minute] = k
     gaps = np.flatnonzero(lookup < 0)
     if gaps.size:
-        raise ValueError(f"no band covers {_clock(int(gaps[0]))}")
+        raise ValueError(f"no band covers {format_clock(int(gaps[0]))}")
     lookup.setflags(write=False)
     return lookup
