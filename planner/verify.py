@@ -17,7 +17,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from planner.models import Group, Plan, Scenario, Stop
+from planner.models import Group, Plan, Scenario, Stop, rides
 from planner.naming import case_clashes, file_name_problem, map_page_names
 
 __all__ = ["MAX_SPEED_KMH", "verify_plan"]
@@ -249,11 +249,8 @@ def _concurrency(plan: Plan, scenario: Scenario) -> list[str]:
 def _delegates(plan: Plan, scenario: Scenario) -> list[str]:
     known = {d.id: d for d in scenario.delegates}
     out = []
-    rides: dict[str, list[Group]] = defaultdict(list)
-    for group in plan.groups:
-        for did in group.delegates:
-            rides[did].append(group)
-    for did, groups in sorted(rides.items()):
+    placed = rides(plan.groups)
+    for did, groups in sorted(placed.items()):
         delegate = known.get(did)
         if delegate is None:
             out.append(f"delegate {did} is not in the scenario")
@@ -281,14 +278,14 @@ def _delegates(plan: Plan, scenario: Scenario) -> list[str]:
         if not u.reason.strip()
     ]
     for did, n in unassigned.items():
-        if did in rides:
+        if did in placed:
             out.append(f"delegate {did} is both in a group and unassigned")
         if n > 1:
             out.append(f"delegate {did} is listed {n} times as unassigned")
         if did not in known:
             out.append(f"unassigned delegate {did} is not in the scenario")
     for did in known:
-        if did not in rides and did not in unassigned:
+        if did not in placed and did not in unassigned:
             out.append(f"delegate {did} is in no group and not listed as unassigned (8)")
     # Must-visits and stop bounds (7).
     # An explanation that names its group excuses that group only; one without a group (an

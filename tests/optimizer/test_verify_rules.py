@@ -194,6 +194,26 @@ def _why(group: str | None) -> Explanation:
 
 U1_REASON = Unassigned(delegate="U1", reason="left out by hand for this test")
 
+
+def _two_days(plan: Plan, scenario: Scenario) -> tuple[Plan, Scenario]:
+    """The scenario runs on Thursday and Friday (every delegate is free on both)."""
+    return _spec(dates=[THU, FRI])(plan, scenario)
+
+
+def _stop_of(gid: str, index: int, **changes: Any) -> Case:
+    def change(plan: Plan, scenario: Scenario) -> tuple[Plan, Scenario]:
+        return _replace_stop(plan, gid, index, **changes), scenario
+
+    return change
+
+
+def _last_stop(gid: str, **changes: Any) -> Case:
+    def change(plan: Plan, scenario: Scenario) -> tuple[Plan, Scenario]:
+        return _replace_stop(plan, gid, len(_group(plan, gid).stops) - 1, **changes), scenario
+
+    return change
+
+
 CASES: dict[str, tuple[Case, list[str]]] = {
     "group id used twice": (_renamed(G2, G1), [f"group id '{G1}' is used 2 times"]),
     "group id not a file name": (
@@ -336,6 +356,32 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         _must_visit_far_lab_for_beta([_why("2024-11-14-beta-2")]),
         [f"group {G2}: must-visit far-lab is not visited and not explained (7)"],
     ),
+    "a departure in the middle of the day": (
+        _stop(G1, "one-room", kind="depart"),
+        [f"group {G1}: stop kind 'depart' in the middle of the day"],
+    ),
+    "the same venue twice": (
+        _stop(G1, "one-room", venue="far-lab"),
+        [f"group {G1}: visits the same venue twice"],
+    ),
+    "a return without its arrival": (
+        _last_stop(G2, arrive=None),
+        [f"group {G2}: the depart stop needs 'depart' and the return stop 'arrive'"],
+    ),
+    "times on another day than the group's": (
+        _both(_two_days, _group_update(G2, date=FRI)),
+        [f"group {G2}: times are not on the group's date {FRI}"],
+    ),
+    "a leg without its travel time": (
+        _stop(G2, "one-room", travel_s=None),
+        [f"group {G2}: stop at one-room lacks its arrival, the previous departure or travel_s"],
+    ),
+    "more route-days than a delegate may ride": (
+        _both(
+            _two_days, _next_day, _group_update(G2, delegates=["B1", "B2", "A1"]), _spec(rides=1)
+        ),
+        ["delegate A1 rides 2 route-days, more than allowed"],
+    ),
     "fewer visits than the route's minimum": (
         _route("beta", min_stops=2),
         [f"group {G2}: 1 visits, outside the route's bounds 2-2 (7)"],
@@ -378,3 +424,67 @@ def test_a_late_return_and_a_teleport_free_timeline(hand_plan: Plan, scenario: S
     assert verify_plan(plan, checked) == [
         f"group {G1}: is back at {clock(back)}, after the day ends (4)"
     ]
+
+
+def test_a_negative_leg_is_also_faster_than_any_bus(hand_plan: Plan, scenario: Scenario) -> None:
+    """A leg of -60 s (its arrival a minute before the departure, so the timeline adds up)
+    breaks the speed rule too: both speak."""
+    i, _ = _stop_at(hand_plan, G2, "one-room")
+    left = _group(hand_plan, G2).stops[i - 1].depart
+    assert left is not None
+    plan = _replace_stop(hand_plan, G2, i, travel_s=-60, arrive=left - dt.timedelta(minutes=1))
+    assert verify_plan(plan, scenario) == [
+        f"group {G2}: negative travel time to one-room",
+        f"group {G2}: the leg {BASE} -> one-room takes -60 s for 1.3 km in a straight line, "
+        "faster than 120 km/h (2)",
+    ]
+
+
+def test_every_rule_of_the_verifier_breaks_in_a_test(hand_plan: Plan, scenario: Scenario) -> None:
+    """Every line of ``planner/verify.py`` that reports a violation runs in one of the cases
+    above: a rule added without its case fails here."""
+    import inspect
+    import sys
+    from types import FrameType
+
+    import planner.verify
+
+    from . import test_verify as hand_tests
+
+    source = inspect.getsourcefile(planner.verify)
+    assert source is not None
+    reached: set[int] = set()
+
+    def lines(frame: FrameType, event: str, _arg: object) -> Any:
+        if event == "line":
+            reached.add(frame.f_lineno)
+        return lines
+
+    def calls(frame: FrameType, _event: str, _arg: object) -> Any:
+        return lines if frame.f_code.co_filename == source else None
+
+    sys.settrace(calls)
+    try:
+        for case, _ in CASES.values():
+            verify_plan(*case(hand_plan, scenario))
+        test_a_group_on_a_day_outside_the_scenario(hand_plan, scenario)
+        test_a_late_return_and_a_teleport_free_timeline(hand_plan, scenario)
+        test_a_negative_leg_is_also_faster_than_any_bus(hand_plan, scenario)
+        for name in dir(hand_tests):  # the hand-made plan's cases in test_verify.py
+            test = getattr(hand_tests, name)
+            if name.startswith("test_") and list(inspect.signature(test).parameters) == [
+                "hand_plan",
+                "scenario",
+            ]:
+                test(hand_plan, scenario)
+    finally:
+        sys.settrace(None)
+    text = inspect.getsource(planner.verify).splitlines()
+    reports = [
+        (n, line.strip())
+        for n, line in enumerate(text, 1)
+        if line.strip().startswith(("yield ", "yield(", "out.append(", "out +="))
+        and not line.strip().startswith("yield from")
+    ]
+    assert len(reports) > 40
+    assert [r for r in reports if r[0] not in reached] == []
