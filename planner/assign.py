@@ -343,6 +343,7 @@ def assign(
 
     # counted once for all unplaced delegates (asked per delegate, these were quadratic)
     wanted = _wanted_counts(scenario)
+    memo: dict[tuple[str, int], str | None] = {}  # per route-day texts, the same for everyone
     used_by_day = _buses_by_day(slots, solution.buses, len(scenario.spec.fleet))
     short = _budget_short(solution, sum(1 for p in placed if placed[p]))
     with_options = {o.person for o in options}
@@ -363,6 +364,7 @@ def assign(
                 pool_limits,
                 wanted,
                 used_by_day,
+                memo,
             ),
         )
         for p, d in enumerate(scenario.delegates)
@@ -684,11 +686,15 @@ def _why_unplaced(
     slots: list[Slot],
     buses: tuple[tuple[int, ...], ...],
     pool_limits: list[tuple[SharedLimit, str]],
-    wanted: Counter[tuple[str, dt.date]],
+    wanted: Counter[Any],
     used_by_day: dict[Any, list[int]],
+    memo: dict[tuple[str, int], str | None] | None = None,
 ) -> str:
     """A reason a coordinator can act on, computed from the data and the solution.
-    ``wanted`` is :func:`_wanted_counts`, ``used_by_day`` :func:`_buses_by_day`."""
+    ``wanted`` is :func:`_wanted_counts`, ``used_by_day`` :func:`_buses_by_day`; ``memo``
+    keeps the texts of a route-day (the same for every delegate) between calls."""
+    memo = {} if memo is None else memo
+
     running = {r.id for r in scenario.running_routes}
     interests = [r for r in delegate.interests if r in running]
     dates = scenario.delegate_dates(delegate)
@@ -725,9 +731,12 @@ def _why_unplaced(
             )
             taken = len(riders.get(s, []))
             if on_buses and taken >= seats:
-                pool = _pool_taken(s, slot_index, buses, pool_limits)
-                full = _full(scenario, rd, s, slots, buses, taken)
-                reasons.append(full if pool is None else f"{full}; no more buses: {pool}")
+                if ("pool", s) not in memo:
+                    memo[("pool", s)] = _pool_taken(s, slot_index, buses, pool_limits)
+                if ("full", s) not in memo:
+                    memo[("full", s)] = _full(scenario, rd, s, slots, buses, taken, wanted)
+                pool, full = memo[("pool", s)], memo[("full", s)]
+                reasons.append(str(full) if pool is None else f"{full}; no more buses: {pool}")
             elif slots[s].max_buses == 0:
                 reasons.append(
                     f"{rid} on {date}: its must-visit venue can receive no group that day"
@@ -735,10 +744,12 @@ def _why_unplaced(
             else:
                 used = used_by_day.get(slots[s].day, []) if buses else []
                 total = sum(b.count for b in scenario.spec.fleet)
-                pool = _pool_taken(s, slot_index, buses, pool_limits)
-                taken_venue = _must_visit_taken(scenario, rd, slot_index, buses) or (
-                    pool and f"{rid} on {date}: {pool}"
-                )
+                if ("pool", s) not in memo:
+                    memo[("pool", s)] = _pool_taken(s, slot_index, buses, pool_limits)
+                if ("venue", s) not in memo:
+                    memo[("venue", s)] = _must_visit_taken(scenario, rd, slot_index, buses)
+                pool = memo[("pool", s)]
+                taken_venue = memo[("venue", s)] or (pool and f"{rid} on {date}: {pool}")
                 if used and sum(used) >= total:
                     no_bus.setdefault(date, []).append(rid)
                 elif taken_venue is not None:
@@ -765,14 +776,22 @@ def _why_unplaced(
     return f"available {available}; " + "; ".join(reasons)
 
 
-def _wanted_counts(scenario: Scenario) -> Counter[tuple[str, dt.date]]:
-    """How many delegates list each route and are available on each date (one pass)."""
-    counts: Counter[tuple[str, dt.date]] = Counter()
+#: The key suffix of :func:`_wanted_counts`' step-free counts.
+STEP_FREE = "step-free"
+
+
+def _wanted_counts(scenario: Scenario) -> Counter[Any]:
+    """How many delegates list each route and are available on each date (one pass):
+    ``(route, date)`` counts all of them, ``(route, date, STEP_FREE)`` those needing
+    step-free access."""
+    counts: Counter[Any] = Counter()
     for d in scenario.delegates:
         dates = scenario.delegate_dates(d)
         for rid in set(d.interests):
             for date in dates:
                 counts[(rid, date)] += 1
+                if d.step_free:
+                    counts[(rid, date, STEP_FREE)] += 1
     return counts
 
 
@@ -933,20 +952,15 @@ def _full(
     slots: list[Slot],
     buses: tuple[tuple[int, ...], ...],
     taken: int,
+    wanted: Counter[Any],
 ) -> str:
     """Why a route-day that ran had no seat left: how many could ride it, what capped its
     buses (a venue taking smaller groups than the seats) and whether the day's fleet was used up."""
     rid, date, fleet = rd.route.id, rd.date, scenario.spec.fleet
-    wanted = sum(
-        1
-        for d in scenario.delegates
-        if rid in d.interests
-        and date in scenario.delegate_dates(d)
-        and (not d.step_free or rd.step_free_ok)
-    )
+    could = wanted[(rid, date)] - (0 if rd.step_free_ok else wanted[(rid, date, STEP_FREE)])
     text = (
         f"{rid} on {date} was full ({taken} seats on {sum(buses[s])} bus(es) for the "
-        f"{wanted} delegates who could ride it)"
+        f"{could} delegates who could ride it)"
     )
     capped = [
         (fleet[b], cap)

@@ -61,6 +61,7 @@ __all__ = [
     "SearchConfig",
     "bound_prize",
     "default_configs",
+    "placed_ceiling",
     "solve_assignment",
     "solve_routing",
     "solve_seats",
@@ -1173,9 +1174,12 @@ def solve_assignment(
         cap_hit = cap_hit or solver.wall_time >= 0.99 * cap_s
         if term.name == "placed" and status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
             # Stopped on its budget: how many could be placed is known only up to a bound.
-            best = solver.best_objective_bound  # CP-SAT's, with or without a solution
-            people = len(by_person)
-            placed_bound = min(people, int(best)) if math.isfinite(best) else people
+            # CP-SAT's bound is one only when it found a solution (UNKNOWN may report 0);
+            # the seats of the week bound it either way.
+            placed_bound = placed_ceiling(problem)
+            best = solver.best_objective_bound
+            if status == cp_model.FEASIBLE and math.isfinite(best):
+                placed_bound = min(placed_bound, int(best))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # keep the answer of the stage before, if any
         answer = AssignmentSolution(
@@ -1223,6 +1227,25 @@ def solve_assignment(
         time_cap_hit=cap_hit,
         placed_bound=placed_bound,
     )
+
+
+def placed_ceiling(problem: AssignmentProblem) -> int:
+    """A true upper bound on how many people any solution places, from the data alone:
+    the people with an option, and the seats of the week (each placed person takes a seat
+    on some day; a day's seats are bounded by its fleet at the largest capacity a route-day
+    allows each bus type, and by the buses its route-days may have)."""
+    people = len({o.person for o in problem.options})
+    seats = 0
+    for day, counts in enumerate(problem.fleet):
+        todays = [slot for slot in problem.slots if slot.day == day]
+        if not todays:
+            continue
+        by_fleet = sum(
+            count * max(slot.bus_capacity[b] for slot in todays) for b, count in enumerate(counts)
+        )
+        by_slots = sum(slot.max_buses * max(slot.bus_capacity, default=0) for slot in todays)
+        seats += min(by_fleet, by_slots)
+    return min(people, seats)
 
 
 #: The share of the assignment's budget each stage gets; money gets the rest.
