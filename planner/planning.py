@@ -19,7 +19,7 @@ from planner.models import Plan, Scenario, TravelInfo
 from planner.schedule import schedule_day
 from planner.travel.matrix import TravelMatrix
 
-__all__ = ["ASSIGNMENT_SHARE", "RunReport", "make_plan"]
+__all__ = ["ASSIGNMENT_SHARE", "RunReport", "days_allowance", "make_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,15 @@ ASSIGNMENT_SHARE = 0.4
 #: the search well before the cap, and a plan it changed is reported as such.
 CAP_FACTOR = 4.0
 CAP_SLACK_S = 10.0
+#: What the planning predicts the assignment costs, in CPU seconds, from its budget (CP-SAT
+#: runs two workers) and the delegates (building the model, presolve, explanations: about
+#: 0.5 ms a delegate measured at 5,000 and 10,000 delegates on a 2-core machine). The days
+#: share what is left of ``DAYS_CAP_SHARE`` of the cap: a short day searches only the buses
+#: its share pays (``schedule.LEAN_BUS_S`` each). A prediction from the sizes alone, so the
+#: plan does not depend on the machine; the rest of the cap absorbs its error.
+ASSIGN_CPU_PER_BUDGET_S = 2.0
+ASSIGN_CPU_PER_DELEGATE_S = 0.0005
+DAYS_CAP_SHARE = 0.8
 #: When the budget kept people out, the reasons suggest a ``--time-limit`` this many times
 #: the one given.
 RERUN_FACTOR = 4.0
@@ -55,6 +64,13 @@ class RunReport:
             "capped_days": self.capped_days,
             "plan_may_differ_between_runs": self.time_cap_hit,
         }
+
+
+def days_allowance(cpu_cap_s: float, assignment_s: float, delegates: int) -> float:
+    """The CPU seconds the days may plan to use: ``DAYS_CAP_SHARE`` of the cap less the
+    assignment's predicted cost (see ``ASSIGN_CPU_PER_BUDGET_S``); never negative."""
+    predicted = ASSIGN_CPU_PER_BUDGET_S * assignment_s + ASSIGN_CPU_PER_DELEGATE_S * delegates
+    return max(0.0, DAYS_CAP_SHARE * cpu_cap_s - predicted)
 
 
 def make_plan(
@@ -86,6 +102,8 @@ def make_plan(
 
     dates = sorted({g.date for g in assignment.groups})
     per_day = max(1.0, time_limit_s * (1 - ASSIGNMENT_SHARE) / max(1, len(dates)))
+    allowance = days_allowance(report.cpu_cap_s, assignment_s, len(scenario.delegates))
+    per_day_allowance = allowance / max(1, len(dates))
     groups = []
     explanations = list(assignment.explanations)
     days: dict[str, Any] = {}
@@ -101,6 +119,7 @@ def make_plan(
             budget_s=per_day,
             seed=seed,
             deadline=deadline,
+            allowance_s=per_day_allowance,
         )
         report.seconds[f"schedule {date}"] = time.perf_counter() - t0
         report.time_cap_hit |= bool(day.metrics.pop("time_cap_hit", False))

@@ -97,6 +97,11 @@ CERTIFICATE_SHARE = 2.0
 #: How many venues (besides lunch) each bus is offered when its day's budget is short: the
 #: model of a bus grows with its candidates (a route of a large catalogue has hundreds).
 SHORTLIST = 16
+#: CPU seconds one bus's search costs in a ``lean`` build (descent on its shortlist), as the
+#: planning predicts it when it shares its CPU-time cap between the days: measured 40 to 120
+#: ms on generated weeks of 5,000 and 10,000 delegates (2-core machine), taken high so that
+#: the prediction, not the clock, decides how many buses are searched.
+LEAN_BUS_S = 0.1
 #: Rounds of re-timing with exact time-of-day travel before falling back to the slowest band.
 RETIME_ROUNDS = 3
 _FAR = 10 * 24 * 3600
@@ -129,6 +134,7 @@ def schedule_day(
     budget_s: float,
     seed: int = 0,
     deadline: float | None = None,
+    allowance_s: float | None = None,
 ) -> DaySchedule:
     """Choose, order and time the stops of every group of ``date``.
 
@@ -142,13 +148,18 @@ def schedule_day(
     ``deadline`` (a ``time.process_time()``) has passed before the day starts, the day is
     built ``constructive`` (each bus its first solution, no local search; verified like any
     other): the clock decided, so the metrics say the cap was hit.
+
+    ``allowance_s`` is the day's share of the planning's CPU-time cap, as predicted from the
+    sizes alone: a ``lean`` day searches only as many buses as it pays at ``LEAN_BUS_S``
+    each (in the order it builds them; the others take their first solution), so the cap is
+    kept by the prediction and the plan stays the same whatever the machine's load.
     """
     if not groups:
         return DaySchedule(groups=[])
     day = _DayModel(scenario, matrix, date, list(groups))
     mode = _mode(budget_s, len(groups), deadline)
     if mode != "full":
-        return _schedule_short(day, budget_s, seed, mode)
+        return _schedule_short(day, budget_s, seed, mode, allowance_s)
     guess = day.initial_travel()
     rounds = branches = 0
     cap_hit = False
@@ -227,15 +238,34 @@ def _lean_orders(budget_s: float, buses: int) -> int:
     return max(1, min(ORDERS, paid_solves(budget_s) // (2 * buses)))
 
 
-def _schedule_short(day: _DayModel, budget_s: float, seed: int, mode: str) -> DaySchedule:
+def lean_searches(allowance_s: float | None) -> int | None:
+    """How many bus searches of a ``lean`` day its share of the CPU-time cap pays for
+    (None: no limit)."""
+    if allowance_s is None:
+        return None
+    return max(0, int(allowance_s / LEAN_BUS_S))
+
+
+def _schedule_short(
+    day: _DayModel, budget_s: float, seed: int, mode: str, allowance_s: float | None = None
+) -> DaySchedule:
     """A day whose budget is short: built bus by bus once per paid order, each bus offered
     its ``SHORTLIST`` best venues and searched by descent to a local optimum (``lean``), or
     once with each bus's first solution (``constructive``); every leg at its slowest band, so
-    the timetable is consistent without re-timing rounds; no joint search, no certificate."""
+    the timetable is consistent without re-timing rounds; no joint search, no certificate.
+    When ``allowance_s`` pays fewer searches than one order has buses, only the first buses
+    of the order are searched and the rest take their first solution."""
     constructive = mode == "constructive"
+    buses = len(day.groups)
     orders = [day.orders(seed)[0]] if constructive else day.orders(seed)
+    searched = buses
     if not constructive:
-        orders = orders[: _lean_orders(budget_s, len(day.groups))]
+        paid = lean_searches(allowance_s)
+        count = _lean_orders(budget_s, buses)
+        if paid is not None:
+            count = max(1, min(count, paid // buses))
+            searched = min(buses, paid)
+        orders = orders[:count]
     guess = day.slowest_travel()
     best: _Built | None = None
     work = 0
@@ -249,6 +279,7 @@ def _schedule_short(day: _DayModel, budget_s: float, seed: int, mode: str) -> Da
             first_only=constructive,
             keep=SHORTLIST,
             greedy=not constructive,
+            searched=searched,
         )
         work += built.work
         cap_hit = cap_hit or built.cap_hit
@@ -260,11 +291,17 @@ def _schedule_short(day: _DayModel, budget_s: float, seed: int, mode: str) -> Da
     if day.inconsistent_legs(solution):  # cannot happen at the slowest band; kept honest
         raise PlanError(f"the {mode} build of {day.date} left an inconsistent leg")
     schedule = day.result(solution, 0)
-    schedule.metrics["bound_status"] = (
-        "not certified: budget (the CPU-time cap was reached before this day)"
-        if constructive
-        else f"not certified: budget ({len(day.groups)} buses, {len(orders)} order(s))"
-    )
+    if constructive:
+        status = "not certified: budget (the CPU-time cap was reached before this day)"
+    elif searched < buses:
+        status = (
+            f"not certified: budget ({buses} buses, 1 order; the time limit paid a search "
+            f"for {searched} of them, the others took their first solution)"
+        )
+        schedule.metrics["buses_searched"] = searched
+    else:
+        status = f"not certified: budget ({buses} buses, {len(orders)} order(s))"
+    schedule.metrics["bound_status"] = status
     schedule.metrics["from_bound"] = False
     schedule.metrics["work_branches"] = work
     schedule.metrics["time_cap_hit"] = cap_hit
@@ -656,18 +693,22 @@ class _DayModel:
         first_only: bool = False,
         keep: int | None = None,
         greedy: bool = False,
+        searched: int | None = None,
     ) -> _Built:
         """Schedule the buses one at a time in ``order``, each in the time its venues have
         left after the buses before it; the tours of all, as one solution. ``first_only``:
         each bus's first solution, no local search (the wall clock ran out); ``greedy``: a
         descent to the first local optimum instead of guided local search; ``keep``: each
-        bus is offered only its ``keep`` best venues (see :meth:`_shortlist`)."""
+        bus is offered only its ``keep`` best venues (see :meth:`_shortlist`); ``searched``:
+        only the first that many buses of the order are searched, the others take their
+        first solution."""
         booked: dict[str, list[tuple[int, int]]] = {}
         tours: list[Tour] = []
         objective = work = 0
         cap_hit = False
         relaxed_buses: list[int] = []
-        for g in order:
+        for position, g in enumerate(order):
+            first = first_only or (searched is not None and position >= searched)
             mine = [k for k, v in enumerate(self.visits) if self.nodes[v.node].group == g]
             if keep is not None:
                 mine = self._shortlist(g, mine, travel, keep)
@@ -696,7 +737,7 @@ class _DayModel:
             )
             cap = WALL_CAP_FACTOR * budget_s + 1.0
             answer = _solve(
-                problem, cap, seed, limit, escalate=False, first_only=first_only, greedy=greedy
+                problem, cap, seed, limit, escalate=False, first_only=first, greedy=greedy
             )
             if not answer.feasible:
                 # Start from a day that surely fits (out to lunch and back) with no minimum

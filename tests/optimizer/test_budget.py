@@ -170,3 +170,54 @@ def test_plan_exits_4_when_the_budget_kept_people_out_but_writes_the_plan(
     again = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(out), "--allow-partial"])
     assert again.exit_code == 0, again.output
     assert "warning: the time budget, not the data" in again.output
+
+
+def test_a_day_searches_only_the_buses_its_share_of_the_cap_pays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The days' share of the cap, predicted from the sizes, pays 3 bus searches: the first 3
+    # buses of the order are searched, the other 5 take their first solution; the plan
+    # verifies, repeats, and says what the budget skipped.
+    monkeypatch.setattr(planning, "days_allowance", lambda *_: 3.5 * schedule.LEAN_BUS_S)
+    scenario = load(tmp_path, **_busy_day())
+    first = run_plan(scenario, time_limit_s=1.0)
+    day = next(iter(first.plan.metrics["days"].values()))
+    assert day["build"] == "lean"
+    assert day["buses_searched"] == 3
+    assert "paid a search for 3 of them" in day["bound_status"]
+    assert len(first.plan.groups) == 8
+    assert verify_plan(first.plan, scenario) == []
+    assert not first.report.time_cap_hit  # the prediction decided, not a clock
+    again = run_plan(scenario, time_limit_s=1.0)
+    assert again.plan.model_dump_json() == first.plan.model_dump_json()
+
+
+def test_the_days_share_what_the_assignment_is_predicted_to_leave() -> None:
+    cap = planning.CAP_FACTOR * 1.0 + planning.CAP_SLACK_S
+    small = planning.days_allowance(cap, 1.0, 100)
+    large = planning.days_allowance(cap, 1.0, 10_000)
+    assert 0 < large < small < planning.DAYS_CAP_SHARE * cap
+    assert planning.days_allowance(cap, 1.0, 10**7) == 0.0  # never negative
+    assert schedule.lean_searches(None) is None
+    assert schedule.lean_searches(0.0) == 0
+    assert schedule.lean_searches(10 * schedule.LEAN_BUS_S + 1e-9) == 10
+
+
+def test_the_placed_bound_never_exceeds_the_weeks_seats() -> None:
+    # Ten people, one day, one route-day whose buses carry 4 (of 6 seats) and which may have
+    # 2 buses, a fleet of 3: at most 8 can be placed, whatever CP-SAT's bound says.
+    from planner.problems import Option, Slot
+
+    problem = AssignmentProblem(
+        people=10,
+        slots=(Slot(day=0, bus_capacity=(4,), max_buses=2),),
+        options=tuple(Option(person=p, slot=0, value=100) for p in range(10)),
+        fleet=((3,),),
+    )
+    assert solver.placed_ceiling(problem) == 8
+    wide = dataclasses.replace(
+        problem, slots=(Slot(day=0, bus_capacity=(4,), max_buses=9),), fleet=((1,),)
+    )
+    assert solver.placed_ceiling(wide) == 4  # the fleet caps it
+    few = dataclasses.replace(problem, options=problem.options[:3])
+    assert solver.placed_ceiling(few) == 3  # only three people have an option
