@@ -35,12 +35,15 @@ def write_exports(plan: Plan, scenario: Scenario, out_dir: Path) -> list[Path]:
     delegates_dir = out_dir / "delegates"
     delegates_dir.mkdir(exist_ok=True)
     stamp = plan_stamp(plan)  # once: it reads every stop of the plan
+    shared: dict[tuple[str, int, int], bytes] = {}  # each bus's events, serialised once
     for delegate in sorted(scenario.delegates, key=lambda d: d.id):
         groups = by_delegate.get(delegate.id, [])
         if not groups and not cancelled_events(plan, delegate.id):
             continue
         path = delegates_dir / f"{delegate.id}.ics"
-        path.write_bytes(delegate_calendar(plan, scenario, delegate, groups, stamp=stamp))
+        path.write_bytes(
+            delegate_calendar(plan, scenario, delegate, groups, stamp=stamp, shared=shared)
+        )
         paths.append(path)
     tables = build_tables(plan, scenario)
     workbook = out_dir / "workbook.xlsx"

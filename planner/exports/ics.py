@@ -21,6 +21,8 @@ import functools
 from typing import Any, NamedTuple
 
 import icalendar
+from icalendar.parser import Contentline, Parameters
+from icalendar.prop import vText
 
 from planner.models import Delegate, Group, Plan, Scenario, Stop, Venue
 
@@ -50,6 +52,11 @@ def plan_stamp(plan: Plan) -> dt.datetime:
     return min(moments).astimezone(dt.UTC)
 
 
+#: What an event's UID line reads while its bytes are shared by every rider of its bus.
+_UID_MARK = b"UID:findhz-shared-event-uid\r\n"
+_END = b"END:VCALENDAR\r\n"
+
+
 def delegate_calendar(
     plan: Plan,
     scenario: Scenario,
@@ -57,11 +64,18 @@ def delegate_calendar(
     groups: list[Group],
     *,
     stamp: dt.datetime | None = None,
+    shared: dict[tuple[str, int, int], bytes] | None = None,
 ) -> bytes:
     """The ``.ics`` bytes of one delegate's groups (already sorted by date); ``stamp`` is
-    :func:`plan_stamp` of the plan (pass it when writing many calendars of one plan)."""
+    :func:`plan_stamp` of the plan (pass it when writing many calendars of one plan).
+
+    ``shared`` keeps each event's bytes between calls (pass one dict for all the calendars of
+    one plan): the riders of a bus share its events but their UIDs, so an event is serialised
+    once and each rider's UID line spliced in, folded as iCalendar folds it; the bytes are
+    those icalendar writes for the whole calendar."""
     tz = scenario.tz()
     stamp = plan_stamp(plan) if stamp is None else stamp
+    shared = {} if shared is None else shared
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -73,38 +87,22 @@ def delegate_calendar(
         dt.date.fromisoformat(e["date"]) for e in cancelled_events(plan, delegate.id)
     ]
     dates = dates or scenario.dates
-    calendar.add_component(_timezone(scenario.spec.timezone, min(dates).year, max(dates).year))
+    head = calendar.to_ical()
+    assert head.endswith(_END)
+    parts = [
+        head[: -len(_END)],
+        _timezone_bytes(scenario.spec.timezone, min(dates).year, max(dates).year),
+    ]
     record = plan.metrics.get("calendar", {})
     sequence: dict[str, int] = record.get("sequence", {}) if isinstance(record, dict) else {}
     for group in groups:
-        route = scenario.routes.get(group.route)
-        route_title = f"{route.title.en} · {route.title.zh}" if route else group.route
-        for uid, event_data in zip(
-            _uids(plan.scenario, group, delegate.id), _events(group, scenario), strict=True
-        ):
-            summary, venue, begin, end, what = event_data
-            event = icalendar.Event()
-            event.add("uid", uid)
-            event.add("dtstamp", stamp)
-            event.add("sequence", int(sequence.get(uid, 0)))
-            event.add("dtstart", begin.astimezone(tz))
-            event.add("dtend", end.astimezone(tz))
-            event.add("summary", summary)
-            event.add("location", _location(venue))
-            event.add("geo", (venue.location.lat, venue.location.lon))
-            lines = [f"FIND HZ · {route_title}", f"{group.bus} · {group.id}", what]
-            if venue.location.confidence == "unknown":
-                lines.append("Location unknown: ask the organisers · 位置未知，请向组织方确认")
-            elif venue.location.confidence != "high":
-                lines.append(
-                    f"Location approximate ({venue.location.confidence} confidence) · 位置为近似值"
-                )
-            contacts = [f"{c.label.en} · {c.label.zh}: {c.phone}" for c in scenario.spec.contacts]
-            event.add("description", "\n".join(line for line in lines + contacts if line))
-            event.add("categories", ["FIND HZ"])
-            event.add("transp", "OPAQUE")
-            event.add("status", "CONFIRMED")
-            calendar.add_component(event)
+        for index, uid in enumerate(_uids(plan.scenario, group, delegate.id)):
+            seq = int(sequence.get(uid, 0))
+            key = (group.id, index, seq)
+            if key not in shared:
+                shared[key] = _event_bytes(scenario, group, index, tz, stamp, seq)
+            parts.append(shared[key].replace(_UID_MARK, _uid_line(uid), 1))
+    cancelled = icalendar.Calendar()
     for gone in cancelled_events(plan, delegate.id):
         event = icalendar.Event()
         event.add("uid", gone["uid"])
@@ -116,8 +114,60 @@ def delegate_calendar(
         event.add("categories", ["FIND HZ"])
         event.add("transp", "TRANSPARENT")
         event.add("status", "CANCELLED")
-        calendar.add_component(event)
-    data: bytes = calendar.to_ical()
+        cancelled.add_component(event)
+    gone_bytes: bytes = cancelled.to_ical()
+    parts.append(gone_bytes[len(b"BEGIN:VCALENDAR\r\n") : -len(_END)])
+    parts.append(_END)
+    return b"".join(parts)
+
+
+def _event_bytes(
+    scenario: Scenario,
+    group: Group,
+    index: int,
+    tz: dt.tzinfo,
+    stamp: dt.datetime,
+    sequence: int,
+) -> bytes:
+    """The bytes of event ``index`` of a group's day, its UID line ``_UID_MARK``."""
+    route = scenario.routes.get(group.route)
+    route_title = f"{route.title.en} · {route.title.zh}" if route else group.route
+    summary, venue, begin, end, what = _events(group, scenario)[index]
+    event = icalendar.Event()
+    event.add("uid", _UID_MARK[len(b"UID:") : -2].decode())
+    event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
+    event.add("dtstart", begin.astimezone(tz))
+    event.add("dtend", end.astimezone(tz))
+    event.add("summary", summary)
+    event.add("location", _location(venue))
+    event.add("geo", (venue.location.lat, venue.location.lon))
+    lines = [f"FIND HZ · {route_title}", f"{group.bus} · {group.id}", what]
+    if venue.location.confidence == "unknown":
+        lines.append("Location unknown: ask the organisers · 位置未知，请向组织方确认")
+    elif venue.location.confidence != "high":
+        lines.append(
+            f"Location approximate ({venue.location.confidence} confidence) · 位置为近似值"
+        )
+    contacts = [f"{c.label.en} · {c.label.zh}: {c.phone}" for c in scenario.spec.contacts]
+    event.add("description", "\n".join(line for line in lines + contacts if line))
+    event.add("categories", ["FIND HZ"])
+    event.add("transp", "OPAQUE")
+    event.add("status", "CONFIRMED")
+    data: bytes = event.to_ical()
+    return data
+
+
+def _uid_line(uid: str) -> bytes:
+    """An event's UID content line, escaped and folded as icalendar writes it."""
+    line = Contentline.from_parts("UID", Parameters(), vText(uid), sorted=True)
+    data: bytes = line.to_ical()
+    return data + b"\r\n"
+
+
+@functools.cache
+def _timezone_bytes(tzid: str, first_year: int, last_year: int) -> bytes:
+    data: bytes = _timezone(tzid, first_year, last_year).to_ical()
     return data
 
 

@@ -88,3 +88,26 @@ def test_dtstamp_comes_from_the_plan(exported: Path, sample_plan: Plan) -> None:
     )
     for event in _events(exported / "delegates/D003.ics"):
         assert event.decoded("dtstamp") == first_departure.astimezone(dt.UTC)
+
+
+def test_shared_event_bytes_are_what_icalendar_writes(
+    sample_plan: Plan, sample_scenario: Scenario
+) -> None:
+    # Each bus's events are serialised once and every rider's UID spliced in: the calendar
+    # must read back and write out as the same bytes, also for a UID long enough to fold
+    # and one with characters iCalendar escapes.
+    from planner.exports.ics import delegate_calendar
+
+    group = sample_plan.groups[0]
+    base = next(d for d in sample_scenario.delegates if d.id == group.delegates[0])
+    shared: dict[tuple[str, int, int], bytes] = {}
+    for new_id in (base.id, "X" * 90, "Semi;colon,comma"):
+        delegate = base.model_copy(update={"id": new_id})
+        data = delegate_calendar(sample_plan, sample_scenario, delegate, [group], shared=shared)
+        alone = delegate_calendar(sample_plan, sample_scenario, delegate, [group])
+        assert data == alone
+        parsed = icalendar.Calendar.from_ical(data)
+        assert parsed.to_ical() == data
+        uids = [str(e["uid"]) for e in parsed.walk("VEVENT")]
+        assert uids and all(uid.endswith(f".{new_id}@findhz") for uid in uids)
+    assert len(shared) == len(uids)  # serialised once for the three riders
