@@ -103,7 +103,8 @@ def delegate_calendar(
                 shared[key] = _event_bytes(scenario, group, index, tz, stamp, seq)
             parts.append(shared[key].replace(_UID_MARK, _uid_line(uid), 1))
     cancelled = icalendar.Calendar()
-    for gone in cancelled_events(plan, delegate.id):
+    gone_events = cancelled_events(plan, delegate.id)
+    for gone in gone_events:
         event = icalendar.Event()
         event.add("uid", gone["uid"])
         event.add("dtstamp", stamp)
@@ -115,8 +116,9 @@ def delegate_calendar(
         event.add("transp", "TRANSPARENT")
         event.add("status", "CANCELLED")
         cancelled.add_component(event)
-    gone_bytes: bytes = cancelled.to_ical()
-    parts.append(gone_bytes[len(b"BEGIN:VCALENDAR\r\n") : -len(_END)])
+    if gone_events:
+        gone_bytes: bytes = cancelled.to_ical()
+        parts.append(gone_bytes[len(b"BEGIN:VCALENDAR\r\n") : -len(_END)])
     parts.append(_END)
     return b"".join(parts)
 
