@@ -5,9 +5,9 @@ For each size and time limit, :func:`run_budget` plans a week made by
 a fresh process and reports the whole command's wall time, the planning's (assignment,
 scheduling, explanations: what ``run.json`` counts) and the writing's, the process's peak
 memory, the share of delegates placed, how each day was built (``full``, ``lean`` or
-``constructive``) and whether the stated bound held: planning within
+``constructive``) and whether the stated bounds held: planning within
 ``CAP_FACTOR * T + CAP_SLACK_S`` seconds (the planner's CPU-time cap, see
-``planner/planning.py``).
+``planner/planning.py``) and the whole command within ``command_bound(T, delegates)``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.scale import generate_week
-from planner.planning import CAP_FACTOR, CAP_SLACK_S
+from planner.planning import CAP_FACTOR, CAP_SLACK_S, command_bound
 
 __all__ = ["BudgetRun", "run_budget", "stated_bound"]
 
@@ -40,6 +40,10 @@ class BudgetRun:
     builds: dict[str, int]
     cap_hit: bool
     held: bool
+    command_bound_s: float = 0.0
+    held_whole: bool = False
+    buses_searched: int | None = None
+    buses: int = 0
     message: str = ""
 
 
@@ -64,13 +68,18 @@ def run_budget(
     wrapper = [sys.executable, "-m", "benchmarks.scale", *command]
     result = subprocess.run(wrapper, check=True, capture_output=True, text=True)
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    placed = 0
+    placed = buses = 0
+    searched: int | None = None
     builds: Counter[str] = Counter()
     cap_hit = False
     if report["code"] == 0:
         plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
         placed = int(plan["metrics"].get("delegates_placed", 0))
-        builds.update(day.get("build", "full") for day in plan["metrics"]["days"].values())
+        days = plan["metrics"]["days"].values()
+        builds.update(day.get("build", "full") for day in days)
+        buses = sum(int(day["groups"]) for day in days)
+        if any("buses_searched" in day for day in days):
+            searched = sum(int(day.get("buses_searched", day["groups"])) for day in days)
         run = json.loads((out / "run.json").read_text(encoding="utf-8"))
         cap_hit = bool(run.get("time_cap_hit"))
     planned = report["planned_s"]
@@ -88,5 +97,10 @@ def run_budget(
         builds=dict(sorted(builds.items())),
         cap_hit=cap_hit,
         held=planned is not None and planned <= stated_bound(time_limit_s),
+        command_bound_s=round(command_bound(time_limit_s, delegates), 1),
+        held_whole=report["code"] == 0
+        and float(report["seconds"]) <= command_bound(time_limit_s, delegates),
+        buses_searched=searched,
+        buses=buses,
         message="" if report["code"] == 0 else " ".join(report["error"]),
     )

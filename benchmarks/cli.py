@@ -361,7 +361,7 @@ def budget(
     sizes: Annotated[
         str,
         typer.Option("--sizes", help="Comma-separated DELEGATESxVENUES of the generated weeks."),
-    ] = "300x60,2000x60,5000x60,10000x60",
+    ] = "70x60,2000x60,5000x60,10000x60",
     limits: Annotated[
         str, typer.Option("--limits", help="Comma-separated findhz plan --time-limit values.")
     ] = "1,6,30",
@@ -388,8 +388,9 @@ def budget(
                 typer.echo(
                     f"budget {delegates} delegates, --time-limit {limit:g}: {run.seconds:.1f} s "
                     f"(planning {run.planned_s} s, writing {run.written_s} s), "
-                    f"{run.placed}/{delegates} placed, {run.peak_mib:.0f} MiB, "
-                    f"{'held' if run.held else 'NOT HELD'}",
+                    f"{run.placed}/{delegates} placed, {run.peak_mib:.0f} MiB, planning "
+                    f"{'held' if run.held else 'NOT HELD'}, whole command "
+                    f"{'held' if run.held_whole else 'NOT HELD'} ({run.command_bound_s:g} s)",
                     err=True,
                 )
     _finish("budget", records, json_out, results, report, {"sizes": sizes, "limits": limits})

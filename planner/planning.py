@@ -19,7 +19,7 @@ from planner.models import Plan, Scenario, TravelInfo
 from planner.schedule import schedule_day
 from planner.travel.matrix import TravelMatrix
 
-__all__ = ["ASSIGNMENT_SHARE", "RunReport", "days_allowance", "make_plan"]
+__all__ = ["ASSIGNMENT_SHARE", "RunReport", "command_bound", "days_allowance", "make_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,12 @@ CAP_SLACK_S = 10.0
 ASSIGN_CPU_PER_BUDGET_S = 2.0
 ASSIGN_CPU_PER_DELEGATE_S = 0.0005
 DAYS_CAP_SHARE = 0.8
+#: The whole command's stated bound adds to the planning's cap a fixed part (start-up,
+#: loading, travel times offline, verification) and the writing, per delegate (pages,
+#: calendars, QR codes, maps, workbook): measured 3 to 4 ms a delegate at 5,000 and 10,000
+#: delegates on a quiet 2-core machine (``findhz bench budget``), stated at twice that.
+COMMAND_SLACK_S = 10.0
+WRITE_S_PER_DELEGATE = 0.008
 #: When the budget kept people out, the reasons suggest a ``--time-limit`` this many times
 #: the one given.
 RERUN_FACTOR = 4.0
@@ -64,6 +70,14 @@ class RunReport:
             "capped_days": self.capped_days,
             "plan_may_differ_between_runs": self.time_cap_hit,
         }
+
+
+def command_bound(time_limit_s: float, delegates: int) -> float:
+    """The seconds ``findhz plan --time-limit T`` states it keeps on a machine not busy
+    with other work: the planning's cap, ``COMMAND_SLACK_S`` and the writing."""
+    return (
+        CAP_FACTOR * time_limit_s + CAP_SLACK_S + COMMAND_SLACK_S + WRITE_S_PER_DELEGATE * delegates
+    )
 
 
 def days_allowance(cpu_cap_s: float, assignment_s: float, delegates: int) -> float:

@@ -222,6 +222,8 @@ def test_budget_command_measures_a_small_week(tmp_path: Path) -> None:
     assert record["placed"] > 0 and record["peak_mib"] > 0
     assert 1 <= sum(record["builds"].values()) <= 5  # one build per day with buses
     assert record["planned_s"] is not None and record["written_s"] is not None
+    assert record["command_bound_s"] == pytest.approx(4 * 1 + 10 + 10 + 0.008 * 30, abs=0.05)
+    assert record["buses"] > 0
     report = (tmp_path / "BENCHMARKS.md").read_text()
     assert "## Budget: does `--time-limit` bound `findhz plan`?" in report
     assert "| 30 | 1 |" in report
