@@ -136,13 +136,12 @@ def make_plan(
             allowance_s=per_day_allowance,
         )
         report.seconds[f"schedule {date}"] = time.perf_counter() - t0
-        report.time_cap_hit |= bool(day.metrics.pop("time_cap_hit", False))
-        if day.metrics.get("build") == "constructive":
+        report.time_cap_hit |= day.metrics.time_cap_hit
+        if day.metrics.build == "constructive":
             report.capped_days.append(date.isoformat())
-        day.metrics.pop("seconds", None)
         groups.extend(day.groups)
         explanations.extend(day.explanations)
-        days[date.isoformat()] = {"groups": len(day.groups), **day.metrics}
+        days[date.isoformat()] = {"groups": len(day.groups), **day.metrics.plan_json()}
     report.seconds["total"] = time.perf_counter() - started
 
     groups.sort(key=lambda g: (g.date, g.route, g.id))
