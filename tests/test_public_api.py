@@ -136,3 +136,20 @@ def test_every_package_declares_its_types(package: str) -> None:
     module = importlib.import_module(package)
     assert module.__file__ is not None
     assert (Path(module.__file__).parent / "py.typed").is_file()
+
+
+def test_the_architecture_page_names_files_that_exist() -> None:
+    """ARCHITECTURE.md stays true: every file or folder it names is in the repository, and
+    every module of the planner package is named there."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:planner|maps|findhz|benchmarks|tests|scripts)/[\w/.-]*)`", text))
+    named |= set(re.findall(r"((?:planner|maps|findhz)/[\w/]+\.py)", text))
+    assert len(named) > 20
+    assert sorted(p for p in named if not (root / p).exists()) == []
+    modules = {
+        p.relative_to(root).as_posix()
+        for p in (root / "planner").glob("*.py")
+        if p.name != "__init__.py" and not p.name.startswith("cli")
+    }
+    assert sorted(modules - named) == []
