@@ -376,6 +376,17 @@ def plan(
             + "; this plan may differ from run to run (run.json says where)",
             markup=False,
         )
+    days = made.metrics.get("days", {})
+    partly = {date: day for date, day in days.items() if "buses_searched" in day}
+    if partly:
+        searched = sum(day["buses_searched"] for day in partly.values())
+        buses = sum(day["groups"] for day in partly.values())
+        err.print(
+            f"note: the time limit paid a route search for {searched} of the {buses} buses of "
+            f"{', '.join(sorted(partly))}; the others took their first route (a longer "
+            "--time-limit searches them all)",
+            markup=False,
+        )
     short = made.metrics.get("budget_short")
     if short:
         err.print(

@@ -61,6 +61,8 @@ class RunReport:
     cpu_cap_s: float = 0.0
     #: Days the CPU-time cap reached before they began (built constructively).
     capped_days: list[str] = field(default_factory=list)
+    #: The CPU seconds the days were given by prediction (see :func:`days_allowance`).
+    days_allowance_s: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class RunReport:
             "time_cap_hit": self.time_cap_hit,
             "cpu_cap_s": round(self.cpu_cap_s, 3),
             "capped_days": self.capped_days,
+            "days_allowance_cpu_s": round(self.days_allowance_s, 3),
             "plan_may_differ_between_runs": self.time_cap_hit,
         }
 
@@ -118,6 +121,7 @@ def make_plan(
     per_day = max(1.0, time_limit_s * (1 - ASSIGNMENT_SHARE) / max(1, len(dates)))
     allowance = days_allowance(report.cpu_cap_s, assignment_s, len(scenario.delegates))
     per_day_allowance = allowance / max(1, len(dates))
+    report.days_allowance_s = allowance
     groups = []
     explanations = list(assignment.explanations)
     days: dict[str, Any] = {}

@@ -192,6 +192,21 @@ def test_a_day_searches_only_the_buses_its_share_of_the_cap_pays(
     assert again.plan.model_dump_json() == first.plan.model_dump_json()
 
 
+def test_plan_says_how_many_buses_the_time_limit_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "days_allowance", lambda *_: 3.5 * schedule.LEAN_BUS_S)
+    scenario = write_scenario(tmp_path / "scenario", **_busy_day())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["plan", str(scenario), "--out", str(out), "--time-limit", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "note: the time limit paid a route search for 3 of the 8 buses of" in result.output
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["days_allowance_cpu_s"] == pytest.approx(3.5 * schedule.LEAN_BUS_S, abs=1e-3)
+
+
 def test_the_days_share_what_the_assignment_is_predicted_to_leave() -> None:
     cap = planning.CAP_FACTOR * 1.0 + planning.CAP_SLACK_S
     small = planning.days_allowance(cap, 1.0, 100)
