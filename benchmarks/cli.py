@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -378,6 +379,7 @@ def budget(
     pairs = [tuple(int(x) for x in size.lower().split("x")) for size in sizes.split(",")]
     seconds = [float(x) for x in limits.split(",")]
     records: list[Record] = []
+    load_start = os.getloadavg()[0]  # wall times depend on the machine's other work
     with tempfile.TemporaryDirectory(prefix="findhz-budget-") as tmp:
         folder = data if data is not None else Path(tmp)
         for delegates, venues in pairs:
@@ -393,4 +395,10 @@ def budget(
                     f"{'held' if run.held_whole else 'NOT HELD'} ({run.command_bound_s:g} s)",
                     err=True,
                 )
-    _finish("budget", records, json_out, results, report, {"sizes": sizes, "limits": limits})
+    settings = {
+        "sizes": sizes,
+        "limits": limits,
+        "load_1min_start": round(load_start, 2),
+        "load_1min_end": round(os.getloadavg()[0], 2),
+    }
+    _finish("budget", records, json_out, results, report, settings)
