@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner import explain
-from planner.assign import PlannedGroup, route_day_venues
+from planner.assign_problem import route_day_venues
+from planner.buses import PlannedGroup
 from planner.models import Explanation, Scenario, Venue
 from planner.problems import Choice, Resource, RoutingProblem, RoutingSolution, Vehicle, Visit
 from planner.travel.matrix import TravelMatrix

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner import explain
-from planner.assign import PlannedGroup
+from planner.buses import PlannedGroup
 from planner.day_model import MUST_VISIT_PRIZE, DayModel
 from planner.models import Explanation, Group, Stop
 from planner.problems import PrizeBound, RoutingSolution, collected_prize

@@ -27,7 +27,7 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 
-from planner.assign import PlannedGroup
+from planner.buses import PlannedGroup
 from planner.day_model import LUNCH_CANDIDATES, MUST_VISIT_PRIZE, DayModel, build_day_model
 from planner.day_readback import DayMetrics, DaySchedule, certificate, prize, read_back
 from planner.day_search import (
