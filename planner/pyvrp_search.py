@@ -40,7 +40,10 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCrit
 
 from planner.problems import RoutingProblem, RoutingSolution, Tour
 
-__all__ = ["solve_with_pyvrp", "unsupported"]
+__all__ = ["RACE_SHARE", "solve_with_pyvrp", "unsupported"]
+
+#: Share of the budget the independent starts of a race spend before the best continues.
+RACE_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -74,42 +77,78 @@ def solve_with_pyvrp(
     seed: int = 0,
     iterations: int | None = None,
     history_length: int = 300,
+    starts: int = 1,
 ) -> RoutingSolution:
     """Solve ``problem`` (which :func:`unsupported` accepts) with PyVRP; ``history_length``
-    is the late-acceptance history of its iterated local search (PyVRP's default: 300)."""
+    is the late-acceptance history of its iterated local search (PyVRP's default: 300).
+
+    With ``starts`` above 1 the search races: ``starts`` independent searches (seeds
+    ``seed * starts + i``) share the first :data:`RACE_SHARE` of the budget (iterations, or
+    seconds without ``iterations``), and the search continues from the best of them for the
+    rest. One search that starts badly (a poor random start, a deep local optimum) then no
+    longer decides the answer (measured in benchmarks/BENCHMARKS.md).
+    """
     reason = unsupported(problem)
     if reason is not None:
         raise ValueError(f"PyVRP does not model {reason}")
     started = time.perf_counter()
+    deadline = started + max(0.01, time_limit_s)
     types = _vehicle_types(problem)
     model, clients = _build(problem, types)
-    stop: StoppingCriterion = MaxRuntime(max(0.01, time_limit_s))
-    if iterations is not None:
-        stop = MultipleCriteria([MaxIterations(max(1, iterations)), stop])
     initial = None
     if problem.initial_tours is not None and any(problem.initial_tours):
         initial = _initial_solution(model, problem, clients, types)
+    params = SolveParams(ils=IteratedLocalSearchParams(history_length=history_length))
+    done = 0
+    if starts > 1:
+        share = None if iterations is None else max(1, int(iterations * RACE_SHARE) // starts)
+        leg_s = max(0.01, time_limit_s) * RACE_SHARE / starts
+        best: Result | None = None
+        for i in range(starts):
+            leg = _solve(model, params, seed * starts + i, share, leg_s, initial)
+            done += leg.num_iterations
+            if best is None or leg.cost() < best.cost():
+                best = leg
+        assert best is not None
+        initial = best.best
+    left = None if iterations is None else max(1, iterations - done)
+    result = _solve(model, params, seed, left, deadline - time.perf_counter(), initial)
+    done += result.num_iterations
+    seconds = time.perf_counter() - started
+    stats = {
+        "seconds": seconds,
+        "iterations": float(done),
+        "work_limit": float(iterations if iterations is not None else -1),
+        # The wall-clock cap decided when the search stopped: not reproducible.
+        "time_cap_hit": float(iterations is None or done < iterations),
+    }
+    return _read_back(problem, clients, types, result, seconds, stats)
+
+
+def _solve(
+    model: Model,
+    params: SolveParams,
+    seed: int,
+    iterations: int | None,
+    seconds: float,
+    initial: Solution | None,
+) -> Result:
+    """One run of PyVRP's search: ``iterations`` of it, or ``seconds`` of wall time at most."""
+    stop: StoppingCriterion = MaxRuntime(max(0.01, seconds))
+    if iterations is not None:
+        stop = MultipleCriteria([MaxIterations(max(1, iterations)), stop])
     with warnings.catch_warnings():
         # PyVRP warns when a penalty for a broken time window or load reaches its bound; the
         # answer is checked all the same (an infeasible one is refused when read back).
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = model.solve(
+        return model.solve(
             stop=stop,
             seed=seed,
             collect_stats=False,
             display=False,
-            params=SolveParams(ils=IteratedLocalSearchParams(history_length=history_length)),
+            params=params,
             initial_solution=initial,
         )
-    seconds = time.perf_counter() - started
-    stats = {
-        "seconds": seconds,
-        "iterations": float(result.num_iterations),
-        "work_limit": float(iterations if iterations is not None else -1),
-        # The wall-clock cap decided when the search stopped: not reproducible.
-        "time_cap_hit": float(iterations is None or result.num_iterations < iterations),
-    }
-    return _read_back(problem, clients, types, result, seconds, stats)
 
 
 def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[Model, list[_Client]]:

@@ -131,25 +131,53 @@ def test_what_pyvrp_does_not_model_is_named_and_searched_by_or_tools() -> None:
     assert pyvrp_search.unsupported(pinned) == "pinned prefixes"
 
 
-def test_the_same_iterations_and_seed_give_the_same_tours() -> None:
-    rng = np.random.default_rng(7)
-    points = rng.uniform(0, 1000, size=(25, 2))
+def _scattered(n: int, seed: int) -> RoutingProblem:
+    """``n - 1`` optional visits scattered on a square, two buses too short to serve all."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 1000, size=(n, 2))
     travel = np.rint(np.hypot(*(points[:, None, :] - points[None, :, :]).T)).astype(np.int64)
-    problem = RoutingProblem(
+    return RoutingProblem(
         travel=travel,
         cost=travel,
         visits=tuple(
             Visit(node=i, service=30, windows=((0, 20_000),), prize=int(rng.integers(500, 3000)))
-            for i in range(1, 25)
+            for i in range(1, n)
         ),
         vehicles=(Vehicle(0, 0, 0, 6000), Vehicle(0, 0, 0, 6000)),
     )
+
+
+def test_the_same_iterations_and_seed_give_the_same_tours() -> None:
+    problem = _scattered(25, 7)
     first, second = _pyvrp(problem, 500), _pyvrp(problem, 500)
     assert first.feasible
     assert first.tours == second.tours
     assert first.objective == second.objective
     assert first.stats["time_cap_hit"] == 0.0
     assert first.stats["iterations"] == 500
+
+
+def test_a_race_spends_its_budget_repeats_and_keeps_its_best_start() -> None:
+    problem = _scattered(40, 11)
+
+    def race() -> RoutingSolution:
+        return pyvrp_search.solve_with_pyvrp(
+            problem, time_limit_s=30.0, seed=3, iterations=500, starts=2
+        )
+
+    first, second = race(), race()
+    assert first.feasible
+    assert (first.tours, first.objective) == (second.tours, second.objective)
+    assert first.stats["iterations"] == 500
+    assert first.stats["time_cap_hit"] == 0.0
+    # The race continues from the better of its two starts (seeds 6 and 7, 100 iterations
+    # each), so it ends no worse than either of them alone.
+    starts = [
+        pyvrp_search.solve_with_pyvrp(problem, time_limit_s=30.0, seed=s, iterations=100)
+        for s in (6, 7)
+    ]
+    assert all(start.feasible for start in starts)
+    assert first.objective <= min(start.objective for start in starts)
 
 
 def test_initial_tours_are_a_valid_start() -> None:
