@@ -31,9 +31,10 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from pyvrp import ClientGroup, Model, Result, Route, Solution, SolveParams
+from pyvrp import ClientGroup, Model, ProblemData, Result, Route, Solution, SolveParams, solve
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
@@ -94,10 +95,10 @@ def solve_with_pyvrp(
     started = time.perf_counter()
     deadline = started + max(0.01, time_limit_s)
     types = _vehicle_types(problem)
-    model, clients = _build(problem, types)
+    data, clients = _build(problem, types)
     initial = None
     if problem.initial_tours is not None and any(problem.initial_tours):
-        initial = _initial_solution(model, problem, clients, types)
+        initial = _initial_solution(data, problem, clients, types)
     params = SolveParams(ils=IteratedLocalSearchParams(history_length=history_length))
     done = 0
     if starts > 1:
@@ -105,14 +106,14 @@ def solve_with_pyvrp(
         leg_s = max(0.01, time_limit_s) * RACE_SHARE / starts
         best: Result | None = None
         for i in range(starts):
-            leg = _solve(model, params, seed * starts + i, share, leg_s, initial)
+            leg = _solve(data, params, seed * starts + i, share, leg_s, initial)
             done += leg.num_iterations
             if best is None or leg.cost() < best.cost():
                 best = leg
         assert best is not None
         initial = best.best
     left = None if iterations is None else max(1, iterations - done)
-    result = _solve(model, params, seed, left, deadline - time.perf_counter(), initial)
+    result = _solve(data, params, seed, left, deadline - time.perf_counter(), initial)
     done += result.num_iterations
     seconds = time.perf_counter() - started
     stats = {
@@ -126,7 +127,7 @@ def solve_with_pyvrp(
 
 
 def _solve(
-    model: Model,
+    data: ProblemData,
     params: SolveParams,
     seed: int,
     iterations: int | None,
@@ -141,7 +142,8 @@ def _solve(
         # PyVRP warns when a penalty for a broken time window or load reaches its bound; the
         # answer is checked all the same (an infeasible one is refused when read back).
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        return model.solve(
+        return solve(
+            data,
             stop=stop,
             seed=seed,
             collect_stats=False,
@@ -151,8 +153,8 @@ def _solve(
         )
 
 
-def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[Model, list[_Client]]:
-    """The PyVRP model of ``problem`` and what each of its clients stands for."""
+def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[ProblemData, list[_Client]]:
+    """PyVRP's data for ``problem`` and what each of its clients stands for."""
     model = Model()
     ends = {v.start_node for v in problem.vehicles} | {v.end_node for v in problem.vehicles}
     nodes = sorted(ends | {visit.node for visit in problem.visits if visit.windows})
@@ -207,15 +209,6 @@ def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[Model, list
             )
             clients.append(_Client(k, j))
 
-    for node_a, loc_a in locations.items():
-        for node_b, loc_b in locations.items():
-            if node_a != node_b:
-                model.add_edge(
-                    loc_a,
-                    loc_b,
-                    distance=int(problem.cost[node_a, node_b]),
-                    duration=int(problem.travel[node_a, node_b]),
-                )
     big = len(problem.visits) + 1
     big_load = sum(max(0, v.demand) for v in problem.visits) + 1
     for members in types:
@@ -236,7 +229,14 @@ def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[Model, list
             tw_late=vehicle.latest_end,
             unit_duration_cost=int(vehicle.span_cost),
         )
-    return model, clients
+    # The matrices go in whole (one location per node, in the order added): adding them
+    # edge by edge through the model took most of a second on a 300-node instance.
+    used = np.ix_(nodes, nodes)
+    # Any: PyVRP's stubs type a matrix as ``ndarray[int]``, a shape numpy's types cannot name.
+    distance: Any = np.ascontiguousarray(problem.cost[used], dtype=np.int64)
+    duration: Any = np.ascontiguousarray(problem.travel[used], dtype=np.int64)
+    data = model.data().replace(distance_matrices=[distance], duration_matrices=[duration])
+    return data, clients
 
 
 def _vehicle_types(problem: RoutingProblem) -> list[list[int]]:
@@ -270,13 +270,12 @@ def _dimensions(problem: RoutingProblem) -> list[str]:
 
 
 def _initial_solution(
-    model: Model, problem: RoutingProblem, clients: list[_Client], types: list[list[int]]
+    data: ProblemData, problem: RoutingProblem, clients: list[_Client], types: list[list[int]]
 ) -> Solution:
     """``problem.initial_tours`` as a PyVRP solution (each visit in its first window)."""
     first_client: dict[int, int] = {}
     for index, client in enumerate(clients):
         first_client.setdefault(client.visit, index)
-    data = model.data()
     type_of = {v: t for t, members in enumerate(types) for v in members}
     routes = [
         Route(data, [first_client[k] for k in tour if k in first_client], type_of[v])
