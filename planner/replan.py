@@ -193,11 +193,25 @@ def replan(
         if any(g.route == pin.route and g.date == pin.date for g in rides):
             continue
         reason = f"pinned by the coordinators to route {pin.route} on {pin.date}"
+        pinned = {(p.route, p.date) for p in scenario.spec.pins if p.delegate == pin.delegate}
         for group in rides:
             if group.date == pin.date and not work.started(group):
                 _set_delegates(
                     work, group.id, [d for d in group.delegates if d != pin.delegate], reason
                 )
+        # With every ride taken, the pin frees their latest unpinned ride not yet begun.
+        left = [
+            g for g in rides if g.id in work.groups and pin.delegate in work.groups[g.id].delegates
+        ]
+        free = [g for g in left if (g.route, g.date) not in pinned and not work.started(g)]
+        if free and len(left) >= scenario.spec.rides:
+            last = max(free, key=lambda g: (g.date, g.stops[0].depart or g.stops[0].start, g.id))
+            _set_delegates(
+                work,
+                last.id,
+                [d for d in work.groups[last.id].delegates if d != pin.delegate],
+                reason,
+            )
         work.reasons[pin.delegate] = reason
         to_place.append(pin.delegate)
     for change in changes:
@@ -699,11 +713,15 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
         busy_days = {g.date for g in kept}
         busy_routes = {g.route for g in kept}
         allowed = max(0, scenario.spec.rides - len(kept))
-        if did not in waiting_set:  # a re-plan adds no ride to a delegate it did not affect
-            allowed = min(allowed, sum(1 for g in movable if did in g.delegates))
+        if did not in waiting_set:
+            # A re-plan adds no ride to a delegate it did not affect, and takes none away
+            # (even where the published plan gives them more than ``rides``).
+            allowed = sum(1 for g in movable if did in g.delegates)
         rides.append(allowed)
         pins = {pin.date: pin.route for pin in scenario.spec.pins if pin.delegate == did}
         dates = set(scenario.delegate_dates(delegate))
+        if len(set(pins) - busy_days) >= allowed:  # their pins take every ride left
+            dates &= set(pins)
         for rank, rid in enumerate(delegate.interests):
             if rid not in family:
                 continue
@@ -882,6 +900,8 @@ def _place(work: _Work, delegate: Delegate) -> None:
         return
     busy = {g.date for g in riding}
     pins = {p.date: p.route for p in scenario.spec.pins if p.delegate == delegate.id}
+    if len(set(pins) - busy) >= scenario.spec.rides - len(riding):  # pins take every ride
+        dates &= set(pins)
     fixed = {p.group for p in scenario.spec.pins if p.group is not None}
     # Pinned days first: a pinned delegate takes a seat on their pinned route that day.
     order = [r for r in delegate.interests if r in pins.values()] + [

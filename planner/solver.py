@@ -1455,6 +1455,10 @@ def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 
         list(opened.values()), [problem.bins[b].cost for b in opened]
     )
     money = new_cost + problem.step_cost * steps
+    # A spare bus needs a driver and staff even where the fleet states no price: among
+    # answers of equal money, the fewest spare buses.
+    buses = cp_model.LinearExpr.sum(list(opened.values()))
+    money_then_buses = (len(opened) + 1) * money + buses
     moved = len(problem.previous) - cp_model.LinearExpr.sum([chosen[k] for k in problem.previous])
     # People placed, rides and people kept are one stage, each weighted to outrank all that
     # follows it (one search keeps the published seats in view while it places people).
@@ -1468,7 +1472,7 @@ def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 
     )
     terms: list[tuple[str, Any, bool]] = [
         ("placed_rides_moved", stable, True),
-        ("money", money, False),
+        ("money", money_then_buses, False),
         ("steps", steps, False),
     ]
     # The start (the published seats, plus seats found one by one for those waiting): a

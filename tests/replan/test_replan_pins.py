@@ -88,3 +88,33 @@ def test_pins_that_cannot_hold_are_one_line_each(
     assert len(lines) == 2
     assert "pins[0].group: group '2024-09-28-nowhere-1' is not in the published plan" in lines[0]
     assert "pins[1]: D004 is pinned on 2024-09-28" in lines[1]
+
+
+@pytest.mark.parametrize("repair", ["optimise", "greedy"])
+def test_a_pin_on_another_day_frees_the_ride_it_replaces(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix, repair: str
+) -> None:
+    """With ``rides: 1``, a delegate riding on the first day and pinned to a route of the
+    second day leaves their first ride and takes a free seat of the bus that runs on the
+    pinned day (no spare bus, nobody else moved)."""
+    day2 = sample_scenario.spec.dates[1]
+    scenario = _pinned(sample_scenario, {"delegate": "D001", "route": "gen-ai", "date": day2})
+    scenario = scenario.model_copy(update={"spec": scenario.spec.model_copy(update={"rides": 1})})
+    published = sample_plan.model_copy(
+        update={
+            "groups": [
+                g.model_copy(update={"delegates": [d for d in g.delegates if d != "D001"]})
+                if g.date == day2
+                else g
+                for g in sample_plan.groups
+            ]
+        }
+    )
+    bus = next(g for g in published.groups if g.date == day2 and g.route == "gen-ai")
+    result = replan(published, scenario, matrix, [], repair=repair)  # type: ignore[arg-type]
+    rides = [g.id for g in result.plan.groups if "D001" in g.delegates]
+    assert rides == [bus.id]
+    assert len(result.plan.groups) == len(published.groups)  # no spare bus
+    assert [(d.delegate, d.status) for d in result.report.delegates] == [
+        ("D001", "route-day-changed")
+    ]
