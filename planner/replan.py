@@ -639,7 +639,14 @@ def _bus_down(work: _Work, change: BusUnavailable, to_place: list[str]) -> None:
             to_place.append(did)
 
 
-def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = True) -> None:
+def _reseat(
+    work: _Work,
+    to_place: list[str],
+    seed: int,
+    *,
+    new_buses: bool = True,
+    refused: frozenset[tuple[str, dt.date, int]] = frozenset(),
+) -> None:
     """Seat the displaced, re-dated and new delegates by the seat solver (CP-SAT): as many
     placed as possible, then the fewest people moved off their published bus, then the least
     money (a spare bus of the fleet may run, scheduled on its own, when no seat is free)."""
@@ -675,6 +682,8 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
                 continue
             musts = [scenario.venues[v].max_group for v in scenario.routes[rid].must_visit]
             for t, bus in enumerate(fleet):
+                if (rid, date, t) in refused:  # tried: it cannot be timed around the others
+                    continue
                 bins.append(
                     SeatBin(
                         day=day_of[date],
@@ -773,8 +782,11 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
         rid, date, _, kind = where[b]
         assert kind is not None
         made = _new_bus(work, rid, date, fleet[kind], members.get(b, []), seed, seated, fresh)
-        if made is None:  # it cannot be timed around the other buses: no new bus at all
-            _reseat(work, to_place, seed, new_buses=False)
+        if made is None:
+            # It cannot be timed around the other buses: seat again without that spare bus
+            # (after a few refusals, without any spare bus).
+            more = refused | {(rid, date, kind)}
+            _reseat(work, to_place, seed, new_buses=len(more) < _SPARE_TRIES, refused=more)
             return
         fresh.append(made)
     for gid, riders_now in seated.items():
@@ -806,6 +818,9 @@ def _reseat(work: _Work, to_place: list[str], seed: int, *, new_buses: bool = Tr
             "spare bus of the fleet can run for them (fleet, min_riders, venue capacity)"
             + (f" after the change ({why})" if why else "")
         )
+
+
+_SPARE_TRIES = 3  # spare buses refused by their check before the seat model runs without any
 
 
 def _one_by_one(
