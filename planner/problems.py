@@ -32,6 +32,7 @@ __all__ = [
     "SeatSolution",
     "SharedLimit",
     "Slot",
+    "Stability",
     "Tour",
     "Vehicle",
     "Visit",
@@ -102,6 +103,25 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Stability:
+    """Penalties that keep a re-solved day close to its published tours (re-planning).
+
+    ``tours`` are the published visit indices per vehicle and ``starts`` their published
+    service starts. A published visit left out costs ``stop_penalty`` (on top of its prize);
+    a visit reached from another place than published (added or reordered) costs
+    ``stop_penalty``; a published visit that starts more than ``tolerance`` seconds away
+    from its published start costs ``shift_penalty`` per second beyond it (OR-Tools' soft
+    cumul bounds). Weights far above the costs and prizes rank stability first.
+    """
+
+    tours: tuple[tuple[int, ...], ...]
+    starts: tuple[tuple[int, ...], ...]
+    stop_penalty: int
+    shift_penalty: int
+    tolerance: int = 15 * 60
+
+
+@dataclass(frozen=True)
 class RoutingProblem:
     """Vehicles serving visits under time windows, capacities and shared resources.
 
@@ -120,6 +140,7 @@ class RoutingProblem:
     horizon: int = 24 * 3600
     initial_tours: tuple[tuple[int, ...], ...] | None = None
     fixed_prefixes: tuple[tuple[int, ...], ...] | None = None
+    stability: Stability | None = None
 
 
 @dataclass(frozen=True)

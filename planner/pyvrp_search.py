@@ -59,6 +59,8 @@ def unsupported(problem: RoutingProblem) -> str | None:
     """Why PyVRP cannot take ``problem`` as it is, or ``None`` when it can."""
     if problem.fixed_prefixes is not None and any(problem.fixed_prefixes):
         return "pinned prefixes"
+    if problem.stability is not None:
+        return "stability penalties (re-planning)"
     everyone = set(range(len(problem.vehicles)))
     for visit in problem.visits:
         if visit.vehicles is not None and visit.vehicles and set(visit.vehicles) != everyone:

@@ -4,7 +4,9 @@ Minimal repair: every group the changes do not touch is kept as it was, stop for
 minute for minute; what happened before ``now`` is never rewritten. A closed venue's stops
 after the closure leave the groups due there (the bus waits at its next stop, which keeps its
 time); a late group's stops move later and visits that no longer fit their opening hours are
-dropped; a broken-down bus's delegates move to buses of their choice with free seats; a new
+dropped; each group whose stops a change altered then has the rest of its day re-solved by
+the routing solver with stability penalties (changed stops, starts shifted more than 15 min),
+kept instead of the repair when better by that ranking; a broken-down bus's delegates move to buses of their choice with free seats; a new
 or re-dated delegate takes a free seat on a bus of their choice. Whoever cannot be placed is
 listed as unassigned with the reason. With no change, the plan is returned unchanged, byte for
 byte. The report says, per delegate and per host, what changed.
@@ -35,7 +37,7 @@ from planner.errors import InputError, PlanError, Problem
 from planner.exports.ics import calendar_revisions
 from planner.models import BusType, Delegate, Explanation, Group, Plan, Scenario, Stop, Unassigned
 from planner.problems import SeatBin, SeatOption, SeatProblem
-from planner.schedule import schedule_day
+from planner.schedule import reschedule_group, schedule_day
 from planner.travel.matrix import TravelMatrix
 from planner.verify import verify_plan
 
@@ -230,6 +232,7 @@ def replan(
             _place(work, known[did])
     else:
         _reseat(work, to_place, previous.seed)
+        _resolve_routes(work, changes, previous.seed)
     _pins_held(work, to_place)
 
     groups = list(work.groups.values())  # in the published order
@@ -586,6 +589,9 @@ def _late(work: _Work, change: GroupLate) -> None:
             for name in ("arrive", "start", "end", "depart")
             if getattr(stop, name) is not None
         }
+        if k == first and k > 0 and stop.travel_s is not None:
+            # The bus has left (or is at) a stop already reached: the delay is on this leg.
+            update["travel_s"] = stop.travel_s + change.minutes * 60
         stops[k] = stop.model_copy(update=update)
     # Visits that no longer fit their opening hours are dropped, from the last one back.
     k = len(stops) - 2
@@ -616,6 +622,144 @@ def _late(work: _Work, change: GroupLate) -> None:
                 "after the delay; call the host"
             )
     work.groups[group.id] = group.model_copy(update={"stops": stops})
+
+
+def _disruption(published: Group, group: Group) -> int:
+    """Changed stops (a published stop left out; a stop added or reached from another place
+    than published) plus stops starting more than SHIFT_TOLERANCE_MIN from their published
+    start: the re-plan's stability measure of a group's day, as the routing objective has it."""
+    was = [(s.kind, s.venue) for s in published.stops[1:-1]]
+    now = [(s.kind, s.venue) for s in group.stops[1:-1]]
+    before_was = dict(zip(was, [None, *was[:-1]], strict=True))
+    starts = {(s.kind, s.venue): s.start for s in published.stops[1:-1]}
+    changed = sum(1 for key in was if key not in now)
+    changed += sum(
+        1
+        for key, before in zip(now, [None, *now[:-1]], strict=True)
+        if key not in before_was or before_was[key] != before
+    )
+    tolerance = dt.timedelta(minutes=SHIFT_TOLERANCE_MIN)
+    shifted = sum(
+        1
+        for s in group.stops[1:-1]
+        if (start := starts.get((s.kind, s.venue))) is not None
+        and s.start is not None
+        and abs(s.start - start) > tolerance
+    )
+    return changed + shifted
+
+
+def _day_value(work: _Work, group: Group) -> tuple[int, int]:
+    """(the venues' worth to the riders, bus seconds): ranked after stability."""
+    route = work.scenario.routes[group.route]
+    worth = sum(route.weight(s.venue) for s in group.stops[1:-1] if s.kind == "visit")
+    depart, back = group.stops[0].depart, group.stops[-1].arrive
+    span = int((back - depart).total_seconds()) if depart and back else 0
+    return worth, span
+
+
+def _resolve_routes(work: _Work, changes: Sequence[Change], seed: int) -> None:
+    """Each group whose stops a change altered (a closure, a delay) has the rest of its day
+    re-solved by the routing solver with stability penalties, from its published tour; the
+    re-solved day replaces the minimal repair when it is better by stability first (changed
+    stops plus stops shifted more than 15 min), then the venues' worth, then bus time, and
+    the day still passes every check. The frozen past and pinned groups stay as they are."""
+    published = {g.id: g for g in work.previous.groups}
+    fixed = {p.group for p in work.scenario.spec.pins if p.group is not None}
+    late = {c.group: c.minutes for c in changes if isinstance(c, GroupLate)}
+    for gid in sorted(work.groups):
+        group = work.groups[gid]
+        old = published.get(gid)
+        if old is None or gid in fixed or group.stops == old.stops or len(group.stops) < 3:
+            continue
+        midnight = _at(group.date, 0, work.scenario)
+        closed = {
+            c.venue: c.from_ * 60
+            for c in changes
+            if isinstance(c, VenueClosed) and c.date == group.date
+        }
+        inner = group.stops[1:-1]
+        frozen = sum(1 for s in inner if work.frozen(s))
+        here = group.stops[frozen]  # the base or the last stop reached
+        if work.now is not None and here.depart is not None and here.depart < work.now:
+            frozen = min(frozen + 1, len(inner))  # on the road: the stop it drives to stays
+        if frozen >= len(inner):
+            continue
+        here = group.stops[frozen]  # the base, or the last stop the bus keeps
+        ready = 0
+        if (frozen or gid in late) and here.depart is not None:
+            ready = int((here.depart - midnight).total_seconds())
+            if gid in late and here == old.stops[frozen]:  # the delay comes after it
+                ready += late[gid] * 60
+        if work.now is not None and work.now.astimezone(work.scenario.tz()).date() == group.date:
+            ready = max(ready, int((work.now - midnight).total_seconds()))
+        others = [g for g in work.groups.values() if g.date == group.date and g.id != gid]
+        try:
+            made = reschedule_group(
+                work.scenario,
+                work.matrix,
+                group,
+                old,
+                others=others,
+                frozen=frozen,
+                ready=ready,
+                closed=closed,
+                budget_s=RESOLVE_BUDGET_S,
+                seed=seed,
+            )
+        except PlanError:
+            made = None
+        if made is None:
+            continue
+        kept_key = (
+            _disruption(old, group),
+            -_day_value(work, group)[0],
+            _day_value(work, group)[1],
+        )
+        made_key = (_disruption(old, made), -_day_value(work, made)[0], _day_value(work, made)[1])
+        if made_key >= kept_key:
+            continue
+        trial = work.previous.model_copy(update={"groups": [*others, made]})
+        if any(gid in line for line in verify_plan(trial, work.scenario)):
+            continue
+        _take_resolved(work, old, made)
+
+
+def _take_resolved(work: _Work, old: Group, made: Group) -> None:
+    """Put the re-solved day in place of the minimal repair, with reasons for its stops."""
+    gid = made.id
+    why = "; ".join(sorted({r for (g, _), r in work.stop_reasons.items() if g == gid}))
+    because = f"the day re-planned with the fewest changes ({why or 'a change'})"
+    venues = {s.venue for s in made.stops[1:-1]}
+    published = {s.venue for s in old.stops[1:-1]}
+    for venue in venues - published:
+        work.stop_reasons[(gid, venue)] = f"added: {because}"
+    for venue in published - venues:
+        work.stop_reasons.setdefault((gid, venue), because)
+    # The repair's explanations of this group give way to the re-solved day's.
+    work.explanations = [
+        e
+        for e in work.explanations
+        if not (e.group == gid and (e.kind == "stop-bounds" or e.venue in venues))
+    ]
+    for stop in old.stops[1:-1]:
+        if (
+            stop.kind == "visit"
+            and stop.venue not in venues
+            and not any(e.group == gid and e.venue == stop.venue for e in work.explanations)
+        ):
+            work.explanations.append(
+                Explanation(
+                    kind="replanned",
+                    route=made.route,
+                    date=made.date,
+                    venue=stop.venue,
+                    group=gid,
+                    reason=f"{stop.venue} left out: {because}",
+                )
+            )
+    _bounds_explained(work, made, list(made.stops), because)
+    work.groups[gid] = made
 
 
 def _bus_down(work: _Work, change: BusUnavailable, to_place: list[str]) -> None:
@@ -820,7 +964,10 @@ def _reseat(
         )
 
 
-_SPARE_TRIES = 3  # spare buses refused by their check before the seat model runs without any
+_SPARE_TRIES = 3
+#: The routing work of re-solving one group's day (seconds on a 2-core machine; a work
+#: limit, so the answer repeats).
+RESOLVE_BUDGET_S = 0.3  # spare buses refused by their check before the seat model runs without any
 
 
 def _one_by_one(

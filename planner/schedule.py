@@ -24,11 +24,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import time
 from collections.abc import Sequence
 
+from planner import solver
 from planner.buses import PlannedGroup
-from planner.day_model import LUNCH_CANDIDATES, MUST_VISIT_PRIZE, DayModel, build_day_model
+from planner.day_model import (
+    LUNCH_CANDIDATES,
+    MUST_VISIT_PRIZE,
+    DayModel,
+    build_day_model,
+    ceil_minute,
+)
 from planner.day_readback import DayMetrics, DaySchedule, certificate, prize, read_back
 from planner.day_search import (
     BUS_BRANCHES_PER_SECOND,
@@ -41,14 +49,17 @@ from planner.day_search import (
     Built,
     bound,
     build_bus_by_bus,
+    bus_work,
     certified,
+    free_windows,
     joint_work,
     orders,
     solve,
     solve_day,
 )
 from planner.errors import PlanError
-from planner.models import Scenario
+from planner.models import Group, Scenario
+from planner.problems import RoutingProblem, RoutingSolution, Stability
 from planner.retime import inconsistent_legs, timetable, travel_of
 from planner.travel.matrix import TravelMatrix
 
@@ -58,6 +69,7 @@ __all__ = [
     "DayMetrics",
     "DaySchedule",
     "paid_solves",
+    "reschedule_group",
     "schedule_day",
 ]
 
@@ -266,3 +278,151 @@ def _schedule_short(
         build=mode,
     )
     return DaySchedule(groups=groups_out, explanations=explanations, metrics=metrics)
+
+
+#: Re-planning: a changed stop (a published stop left out, a stop added or reached from
+#: another place) outweighs every prize of a day, must-visits included.
+CHANGED_STOP_PENALTY = 10 * MUST_VISIT_PRIZE
+#: Re-planning: per second a published stop starts beyond the tolerance (15 min) from its
+#: published start; 15 minutes beyond weigh as much as a changed stop.
+SHIFT_PENALTY_PER_S = CHANGED_STOP_PENALTY // 900
+#: The search that re-solves one group's day (OR-Tools; PyVRP has no stability terms).
+RESOLVE_SEARCH = solver.SearchConfig(
+    "replan-gls", "PATH_CHEAPEST_ARC", "gls", prize_operators=False
+)
+
+
+def reschedule_group(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    group: Group,
+    published: Group,
+    *,
+    others: Sequence[Group],
+    frozen: int,
+    ready: int,
+    closed: dict[str, int],
+    budget_s: float,
+    seed: int = 0,
+) -> Group | None:
+    """Re-solve the rest of ``group``'s day after a change (re-planning), close to its
+    ``published`` tour: the routing objective penalises each changed stop and each start
+    shifted more than 15 minutes (:class:`~planner.problems.Stability`) ahead of travel and
+    the venues' prizes. The search starts from ``group``'s own stops (the minimal repair).
+
+    ``frozen`` visits and lunches at the start stay as they are (the past, or the stop the bus
+    is driving to); the bus leaves its last frozen stop (or the base) not before ``ready``
+    (seconds after midnight); ``closed`` maps a venue to the second it closes that day;
+    ``others`` are the day's other buses, whose venue use is kept. None when no timetable
+    is found.
+    """
+    date = group.date
+    riders = set(group.delegates)
+    planned = PlannedGroup(
+        id=group.id,
+        route=group.route,
+        date=date,
+        bus=group.bus,
+        seats=group.seats,
+        delegates=tuple(group.delegates),
+        step_free=any(d.step_free for d in scenario.delegates if d.id in riders),
+    )
+    day = build_day_model(scenario, matrix, date, [planned])
+    midnight = dt.datetime.combine(date, dt.time(0), tzinfo=scenario.tz())
+
+    def seconds(moment: dt.datetime | None) -> int:
+        assert moment is not None
+        return int((moment - midnight).total_seconds())
+
+    booked: dict[str, list[tuple[int, int]]] = {}
+    for other in others:
+        for stop in other.stops[1:-1]:
+            booked.setdefault(stop.venue, []).append((seconds(stop.start), seconds(stop.end)))
+    index = {(day.nodes[v.node].kind, day.nodes[v.node].venue): k for k, v in enumerate(day.visits)}
+    current = group.stops[1:-1]
+    if any((s.kind, s.venue) not in index for s in current):
+        return None  # a stop the day's model does not offer (e.g. a lunch moved elsewhere)
+    prefix = [index[(s.kind, s.venue)] for s in current[:frozen]]
+    visits = list(day.visits)
+    for k, visit in enumerate(visits):
+        if k in prefix:
+            start = seconds(current[prefix.index(k)].start)
+            visits[k] = dataclasses.replace(visit, windows=((start, start),), resource=None)
+            continue
+        windows = free_windows(visit, day.venue_of(k), booked)
+        venue = day.nodes[visit.node].venue
+        if venue in closed:  # no start from the closing on (as the minimal repair reads it)
+            windows = tuple((a, min(b, closed[venue] - 1)) for a, b in windows if a < closed[venue])
+        visits[k] = dataclasses.replace(visit, windows=windows, resource=None)
+    vehicle = day.vehicles[0]
+    made = sum(1 for s in current if s.kind == "visit")  # the repair may fall short of it
+    vehicle = dataclasses.replace(vehicle, min_stops=min(vehicle.min_stops, made))
+    if prefix:
+        last = visits[prefix[-1]]
+        start = last.windows[0][0]
+        visits[prefix[-1]] = dataclasses.replace(last, service=max(last.service, ready - start))
+    else:
+        vehicle = dataclasses.replace(vehicle, earliest_start=max(vehicle.earliest_start, ready))
+    tour = [
+        (index[(s.kind, s.venue)], seconds(s.start))
+        for s in published.stops[1:-1]
+        if (s.kind, s.venue) in index
+    ]
+    stability = Stability(
+        tours=(tuple(k for k, _ in tour),),
+        starts=(tuple(t for _, t in tour),),
+        stop_penalty=CHANGED_STOP_PENALTY,
+        shift_penalty=SHIFT_PENALTY_PER_S,
+    )
+    guess = day.initial_travel()
+    # The legs the bus drives today, at their true times: the repaired day fits the model.
+    nodes = [vehicle.start_node, *(visits[index[(s.kind, s.venue)]].node for s in current)]
+    nodes.append(vehicle.end_node)
+    for (i, j), stop in zip(itertools.pairwise(nodes), group.stops[1:], strict=True):
+        if stop.travel_s is not None:
+            guess[i, j] = min(int(guess[i, j]), ceil_minute(stop.travel_s))
+    solution: RoutingSolution | None = None
+    for rounds in range(RETIME_ROUNDS + 2):
+        problem = RoutingProblem(
+            travel=guess.copy(),
+            cost=guess.copy(),
+            visits=tuple(visits),
+            vehicles=(vehicle,),
+            choices=tuple(day.choices),
+            initial_tours=(tuple(index[(s.kind, s.venue)] for s in current),),
+            fixed_prefixes=(tuple(prefix),),
+            stability=stability,
+        )
+        solution = solver.solve_routing(
+            problem,
+            time_limit_s=WALL_CAP_FACTOR * budget_s + 1.0,
+            seed=seed,
+            work_limit=bus_work(budget_s),
+            configs=[RESOLVE_SEARCH],
+        )
+        if not solution.feasible or not solution.tours or not solution.tours[0].visits:
+            return None
+        wrong = inconsistent_legs(day, solution)
+        if not wrong:
+            break
+        if rounds >= RETIME_ROUNDS:
+            guess = day.slowest_travel()
+            continue
+        for (i, j), leg in wrong.items():
+            guess[i, j] = max(guess[i, j], leg)
+    else:
+        return None
+    assert solution is not None
+    new = read_back(day, solution, rounds, ())[0][0]
+    # The stops kept as they were (with the departure, once the bus has left), then the
+    # re-solved rest of the day.
+    stops = [*group.stops[: 1 + frozen], *new.stops[1 + frozen :]] if frozen else new.stops
+    if frozen and len(stops) > frozen + 1:  # the bus leaves its last frozen stop at ``ready``
+        after = stops[frozen + 1]
+        left = stops[frozen].depart
+        if after.arrive is not None and after.travel_s is not None and left is not None:
+            leave = midnight + dt.timedelta(seconds=ready)
+            arrive = max(after.arrive, leave + dt.timedelta(seconds=after.travel_s))
+            travel = int((arrive - left).total_seconds())  # a delay is on this leg
+            stops[frozen + 1] = after.model_copy(update={"arrive": arrive, "travel_s": travel})
+    return group.model_copy(update={"stops": stops})

@@ -284,6 +284,15 @@ def _validate(problem: RoutingProblem) -> None:
         flat = [k for tour in tours for k in tour]
         if len(flat) != len(set(flat)) or any(not 0 <= k < len(problem.visits) for k in flat):
             raise ValueError(f"{name} must name distinct existing visits")
+    stability = problem.stability
+    if stability is not None:
+        if len(stability.tours) != len(problem.vehicles) or [len(t) for t in stability.tours] != [
+            len(t) for t in stability.starts
+        ]:
+            raise ValueError("stability needs one published tour, with its starts, per vehicle")
+        flat = [k for tour in stability.tours for k in tour]
+        if len(flat) != len(set(flat)) or any(not 0 <= k < len(problem.visits) for k in flat):
+            raise ValueError("stability's tours must name distinct existing visits")
 
 
 class _Model:
@@ -324,8 +333,30 @@ class _Model:
         routing = self.routing
         solver = routing.solver()
 
-        cost_cb = routing.RegisterTransitMatrix(cost.tolist())
-        routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+        stability = problem.stability
+        if stability is None:
+            cost_cb = routing.RegisterTransitMatrix(cost.tolist())
+            routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+        else:
+            # Re-planning: an arc into a visit that the published tour of the vehicle does
+            # not have (the visit was added or reordered) costs a changed stop.
+            for v, published in enumerate(stability.tours):
+                penalised = cost.copy()
+                penalised[:, len(depots) :] += stability.stop_penalty
+                # Serving another visit of a choice (e.g. another lunch venue) than the
+                # published one also leaves the published visit out.
+                for choice in problem.choices:
+                    if set(choice.visits) & set(published):
+                        for k in set(choice.visits) - set(published):
+                            penalised[:, self.node_of_visit[k]] += stability.stop_penalty
+                start = self.depot_of_node[problem.vehicles[v].start_node]
+                before = start
+                for k in published:
+                    node = self.node_of_visit[k]
+                    penalised[before, node] -= stability.stop_penalty
+                    before = node
+                evaluator = routing.RegisterTransitMatrix(penalised.tolist())
+                routing.SetArcCostEvaluatorOfVehicle(evaluator, v)
         for v, vehicle in enumerate(problem.vehicles):
             if vehicle.fixed_cost:
                 routing.SetFixedCostOfVehicle(int(vehicle.fixed_cost), v)
@@ -366,9 +397,12 @@ class _Model:
                 routing.AddDisjunction(indices)
             else:
                 routing.AddDisjunction(indices, int(choice.penalty), 1)
+        kept = {k for tour in stability.tours for k in tour} if stability is not None else set()
+        keep_penalty = stability.stop_penalty if stability is not None else 0
         for k, visit in enumerate(problem.visits):
             if k not in in_choice and not visit.required:
-                routing.AddDisjunction([self.index_of_visit(k)], int(visit.prize))
+                dropped = int(visit.prize) + (keep_penalty if k in kept else 0)
+                routing.AddDisjunction([self.index_of_visit(k)], dropped)
             if visit.vehicles is not None:
                 # SetAllowedVehiclesForIndex takes an absl::Span the Python wrapper cannot build;
                 # restricting the vehicle variable is the same constraint (-1: not served).
@@ -417,6 +451,18 @@ class _Model:
         for v, vehicle in enumerate(problem.vehicles):
             if vehicle.must_be_used:
                 routing.NextVar(routing.Start(v)).RemoveValue(routing.End(v))
+
+        # Re-planning: each published visit kept near its published start.
+        if stability is not None:
+            for published, starts in zip(stability.tours, stability.starts, strict=True):
+                for k, start in zip(published, starts, strict=True):
+                    index = self.index_of_visit(k)
+                    self.time.SetCumulVarSoftUpperBound(
+                        index, start + stability.tolerance, stability.shift_penalty
+                    )
+                    self.time.SetCumulVarSoftLowerBound(
+                        index, max(0, start - stability.tolerance), stability.shift_penalty
+                    )
 
         # Re-planning: pinned prefixes.
         if problem.fixed_prefixes is not None:

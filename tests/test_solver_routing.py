@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from planner.problems import Choice, Resource, RoutingProblem, RoutingSolution, Vehicle, Visit
+from planner.problems import (
+    Choice,
+    Resource,
+    RoutingProblem,
+    RoutingSolution,
+    Stability,
+    Vehicle,
+    Visit,
+)
 from planner.solver import SearchConfig, solve_routing
 
 DAY = (0, 10_000)
@@ -306,3 +316,53 @@ def test_portfolio_of_two_processes_is_deterministic() -> None:
     ]
     assert runs[0].tours == runs[1].tours
     assert runs[0].stats["workers"] == 2.0
+
+
+def _line_problem(stability: Stability | None) -> RoutingProblem:
+    # Depot 0 and venues 1, 2, 3 on a line, 100 s apart: the published order 3, 1, 2 drives
+    # 800 s, the shortest days 600 s.
+    travel = np.array([[abs(i - j) * 100 for j in range(4)] for i in range(4)], dtype=np.int64)
+    return RoutingProblem(
+        travel=travel,
+        cost=travel,
+        visits=tuple(
+            Visit(node=n, service=10, windows=((0, 5000),), prize=1000) for n in (1, 2, 3)
+        ),
+        vehicles=(Vehicle(0, 0, *DAY),),
+        initial_tours=((2, 0, 1),),
+        stability=stability,
+    )
+
+
+def test_stability_keeps_the_published_order_and_times_ahead_of_travel() -> None:
+    resolve = [SearchConfig("resolve", "PATH_CHEAPEST_ARC", "gls", prize_operators=False)]
+    free = _solve(_line_problem(None), configs=resolve)
+    assert free.tours[0].visits in ((0, 1, 2), (0, 2, 1))  # without: a shortest order (600 s)
+    published = Stability(
+        tours=((2, 0, 1),), starts=((2000, 2400, 2600),), stop_penalty=10**6,
+        shift_penalty=10**3, tolerance=60,
+    )  # fmt: skip
+    kept = _solve(_line_problem(published), configs=resolve)
+    assert kept.tours[0].visits == (2, 0, 1)  # the published order, though longer
+    for start, was in zip(kept.tours[0].starts, (2000, 2400, 2600), strict=True):
+        assert abs(start - was) <= 60  # each start kept near its published one
+
+
+def test_stability_counts_a_dropped_published_visit_ahead_of_its_prize() -> None:
+    # Visit 2 (venue 3) is far out of the way: its prize alone does not pay the detour, but
+    # it was published, so the re-solve keeps it.
+    problem = _line_problem(None)
+    cheap = tuple(dataclasses.replace(v, prize=1) for v in problem.visits)
+    resolve = [SearchConfig("resolve", "PATH_CHEAPEST_ARC", "gls", prize_operators=False)]
+    dropped = _solve(
+        dataclasses.replace(problem, visits=cheap, initial_tours=None), configs=resolve
+    )
+    assert dropped.tours[0].visits == () or 2 not in dropped.tours[0].visits
+    published = Stability(
+        tours=((0, 1, 2),), starts=((100, 210, 320),), stop_penalty=10**6, shift_penalty=10
+    )
+    kept = _solve(
+        dataclasses.replace(problem, visits=cheap, initial_tours=None, stability=published),
+        configs=resolve,
+    )
+    assert kept.tours[0].visits == (0, 1, 2)
