@@ -51,6 +51,7 @@ KINDS = (
     "delegate-days",
     "venue-closed",
     "bus-unavailable",
+    "bus-broken-on-road",
     "group-late",
 )
 
@@ -185,6 +186,14 @@ def _pick(kind: str, plan: Plan, scenario: Scenario) -> tuple[list[Change], Scen
         return [closed], scenario.model_copy(update={"spec": spec})
     if kind == "bus-unavailable":
         return [BusUnavailable(kind="bus-unavailable", group=busiest.id)], None
+    if kind == "bus-broken-on-road":  # at the busiest group's first stop, 10 min before it leaves
+        stop = busiest.stops[1]
+        assert stop.depart is not None
+        local = (stop.depart - dt.timedelta(minutes=10)).astimezone(scenario.tz())
+        broken = BusUnavailable.model_validate(
+            {"kind": "bus-unavailable", "group": busiest.id, "from": f"{local:%H:%M}"}
+        )
+        return [broken], None
     if kind == "group-late":
         return [GroupLate(kind="group-late", group=busiest.id, minutes=30)], None
     raise ValueError(kind)

@@ -6,8 +6,11 @@ after the closure leave the groups due there (the bus waits at its next stop, wh
 time); a late group's stops move later and visits that no longer fit their opening hours are
 dropped; each group whose stops a change altered then has the rest of its day re-solved by
 the routing solver with stability penalties (changed stops, starts shifted more than 15 min),
-kept instead of the repair when better by that ranking; a broken-down bus's delegates move to buses of their choice with free seats; a new
-or re-dated delegate takes a free seat on a bus of their choice. Whoever cannot be placed is
+kept instead of the repair when better by that ranking. A bus unavailable before it leaves:
+its delegates move to buses of their choice with free seats (the seat model); a bus broken
+down on the road: a spare bus of the fleet carries its riders on from their current or next
+stop, or, with none free, the rest of their day is cancelled with the reason. A new or
+re-dated delegate takes a free seat on a bus of their choice. Whoever cannot be placed is
 listed as unassigned with the reason. With no change, the plan is returned unchanged, byte for
 byte. The report says, per delegate and per host, what changed.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -142,6 +146,9 @@ class _Work:
     stop_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     broken: Counter[tuple[dt.date, str]] = field(default_factory=Counter)
+    delays: dict[str, int] = field(default_factory=dict)  # minutes a group runs late
+    cuts: dict[str, dt.datetime] = field(default_factory=dict)  # a group's own "now"
+    replaced: set[str] = field(default_factory=set)  # a spare bus took over on the road
 
     def started(self, group: Group, moment: dt.datetime | None = None) -> bool:
         """Has the group left the base by ``now`` (or by ``moment``, if later)?"""
@@ -574,14 +581,25 @@ def _fits(work: _Work, date: dt.date, stop: Stop) -> bool:
 
 
 def _late(work: _Work, change: GroupLate) -> None:
-    group = work.groups[change.group]
     reason = change.reason or f"running {change.minutes} min late"
-    delay = dt.timedelta(minutes=change.minutes)
+    _delay(work, change.group, change.minutes, reason)
+
+
+def _delay(
+    work: _Work, gid: str, minutes: int, reason: str, moment: dt.datetime | None = None
+) -> None:
+    """The group's stops not reached by ``now`` (or ``moment``) move ``minutes`` later; visits
+    that no longer fit their hours leave."""
+    group = work.groups[gid]
+    delay = dt.timedelta(minutes=minutes)
     stops = list(group.stops)
-    first = next((k for k, s in enumerate(stops) if not work.frozen(s)), None)
+    first = next((k for k, s in enumerate(stops) if not work.frozen(s, moment)), None)
     if first is None:
         work.notes.append(f"group {group.id} is already back; its delay changes nothing")
         return
+    work.delays[gid] = work.delays.get(gid, 0) + minutes
+    if moment is not None:
+        work.cuts[gid] = moment
     for k in range(first, len(stops)):
         stop = stops[k]
         update = {
@@ -591,7 +609,7 @@ def _late(work: _Work, change: GroupLate) -> None:
         }
         if k == first and k > 0 and stop.travel_s is not None:
             # The bus has left (or is at) a stop already reached: the delay is on this leg.
-            update["travel_s"] = stop.travel_s + change.minutes * 60
+            update["travel_s"] = stop.travel_s + minutes * 60
         stops[k] = stop.model_copy(update=update)
     # Visits that no longer fit their opening hours are dropped, from the last one back.
     k = len(stops) - 2
@@ -666,7 +684,7 @@ def _resolve_routes(work: _Work, changes: Sequence[Change], seed: int) -> None:
     the day still passes every check. The frozen past and pinned groups stay as they are."""
     published = {g.id: g for g in work.previous.groups}
     fixed = {p.group for p in work.scenario.spec.pins if p.group is not None}
-    late = {c.group: c.minutes for c in changes if isinstance(c, GroupLate)}
+    late = work.delays
     for gid in sorted(work.groups):
         group = work.groups[gid]
         old = published.get(gid)
@@ -679,9 +697,11 @@ def _resolve_routes(work: _Work, changes: Sequence[Change], seed: int) -> None:
             if isinstance(c, VenueClosed) and c.date == group.date
         }
         inner = group.stops[1:-1]
-        frozen = sum(1 for s in inner if work.frozen(s))
+        cut = work.cuts.get(gid)
+        frozen = sum(1 for s in inner if work.frozen(s, cut))
         here = group.stops[frozen]  # the base or the last stop reached
-        if work.now is not None and here.depart is not None and here.depart < work.now:
+        moment = max((m for m in (work.now, cut) if m is not None), default=None)
+        if moment is not None and here.depart is not None and here.depart < moment:
             frozen = min(frozen + 1, len(inner))  # on the road: the stop it drives to stays
         if frozen >= len(inner):
             continue
@@ -766,10 +786,7 @@ def _bus_down(work: _Work, change: BusUnavailable, to_place: list[str]) -> None:
     group = work.groups[change.group]
     moment = _at(group.date, change.from_, work.scenario)
     if work.started(group, moment) and change.from_ > 0:
-        work.notes.append(
-            f"group {group.id} is on the road at {moment:%H:%M}: findhz keeps its stops; send "
-            "a replacement bus to its next stop"
-        )
+        _carry_on(work, group, moment, change.reason)
         return
     reason = change.reason or f"bus of group {group.id} unavailable"
     del work.groups[group.id]
@@ -781,6 +798,96 @@ def _bus_down(work: _Work, change: BusUnavailable, to_place: list[str]) -> None:
         work.reasons[did] = reason
         if did not in to_place:
             to_place.append(did)
+
+
+def _replacement(work: _Work, group: Group) -> BusType | None:
+    """A spare bus of the fleet that day with a seat for each rider: the cheapest, then the
+    smallest; None when the fleet has none left."""
+    used = Counter((g.date, g.bus) for g in work.groups.values()) + work.broken
+    free = [
+        bus
+        for bus in work.scenario.spec.fleet
+        if bus.count > used[(group.date, bus.id)] and bus.seats >= len(group.delegates)
+    ]
+    return min(
+        free,
+        key=lambda b: (work.scenario.bus_day_cost(b.id), b.seats, b.id),
+        default=None,
+    )
+
+
+def _carry_on(work: _Work, group: Group, moment: dt.datetime, why: str) -> None:
+    """The bus of a group on the road breaks down at ``moment``: a spare bus of the fleet
+    drives from the base to the stop the riders are at (or were driving to) and carries them
+    on from there, the rest of the day later by as long as it takes to come; with no spare
+    bus, the rest of their day is cancelled and the coordinators bring them back."""
+    scenario, gid = work.scenario, group.id
+    reason = why or f"the bus of group {gid} broke down at {moment:%H:%M}"
+    stops = list(group.stops)
+    k = next(
+        (i for i, s in enumerate(stops) if i > 0 and (s.depart is None or s.depart > moment)),
+        len(stops) - 1,
+    )
+    here = stops[k]
+    at_stop = here.arrive is not None and here.arrive <= moment
+    if at_stop and k == len(stops) - 1:
+        work.notes.append(f"group {gid} is back at the base by {moment:%H:%M}: nothing changes")
+        return
+    back = k == len(stops) - 1 and not at_stop
+    where = f"the road back to {here.venue}" if back else here.venue
+    bus = _replacement(work, group)
+    work.broken[(group.date, group.bus)] += 1
+    if bus is not None:
+        leg = work.matrix.travel_s(
+            scenario.spec.base, here.venue, _minute(moment, scenario), group.date
+        )
+        reach = moment + dt.timedelta(seconds=leg)
+        due = here.depart if at_stop and here.depart is not None else here.arrive
+        assert due is not None
+        late = max(0, math.ceil((reach - due).total_seconds() / 60))
+        work.groups[gid] = group.model_copy(update={"bus": bus.id, "seats": bus.seats})
+        work.replaced.add(gid)
+        told = f"{reason}: a spare {bus.id} from the base takes them on from {where}"
+        if late:
+            told += f", {late} min later"
+            _delay(work, gid, late, told, moment)
+        for did in group.delegates:
+            work.reasons[did] = told
+        work.notes.append(f"group {gid}: {told}")
+        return
+    keep = k + 1 if at_stop and k < len(stops) - 1 else k
+    cancelled = stops[keep:-1]
+    told = (
+        f"{reason}, and no spare bus of the fleet is free that day: the rest of their day "
+        f"is cancelled; the coordinators bring them back from {where}"
+    )
+    if cancelled:
+        work.groups[gid] = group.model_copy(
+            update={"stops": _retime(work, group.date, [*stops[:keep], stops[-1]], keep)}
+        )
+    work.cuts[gid] = moment
+    for stop in cancelled:
+        work.stop_reasons[(gid, stop.venue)] = told
+        if stop.kind == "visit":
+            work.explanations.append(
+                Explanation(
+                    kind="breakdown",
+                    route=group.route,
+                    date=group.date,
+                    venue=stop.venue,
+                    group=gid,
+                    reason=told,
+                )
+            )
+    if any(s.kind == "lunch" for s in cancelled):
+        work.explanations.append(
+            Explanation(
+                kind="breakdown", route=group.route, date=group.date, group=gid, reason=told
+            )
+        )
+    for did in group.delegates:
+        work.reasons[did] = told
+    work.notes.append(f"group {gid}: {told}")
 
 
 def _reseat(
@@ -1154,9 +1261,13 @@ def _report(
                 (g.route, g.date) for g in new[did]
             }
             status = "bus-changed" if same_day else "route-day-changed"
-        else:
-            if all(old_groups[g].stops == new_groups[g].stops for g in after):
+        elif all(old_groups[g].stops == new_groups[g].stops for g in after):
+            if all(
+                old_groups[g].bus == new_groups[g].bus and g not in work.replaced for g in after
+            ):
                 continue
+            status = "bus-changed"  # a spare bus took over on the road, on time
+        else:
             shift = max(_shift_min(old_groups[g], new_groups[g]) for g in after)
             status = "shifted"
             if not reason:
