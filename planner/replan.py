@@ -739,10 +739,14 @@ def _resolve_routes(work: _Work, changes: Sequence[Change], seed: int) -> None:
         made_key = (_disruption(old, made), -_day_value(work, made)[0], _day_value(work, made)[1])
         if made_key >= kept_key:
             continue
-        trial = work.previous.model_copy(update={"groups": [*others, made]})
-        if any(gid in line for line in verify_plan(trial, work.scenario)):
-            continue
+        kept = (work.explanations, dict(work.stop_reasons))
         _take_resolved(work, old, made)
+        trial = work.previous.model_copy(
+            update={"groups": [*others, made], "explanations": work.explanations}
+        )
+        if any(gid in line for line in verify_plan(trial, work.scenario)):
+            work.explanations, work.stop_reasons = kept  # the repair stays
+            work.groups[gid] = group
 
 
 def _take_resolved(work: _Work, old: Group, made: Group) -> None:
