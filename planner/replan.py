@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from planner import solver
-from planner.assign import PlannedGroup
+from planner.buses import PlannedGroup
 from planner.changes import (
     BusUnavailable,
     Change,
