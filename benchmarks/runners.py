@@ -54,7 +54,7 @@ def solve_ours(
         tours=[list(t.visits) for t in solution.tours],
         seconds=time.perf_counter() - started,
         solver_feasible=solution.feasible,
-        time_cap_hit=bool(solution.stats.get("time_cap_hit", 1.0)),
+        time_cap_hit=solution.time_cap_hit,
     )
 
 

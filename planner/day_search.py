@@ -181,7 +181,7 @@ def solve_day(
     joint = solve(
         day.problem(guess, first), WALL_CAP_FACTOR * budget_s + 1.0, seed, limit, starts=True
     )
-    cap_hit = cap_hit or bool(joint.stats.get("time_cap_hit", 0))
+    cap_hit = cap_hit or joint.time_cap_hit
     if joint.feasible and joint.objective <= first.objective:
         return joint, best, work + limit, cap_hit
     return first, best, work + limit, cap_hit
@@ -280,7 +280,7 @@ def build_bus_by_bus(
                 (spec.day.start, spec.day.end),
             )
         work += limit
-        cap_hit = cap_hit or bool(answer.stats.get("time_cap_hit", 0))
+        cap_hit = cap_hit or answer.time_cap_hit
         objective += answer.objective
         tour = answer.tours[0]
         visits = tuple(mine[i] for i in tour.visits)

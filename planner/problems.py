@@ -164,7 +164,15 @@ class RoutingSolution:
     dropped: tuple[int, ...]
     status: str
     seconds: float
+    #: The search's counts (branches, workers, iterations...), for reports; its one flag is
+    #: read through :attr:`time_cap_hit`.
     stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def time_cap_hit(self) -> bool:
+        """Whether a wall-clock cap, not the work budget, ended the search (then the answer
+        may differ between runs). Absent from ``stats`` means not hit."""
+        return bool(self.stats.get("time_cap_hit", 0.0))
 
 
 @dataclass(frozen=True)

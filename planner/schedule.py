@@ -158,7 +158,7 @@ def schedule_day(
                 day.problem(travel_of(day, bounded, guess), taken),
                 WALL_CAP_FACTOR * budget_s + 1.0, seed, limit, starts=True,
             )  # fmt: skip
-            cap_hit = cap_hit or bool(polish.stats.get("time_cap_hit", 0))
+            cap_hit = cap_hit or polish.time_cap_hit
             if (
                 polish.feasible
                 and not inconsistent_legs(day, polish)

@@ -292,6 +292,7 @@ def test_same_inputs_same_answer_and_seed_changes_only_the_path() -> None:
     assert first.tours == second.tours
     assert first.objective == second.objective
     assert first.stats["time_cap_hit"] == 0.0
+    assert first.time_cap_hit is False
     _check_windows(problem, first)
 
 
@@ -366,3 +367,16 @@ def test_stability_counts_a_dropped_published_visit_ahead_of_its_prize() -> None
         configs=resolve,
     )
     assert kept.tours[0].visits == (0, 1, 2)
+
+
+def test_the_time_cap_flag_is_read_one_way() -> None:
+    """``RoutingSolution.time_cap_hit`` is the one reading of the flag the searches store in
+    their statistics: absent means not hit, any non-zero value means hit."""
+    from planner.problems import RoutingSolution
+
+    def answer(stats: dict[str, float]) -> RoutingSolution:
+        return RoutingSolution(True, (), 0, (), "x", 0.0, stats)
+
+    assert answer({}).time_cap_hit is False
+    assert answer({"time_cap_hit": 0.0}).time_cap_hit is False
+    assert answer({"time_cap_hit": 1.0, "branches": 9.0}).time_cap_hit is True
