@@ -39,6 +39,7 @@ from planner.buses import PlannedGroup, number_groups, split_into_buses
 from planner.errors import InputError, Problem
 from planner.explain import (
     BUDGET_REASON,
+    KEPT_START_REASON,
     budget_reason,
     budget_short,
     buses_by_day,
@@ -52,6 +53,7 @@ from planner.problems import AssignmentProblem, Option, SharedLimit, Slot
 
 __all__ = [
     "BUDGET_REASON",
+    "KEPT_START_REASON",
     "RANK_VALUES",
     "Assignment",
     "PlannedGroup",
@@ -229,7 +231,7 @@ def assign(
     unassigned = [
         Unassigned(
             delegate=d.id,
-            reason=budget_reason(short, rerun)
+            reason=budget_reason(short, rerun, solution.placed_outcome)
             if short and p in with_options
             else why_unplaced(
                 scenario,
@@ -274,10 +276,15 @@ def assign(
     }
     metrics["objective_cny"] = metrics["cost_cny"] + rate * metrics["rank_steps"]
     if short:
+        kept = solution.placed_outcome == "kept-start"
         metrics["budget_short"] = {
-            "delegates": sum(1 for u in unassigned if u.reason.startswith(BUDGET_REASON)),
+            "delegates": sum(
+                1 for u in unassigned if u.reason.startswith((BUDGET_REASON, KEPT_START_REASON))
+            ),
             "more_placeable_at_most": short,
-            "suggested_time_limit_s": rerun,
+            # how the stage that places people ended (see AssignmentSolution.placed_outcome)
+            "placed_stage": solution.placed_outcome or "stopped",
+            **({} if kept else {"suggested_time_limit_s": rerun}),
         }
     return Assignment(
         tuple(groups),

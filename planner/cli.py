@@ -389,10 +389,22 @@ def plan(
         )
     short = made.metrics.get("budget_short")
     if short:
+        head = f"{'warning' if allow_partial else 'findhz'}: "
+        where = f"(see their reasons in {out_dir / 'plan.json'})"
+        if short.get("placed_stage") == "kept-start":
+            text = (
+                "the assignment solver could not search a model of this size within the time "
+                f"budget and kept its greedy start: {short['delegates']} delegate(s) out "
+                f"{where}; plan fewer delegates at once"
+            )
+        else:
+            text = (
+                f"the time budget, not the data, kept {short['delegates']} delegate(s) out "
+                f"{where}; rerun with --time-limit {short['suggested_time_limit_s']}"
+            )
         err.print(
-            f"{'warning' if allow_partial else 'findhz'}: the time budget, not the data, kept "
-            f"{short['delegates']} delegate(s) out (see their reasons in {out_dir / 'plan.json'}); "
-            f"rerun with --time-limit {short['suggested_time_limit_s']}"
+            head
+            + text
             + ("" if allow_partial else ", or pass --allow-partial to accept this plan"),
             markup=False,
         )

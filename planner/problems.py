@@ -298,6 +298,11 @@ class AssignmentSolution:
     #: Set when the stage that places people stopped on its budget: at most this many
     #: people could be placed (the solver's bound), so the rest may be out for want of time.
     placed_bound: int | None = None
+    #: With ``placed_bound``: how the stage that places people ended. ``"stopped"``: it
+    #: searched and improved on its start when its budget ran out (a longer budget may place
+    #: more); ``"kept-start"``: it ended without a solution better than its start (CP-SAT
+    #: said UNKNOWN, or found nothing beyond the greedy start), so the start was kept.
+    placed_outcome: str | None = None
 
 
 @dataclass(frozen=True)

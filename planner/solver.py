@@ -62,6 +62,7 @@ __all__ = [
     "bound_prize",
     "default_configs",
     "placed_ceiling",
+    "placed_stage_outcome",
     "solve_assignment",
     "solve_routing",
     "solve_seats",
@@ -1188,6 +1189,7 @@ def solve_assignment(
     cap_hit = False
     settled = reached is not None
     placed_bound: int | None = None
+    placed_outcome: str | None = None
     spent = 0.0  # the shares of the budget the stages so far were given
     for stage, term in enumerate(terms):
         bound = term.bound
@@ -1237,6 +1239,11 @@ def solve_assignment(
             best = solver.best_objective_bound
             if status == cp_model.FEASIBLE and math.isfinite(best):
                 placed_bound = min(placed_bound, int(best))
+            placed_outcome = placed_stage_outcome(
+                solver.status_name(status),
+                round(solver.objective_value) if status == cp_model.FEASIBLE else None,
+                None if reached is None else reached[0],
+            )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # keep the answer of the stage before, if any
         answer = AssignmentSolution(
@@ -1271,6 +1278,7 @@ def solve_assignment(
             seconds=time.perf_counter() - started,
             time_cap_hit=cap_hit,
             placed_bound=placed_bound,
+            placed_outcome=placed_outcome,
         )
     got_values: dict[int, int] = {}
     for k in answer.chosen:
@@ -1283,7 +1291,19 @@ def solve_assignment(
         seconds=time.perf_counter() - started,
         time_cap_hit=cap_hit,
         placed_bound=placed_bound,
+        placed_outcome=placed_outcome,
     )
+
+
+def placed_stage_outcome(status: str, placed: int | None, start: int | None) -> str:
+    """How a placing stage that did not prove its optimum ended, from what CP-SAT reported
+    (deterministic under a deterministic budget): ``"stopped"`` when it found a solution
+    placing more than its start (``start``: the hint's count, None without one), so it was
+    searching when the budget ran out; ``"kept-start"`` when it ended UNKNOWN or found no
+    solution beyond its start (at 10,000 generated delegates it stops after presolve)."""
+    if status != "FEASIBLE" or placed is None:
+        return "kept-start"
+    return "stopped" if start is None or placed > start else "kept-start"
 
 
 def placed_ceiling(problem: AssignmentProblem) -> int:

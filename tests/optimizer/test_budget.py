@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner import planning, schedule, solver
-from planner.assign import BUDGET_REASON, assign
+from planner.assign import BUDGET_REASON, KEPT_START_REASON, assign
 from planner.cli import BUDGET_SHORT_EXIT, app
 from planner.problems import AssignmentProblem, AssignmentSolution
 from planner.verify import verify_plan
@@ -92,9 +92,10 @@ def test_days_past_the_cap_are_built_constructively_and_reported(
     assert placed == sorted(d.id for d in scenario.delegates)
 
 
-def _stopped_early(monkeypatch: pytest.MonkeyPatch) -> None:
+def _stopped_early(monkeypatch: pytest.MonkeyPatch, outcome: str = "stopped") -> None:
     """The assignment search stops on its budget having placed nobody, its bound saying
-    everyone with an option might have been (what a budget far too short does at scale)."""
+    everyone with an option might have been (what a budget far too short does at scale);
+    ``outcome`` is how its placing stage ended."""
     real = solver.solve_assignment
 
     def short(problem: AssignmentProblem, **kwargs: Any) -> AssignmentSolution:
@@ -105,6 +106,7 @@ def _stopped_early(monkeypatch: pytest.MonkeyPatch) -> None:
             chosen=(),
             buses=tuple((0,) * len(s.bus_capacity) for s in problem.slots),
             placed_bound=people,
+            placed_outcome=outcome,
         )
 
     monkeypatch.setattr(solver, "solve_assignment", short)
@@ -141,8 +143,66 @@ def test_people_the_budget_kept_out_are_told_so(
     assert result.metrics["budget_short"] == {
         "delegates": 6,
         "more_placeable_at_most": 6,
+        "placed_stage": "stopped",
         "suggested_time_limit_s": 8,
     }
+
+
+def test_a_search_that_kept_its_start_sends_nobody_on_a_longer_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The placing stage ended without improving on the greedy start (what 10,000 generated
+    # delegates do: CP-SAT stops after presolve): a longer --time-limit is not offered.
+    _stopped_early(monkeypatch, "kept-start")
+    from planner.loading import load_scenario
+
+    scenario = load_scenario(_small(tmp_path))
+    result = assign(scenario, time_limit_s=1.0, rerun_time_limit_s=7.5)
+    reasons = {u.delegate: u.reason for u in result.unassigned}
+    assert reasons["P00"].startswith(f"{KEPT_START_REASON}: ")
+    assert "kept its greedy start" in reasons["P00"]
+    assert "up to 6 more delegate(s)" in reasons["P00"]
+    assert "rerun with" not in reasons["P00"]
+    assert BUDGET_REASON not in reasons["P00"]
+    assert KEPT_START_REASON not in reasons["Q01"]  # the data kept them out
+    assert result.metrics["budget_short"] == {
+        "delegates": 6,
+        "more_placeable_at_most": 6,
+        "placed_stage": "kept-start",
+    }
+
+
+def test_plan_exits_4_when_the_search_kept_its_start_and_names_no_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stopped_early(monkeypatch, "kept-start")
+    scenario = _small(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(out)])
+    assert result.exit_code == BUDGET_SHORT_EXIT, result.output
+    assert "could not search a model of this size" in result.output
+    assert "--time-limit" not in result.output
+    assert "--allow-partial" in result.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["metrics"]["budget_short"]["placed_stage"] == "kept-start"
+    again = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(out), "--allow-partial"])
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(
+    ("status", "placed", "start", "outcome"),
+    [
+        ("FEASIBLE", 12, 10, "stopped"),  # searched past its start: more time may help
+        ("FEASIBLE", 10, 10, "kept-start"),  # found nothing beyond the start
+        ("UNKNOWN", None, 10, "kept-start"),  # e.g. stopped after presolve
+        ("FEASIBLE", 3, None, "stopped"),  # no start given: any solution was searched for
+        ("UNKNOWN", None, None, "kept-start"),
+    ],
+)
+def test_the_placing_stage_outcome_follows_what_the_solver_reported(
+    status: str, placed: int | None, start: int | None, outcome: str
+) -> None:
+    assert solver.placed_stage_outcome(status, placed, start) == outcome
 
 
 def test_a_proven_assignment_blames_no_budget(tmp_path: Path) -> None:
