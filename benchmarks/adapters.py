@@ -1,4 +1,4 @@
-"""Benchmark instances as :class:`~planner.problems.RoutingProblem` (the planner's solver
+"""Benchmark instances as :class:`~findhz.planner.problems.RoutingProblem` (the planner's solver
 seam), and independent checks of the tours that come back.
 
 Rounding conventions (named here, used everywhere):
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.instances import OptwInstance, SolomonInstance
-from planner.problems import RoutingProblem, Vehicle, Visit
+from findhz.benchmarks.instances import OptwInstance, SolomonInstance
+from findhz.planner.problems import RoutingProblem, Vehicle, Visit
 
 __all__ = [
     "SOLOMON_SCALE",

@@ -1,7 +1,7 @@
 """Budget: does ``--time-limit`` bound ``findhz plan`` on generated weeks of every size?
 
 For each size and time limit, :func:`run_budget` plans a week made by
-:func:`benchmarks.scale.generate_week` with ``findhz plan --time-limit T --allow-partial`` in
+:func:`findhz.benchmarks.scale.generate_week` with ``findhz plan --time-limit T --allow-partial`` in
 a fresh process and reports the whole command's wall time, the planning's (assignment,
 scheduling, explanations: what ``run.json`` counts) and the writing's, the process's peak
 memory, the share of delegates placed, how each day was built (``full``, ``lean`` or
@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.scale import generate_week
-from planner.planning import CAP_FACTOR, CAP_SLACK_S, command_bound
+from findhz.benchmarks.scale import generate_week
+from findhz.planner.planning import CAP_FACTOR, CAP_SLACK_S, command_bound
 
 __all__ = ["BudgetRun", "run_budget", "stated_bound"]
 
@@ -60,12 +60,12 @@ def run_budget(
     if not scenario.is_file():
         generate_week(week, delegates=delegates, venues=venues, seed=seed)
     out = week / f"out-{time_limit_s:g}"
-    findhz = [sys.executable, "-c", "from planner.cli import main; main()"]
+    findhz = [sys.executable, "-c", "from findhz.cli import main; main()"]
     command = [
         *findhz, "plan", str(scenario), "--out", str(out), "--time-limit", f"{time_limit_s:g}",
         "--seed", str(seed), "--allow-partial",
     ]  # fmt: skip
-    wrapper = [sys.executable, "-m", "benchmarks.scale", *command]
+    wrapper = [sys.executable, "-m", "findhz.benchmarks.scale", *command]
     result = subprocess.run(wrapper, check=True, capture_output=True, text=True)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     placed = buses = 0

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from benchmarks.report import machine_info, write_report
+from findhz.benchmarks.report import machine_info, write_report
 
 if TYPE_CHECKING:  # the suites load the solvers: only when a benchmark runs, not for --help
-    from benchmarks.suites import Record
+    from findhz.benchmarks.suites import Record
 
 __all__ = ["app"]
 
@@ -148,7 +148,7 @@ def optw(
     logging.basicConfig(level=logging.WARNING)
     solvers = ["ours", "pyvrp"] if with_pyvrp else ["ours"]
     tour_counts = [int(t) for t in tours.split(",")]
-    from benchmarks.suites import optw_tasks, run_tasks
+    from findhz.benchmarks.suites import optw_tasks, run_tasks
 
     tasks = optw_tasks(
         data, _names(instances), tour_counts, seeds, solvers, time_limit, work_limit, workers
@@ -189,7 +189,7 @@ def solomon(
     """Solomon VRPTW: vehicles and distance against both best-known tables."""
     logging.basicConfig(level=logging.WARNING)
     solvers = ["ours", "pyvrp"] if with_pyvrp else ["ours"]
-    from benchmarks.suites import run_tasks, solomon_tasks
+    from findhz.benchmarks.suites import run_tasks, solomon_tasks
 
     tasks = solomon_tasks(
         data, _names(instances), seeds, solvers, time_limit, work_limit, workers, hierarchical
@@ -238,11 +238,11 @@ def planner(
     frontier's wall time, the assignment against a proven optimum on small route-days)."""
     import tempfile
 
-    from benchmarks.planner import run_planner
+    from findhz.benchmarks.planner import run_planner
 
     names = [s.strip() for s in scenarios.split(",") if s.strip()]
     if targets or only_targets:
-        from benchmarks.targets import run_targets
+        from findhz.benchmarks.targets import run_targets
 
         found = run_targets(names[0], time_limit, seed=0)
         for record in found:
@@ -286,11 +286,11 @@ def replan(
     report: ReportOption = DEFAULT_REPORT,
 ) -> None:
     """Re-planning after each kind of change, against planning again from scratch."""
-    from benchmarks.replan import KINDS, run_replan
-    from planner.bundled import scenario_path
-    from planner.loading import load_scenario
-    from planner.planning import make_plan
-    from planner.travel import build_matrix
+    from findhz.benchmarks.replan import KINDS, run_replan
+    from findhz.planner.bundled import scenario_path
+    from findhz.planner.loading import load_scenario
+    from findhz.planner.planning import make_plan
+    from findhz.planner.travel import build_matrix
 
     records: list[Record] = []
     for name in [s.strip() for s in scenarios.split(",") if s.strip()]:
@@ -332,7 +332,7 @@ def scale(
     import tempfile
     from dataclasses import asdict
 
-    from benchmarks.scale import run_scale
+    from findhz.benchmarks.scale import run_scale
 
     pairs = [tuple(int(x) for x in size.lower().split("x")) for size in sizes.split(",")]
     records: list[Record] = []
@@ -374,7 +374,7 @@ def budget(
     import tempfile
     from dataclasses import asdict
 
-    from benchmarks.budget import run_budget
+    from findhz.benchmarks.budget import run_budget
 
     pairs = [tuple(int(x) for x in size.lower().split("x")) for size in sizes.split(",")]
     seconds = [float(x) for x in limits.split(",")]

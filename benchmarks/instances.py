@@ -2,7 +2,7 @@
 Solomon VRPTW, and their tables of best known results.
 
 Each reader returns a frozen dataclass in the file's own units (floats); turning those into
-the solver's integers is the adapters' business (:mod:`benchmarks.adapters`).
+the solver's integers is the adapters' business (:mod:`findhz.benchmarks.adapters`).
 """
 
 from __future__ import annotations

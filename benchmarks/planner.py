@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scale import measure_plan
-from planner.bundled import scenario_path
+from findhz.benchmarks.scale import measure_plan
+from findhz.planner.bundled import scenario_path
 
 __all__ = ["PlannerRun", "run_planner"]
 

@@ -18,18 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from maps import render_site
-from planner.bundled import DEFAULT_SCENARIO, scenario_path
-from planner.exports import atomic_output_dir, write_exports
-from planner.loading import load_scenario
-from planner.models import Plan, Scenario
+from findhz.maps import render_site
+from findhz.planner.bundled import DEFAULT_SCENARIO, scenario_path
+from findhz.planner.exports import atomic_output_dir, write_exports
+from findhz.planner.loading import load_scenario
+from findhz.planner.models import Plan, Scenario
 
 
 def _plan(scenario: Scenario, plan_file: Path | None) -> Plan:
     if plan_file is not None:
         return Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
-    from planner.planning import make_plan
-    from planner.travel import build_matrix
+    from findhz.planner.planning import make_plan
+    from findhz.planner.travel import build_matrix
 
     plan, _report = make_plan(scenario, build_matrix(scenario, "offline", use_cache=False))
     return plan

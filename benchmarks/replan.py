@@ -4,7 +4,7 @@ For each bundled scenario the published plan is ``findhz plan``'s (default budge
 For each kind of change, a change is picked from the plan by a fixed rule (the first group's
 first delegate drops out, a route's first venue closes at 10:00 on its day, ...), then:
 
-* **replan**: ``planner.replan.replan`` repairs the published plan, seating the displaced and
+* **replan**: ``findhz.planner.replan.replan`` repairs the published plan, seating the displaced and
   new delegates with the seat solver (CP-SAT: placed, then fewest moved, then money; seconds
   measured around the call alone; the travel matrix is the published plan's);
 * **greedy**: the same repair with ``repair="greedy"``: each delegate to wait takes a free seat
@@ -27,8 +27,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from planner.assign import RANK_VALUES, cost_metrics
-from planner.changes import (
+from findhz.planner.assign import RANK_VALUES, cost_metrics
+from findhz.planner.changes import (
     BusUnavailable,
     Change,
     DelegateDays,
@@ -37,10 +37,10 @@ from planner.changes import (
     GroupLate,
     VenueClosed,
 )
-from planner.models import Delegate, Override, Plan, Scenario, Window
-from planner.planning import make_plan
-from planner.replan import SHIFT_TOLERANCE_MIN, replan
-from planner.travel.matrix import TravelMatrix
+from findhz.planner.models import Delegate, Override, Plan, Scenario, Window
+from findhz.planner.planning import make_plan
+from findhz.planner.replan import SHIFT_TOLERANCE_MIN, replan
+from findhz.planner.travel.matrix import TravelMatrix
 
 __all__ = ["KINDS", "ReplanRun", "diff_plans", "figures", "run_replan"]
 

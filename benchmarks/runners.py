@@ -1,8 +1,8 @@
-"""Solve one :class:`~planner.problems.RoutingProblem` with our solver or with PyVRP.
+"""Solve one :class:`~findhz.planner.problems.RoutingProblem` with our solver or with PyVRP.
 
-Both runners take the very same problem (built by :mod:`benchmarks.adapters`) and return
+Both runners take the very same problem (built by :mod:`findhz.benchmarks.adapters`) and return
 tours as lists of visit indices, so the checks that score them cannot tell them apart.
-"Ours" is the planner's own search (:func:`planner.solver.solve_routing`: PyVRP's iterated
+"Ours" is the planner's own search (:func:`findhz.planner.solver.solve_routing`: PyVRP's iterated
 local search with the planner's parameters where PyVRP models the problem, OR-Tools
 otherwise); "PyVRP" is PyVRP with its default parameters, as its users run it.
 """
@@ -16,9 +16,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from planner.problems import RoutingProblem
-from planner.pyvrp_search import solve_with_pyvrp
-from planner.solver import solve_routing
+from findhz.planner.problems import RoutingProblem
+from findhz.planner.pyvrp_search import solve_with_pyvrp
+from findhz.planner.solver import solve_routing
 
 __all__ = ["PYVRP_DEFAULT_HISTORY", "Run", "solve_ours", "solve_pyvrp"]
 
@@ -45,7 +45,7 @@ def solve_ours(
     work_limit: int | None = None,
     workers: int = 1,
 ) -> Run:
-    """Our solver (``planner.solver.solve_routing``), as the planner calls it."""
+    """Our solver (``findhz.planner.solver.solve_routing``), as the planner calls it."""
     started = time.perf_counter()
     solution = solve_routing(
         problem, time_limit_s=time_limit_s, seed=seed, work_limit=work_limit, workers=workers
@@ -84,7 +84,7 @@ def _pyvrp_once(problem: RoutingProblem, time_limit_s: float, seed: int) -> tupl
     """PyVRP as it ships (its default parameters: a late-acceptance history of 300), on the
     same problem, stopped after ``time_limit_s``; the run and its objective.
 
-    It goes through :mod:`planner.pyvrp_search`, the one module that speaks to PyVRP, with
+    It goes through :mod:`findhz.planner.pyvrp_search`, the one module that speaks to PyVRP, with
     PyVRP's defaults instead of the planner's tuned history."""
     started = time.perf_counter()
     solution = solve_with_pyvrp(

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from planner.bundled import bundled_routes
+from findhz.planner.bundled import bundled_routes
 
 __all__ = ["ScaleRun", "generate_week", "measure_plan", "run_scale"]
 
@@ -203,12 +203,12 @@ def measure_plan(
 ) -> tuple[float, float, int, str, float | None]:
     """Plan ``scenario`` with ``findhz plan`` in a fresh process: seconds, peak MiB, exit
     code, the last line of its error output, and the planning time it reports."""
-    findhz = [sys.executable, "-c", "from planner.cli import main; main()"]
+    findhz = [sys.executable, "-c", "from findhz.cli import main; main()"]
     command = [
         *findhz, "plan", str(scenario), "--out", str(out),
         "--time-limit", str(time_limit_s), "--seed", str(seed),
     ]  # fmt: skip
-    wrapper = [sys.executable, "-m", "benchmarks.scale", *command]
+    wrapper = [sys.executable, "-m", "findhz.benchmarks.scale", *command]
     result = subprocess.run(wrapper, check=True, capture_output=True, text=True)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     error = " ".join(report["error"])

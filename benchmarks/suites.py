@@ -16,9 +16,15 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from benchmarks.adapters import check_optw, check_solomon, optw_problem, solomon_problem
-from benchmarks.instances import DATA, find_instances, read_optw, read_optw_optima, read_solomon
-from benchmarks.runners import Run, solve_ours, solve_pyvrp
+from findhz.benchmarks.adapters import check_optw, check_solomon, optw_problem, solomon_problem
+from findhz.benchmarks.instances import (
+    DATA,
+    find_instances,
+    read_optw,
+    read_optw_optima,
+    read_solomon,
+)
+from findhz.benchmarks.runners import Run, solve_ours, solve_pyvrp
 
 __all__ = ["Task", "optw_tasks", "run_tasks", "solomon_tasks"]
 

@@ -22,13 +22,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from planner.assign import assign
-from planner.bundled import scenario_path
-from planner.frontier import frontier
-from planner.loading import load_scenario
-from planner.models import Scenario
-from planner.planning import ASSIGNMENT_SHARE, make_plan
-from planner.travel import build_matrix
+from findhz.planner.assign import assign
+from findhz.planner.bundled import scenario_path
+from findhz.planner.frontier import frontier
+from findhz.planner.loading import load_scenario
+from findhz.planner.models import Scenario
+from findhz.planner.planning import ASSIGNMENT_SHARE, make_plan
+from findhz.planner.travel import build_matrix
 
 __all__ = ["ONE_ROUTE", "exact_target", "one_route_target", "run_targets"]
 

@@ -16,9 +16,9 @@ import time
 import numpy as np
 from geopy.distance import geodesic
 
-from planner.models import Location, Names, Scenario, ScenarioSpec, Venue
-from planner.travel import build_matrix
-from planner.travel.offline import geodesic_m
+from findhz.planner.models import Location, Names, Scenario, ScenarioSpec, Venue
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.offline import geodesic_m
 
 
 def scenario(n: int, seed: int) -> Scenario:

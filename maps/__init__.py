@@ -6,6 +6,6 @@ so the only network requests of a page are map tiles. ``planner`` never imports 
 
 from __future__ import annotations
 
-from maps.site import render_qr_sheets, render_site
+from findhz.maps.site import render_qr_sheets, render_site
 
 __all__ = ["render_qr_sheets", "render_site"]

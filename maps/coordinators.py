@@ -8,9 +8,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from maps.morning import Bus
-from maps.text import Bilingual, clock, day_label
-from planner.models import Group, Plan, Scenario
+from findhz.maps.morning import Bus
+from findhz.maps.text import Bilingual, clock, day_label
+from findhz.planner.models import Group, Plan, Scenario
 
 __all__ = ["Problem", "find_problems", "named_metrics", "venue_load"]
 

@@ -31,12 +31,12 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 from markupsafe import Markup, escape
 
-from maps.assets import leaflet_default_icon_script
-from maps.morning import venue_links
-from maps.templating import environment
-from maps.text import CONFIDENCE, KINDS, STOP_KINDS, clock, day_label
-from planner.models import Group, Route, Scenario, Stop, Venue
-from planner.travel.datum import wgs84_to_gcj02
+from findhz.maps.assets import leaflet_default_icon_script
+from findhz.maps.morning import venue_links
+from findhz.maps.templating import environment
+from findhz.maps.text import CONFIDENCE, KINDS, STOP_KINDS, clock, day_label
+from findhz.planner.models import Group, Route, Scenario, Stop, Venue
+from findhz.planner.travel.datum import wgs84_to_gcj02
 
 __all__ = [
     "MAP_SCRIPT",

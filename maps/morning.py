@@ -1,6 +1,6 @@
 """What a delegate needs on the morning of a visit, worked out for the pages.
 
-From the plan and the scenario's ``morning`` notes (``planner.models.Morning``): which bus
+From the plan and the scenario's ``morning`` notes (``findhz.planner.models.Morning``): which bus
 (a label that tells two buses of one route apart, its sign, plate and guide), where and by
 when to meet it, when the day ends, and, stop by stop, the leg's duration, the delegate's
 needs as the venue meets them, what to bring, and links that open the place in a phone's map
@@ -13,9 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from maps.text import Bilingual, clock
-from maps.words import need_name
-from planner.models import (
+from findhz.maps.text import Bilingual, clock
+from findhz.maps.words import need_name
+from findhz.planner.models import (
     BusDetails,
     Delegate,
     Group,
@@ -25,7 +25,7 @@ from planner.models import (
     Stop,
     Venue,
 )
-from planner.travel.datum import wgs84_to_gcj02
+from findhz.planner.travel.datum import wgs84_to_gcj02
 
 __all__ = [
     "Bus",

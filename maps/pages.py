@@ -16,7 +16,7 @@ from typing import Any
 import folium
 from markupsafe import Markup, escape
 
-from maps.assets import check_self_contained, inline_assets
+from findhz.maps.assets import check_self_contained, inline_assets
 
 __all__ = ["MapPage", "finish_map"]
 

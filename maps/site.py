@@ -6,7 +6,7 @@ folder and moves it into place when everything is written):
 - ``maps/overview.html``: every group of every day, one layer each;
 - ``maps/<date>-<route>.html``: the groups of one route-day; ``maps/<group>.html``: one group;
 - ``delegates/<id>.html``: a delegate's days, timelines and maps, help lines and a QR code
-  (when published, a keyed hash of the id names the page: see ``planner.naming``);
+  (when published, a keyed hash of the id names the page: see ``findhz.planner.naming``);
 - ``hosts/<venue>.html``: which groups arrive at a venue and when, how many, from where;
 - ``index.html``: links to everything, with the summary figures;
 - ``sheets/<group>-guide.html`` and ``sheets/<group>-driver.html``: a guide's manifest (names,
@@ -37,19 +37,19 @@ from typing import Any
 import segno
 from markupsafe import Markup
 
-from maps.assets import ASSETS, leaflet_head, link_shared, shared_files
-from maps.coordinators import find_problems, named_metrics, venue_load
-from maps.layers import MAP_SCRIPT, STYLE, build_map
-from maps.morning import bus_labels, glance, leg_minutes, stop_care, venue_links
-from maps.pages import MapPage, finish_map
-from maps.pdf import html_to_pdf
-from maps.templating import environment
-from maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
-from maps.words import counted_names, country_name, language_name, need_name
-from planner.exports.notices import change_phrase
-from planner.exports.tables import TABLE_NAMES, sorted_groups
-from planner.models import Delegate, Group, Plan, Scenario, Venue, rides
-from planner.naming import delegate_page_name, file_name_problem, map_page_names
+from findhz.maps.assets import ASSETS, leaflet_head, link_shared, shared_files
+from findhz.maps.coordinators import find_problems, named_metrics, venue_load
+from findhz.maps.layers import MAP_SCRIPT, STYLE, build_map
+from findhz.maps.morning import bus_labels, glance, leg_minutes, stop_care, venue_links
+from findhz.maps.pages import MapPage, finish_map
+from findhz.maps.pdf import html_to_pdf
+from findhz.maps.templating import environment
+from findhz.maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
+from findhz.maps.words import counted_names, country_name, language_name, need_name
+from findhz.planner.exports.notices import change_phrase
+from findhz.planner.exports.tables import TABLE_NAMES, sorted_groups
+from findhz.planner.models import Delegate, Group, Plan, Scenario, Venue, rides
+from findhz.planner.naming import delegate_page_name, file_name_problem, map_page_names
 
 __all__ = ["render_qr_sheets", "render_site"]
 
@@ -69,10 +69,10 @@ def render_site(
     """Write every page of a plan into ``out_dir``; return the paths written, sorted.
 
     With ``pdf`` the guide's and driver's sheets are also written as PDF (WeasyPrint must be
-    installed: see :mod:`maps.pdf`).
+    installed: see :mod:`findhz.maps.pdf`).
 
     With ``publish`` the delegate pages are named by a keyed hash of their ids under
-    ``page_secret`` (see :func:`planner.naming.delegate_page_name`), which is then required.
+    ``page_secret`` (see :func:`findhz.planner.naming.delegate_page_name`), which is then required.
     Without it, the secret only makes the QR codes carry the published pages' addresses.
     """
     out_dir = Path(out_dir)

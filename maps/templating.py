@@ -13,7 +13,7 @@ __all__ = ["environment"]
 @functools.cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("maps", "templates"),
+        loader=PackageLoader("findhz.maps", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

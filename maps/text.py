@@ -6,7 +6,7 @@ import datetime as dt
 from typing import NamedTuple
 
 # ``clock(moment, tz)``: "09:30" in the scenario's time zone (the one HH:MM formatter).
-from planner.models import local_clock as clock
+from findhz.planner.models import local_clock as clock
 
 __all__ = [
     "CONFIDENCE",

@@ -13,8 +13,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the names below load on first use, so `import planner.models` stays light
-    from planner.errors import (
+if TYPE_CHECKING:  # these load on first use: `import findhz.planner.models` stays light
+    from findhz.planner.errors import (
         FindhzError,
         InputError,
         PlanError,
@@ -23,11 +23,11 @@ if TYPE_CHECKING:  # the names below load on first use, so `import planner.model
         TravelError,
         VerificationFailed,
     )
-    from planner.loading import load_catalogue, load_delegates, load_routes, load_scenario
-    from planner.models import Delegate, Group, Plan, Route, Scenario, Stop, Venue
-    from planner.planning import RunReport, make_plan
-    from planner.travel import TravelMatrix, build_matrix
-    from planner.verify import verify_plan
+    from findhz.planner.loading import load_catalogue, load_delegates, load_routes, load_scenario
+    from findhz.planner.models import Delegate, Group, Plan, Route, Scenario, Stop, Venue
+    from findhz.planner.planning import RunReport, make_plan
+    from findhz.planner.travel import TravelMatrix, build_matrix
+    from findhz.planner.verify import verify_plan
 
 #: Where each public name lives; importing ``planner`` loads none of them (no solver, no
 #: numpy) until one is used.
@@ -42,17 +42,18 @@ _HOMES = {
             "TravelError",
             "VerificationFailed",
         ],
-        "planner.errors",
+        "findhz.planner.errors",
     ),
     **dict.fromkeys(
-        ["load_catalogue", "load_delegates", "load_routes", "load_scenario"], "planner.loading"
+        ["load_catalogue", "load_delegates", "load_routes", "load_scenario"],
+        "findhz.planner.loading",
     ),
     **dict.fromkeys(
-        ["Delegate", "Group", "Plan", "Route", "Scenario", "Stop", "Venue"], "planner.models"
+        ["Delegate", "Group", "Plan", "Route", "Scenario", "Stop", "Venue"], "findhz.planner.models"
     ),
-    **dict.fromkeys(["RunReport", "make_plan"], "planner.planning"),
-    **dict.fromkeys(["TravelMatrix", "build_matrix"], "planner.travel"),
-    "verify_plan": "planner.verify",
+    **dict.fromkeys(["RunReport", "make_plan"], "findhz.planner.planning"),
+    **dict.fromkeys(["TravelMatrix", "build_matrix"], "findhz.planner.travel"),
+    "verify_plan": "findhz.planner.verify",
 }
 
 

@@ -1,6 +1,6 @@
 """Who rides which route on which day, and on which bus.
 
-The scenario becomes an :class:`~planner.problems.AssignmentProblem`: a *slot* per route-day
+The scenario becomes an :class:`~findhz.planner.problems.AssignmentProblem`: a *slot* per route-day
 that can run (on the route's own dates), an *option* per delegate, interest and available day.
 The solver chooses options and buses by one objective in a stated order: as many delegates
 placed as possible; then nobody below the scenario's ``max_rank`` when it can be helped; then
@@ -8,10 +8,10 @@ the least money, the buses' cost (``cost_per_day`` plus ``staff_per_bus``) plus
 ``cny_per_rank_step`` for each step down a delegate's ranking; no bus leaves with fewer than
 its route's ``min_riders``.
 
-This module runs the stage: what each route-day can offer (:mod:`planner.assign_problem`),
-the solver (:mod:`planner.solver`), the buses of each route-day, balanced with countries
-mixed (:mod:`planner.buses`), and a reason for every delegate it could not place
-(:mod:`planner.explain`).
+This module runs the stage: what each route-day can offer (:mod:`findhz.planner.assign_problem`),
+the solver (:mod:`findhz.planner.solver`), the buses of each route-day, balanced with countries
+mixed (:mod:`findhz.planner.buses`), and a reason for every delegate it could not place
+(:mod:`findhz.planner.explain`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner import solver
-from planner.assign_problem import (
+from findhz.planner import solver
+from findhz.planner.assign_problem import (
     UNLIMITED_BUSES,
     greedy_hint,
     lunch_venues,
@@ -35,9 +35,9 @@ from planner.assign_problem import (
     venue_pool_limits,
     venue_slots,
 )
-from planner.buses import PlannedGroup, number_groups, split_into_buses
-from planner.errors import InputError, Problem
-from planner.explain import (
+from findhz.planner.buses import PlannedGroup, number_groups, split_into_buses
+from findhz.planner.errors import InputError, Problem
+from findhz.planner.explain import (
     BUDGET_REASON,
     KEPT_START_REASON,
     budget_reason,
@@ -48,8 +48,8 @@ from planner.explain import (
     wanted_counts,
     why_unplaced,
 )
-from planner.models import Explanation, Group, Scenario, Unassigned
-from planner.problems import AssignmentProblem, Option, SharedLimit, Slot
+from findhz.planner.models import Explanation, Group, Scenario, Unassigned
+from findhz.planner.problems import AssignmentProblem, Option, SharedLimit, Slot
 
 __all__ = [
     "BUDGET_REASON",

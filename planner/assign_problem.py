@@ -1,9 +1,10 @@
 """The assignment's problem: what each route-day can offer, and the solver's slots and options.
 
 :func:`route_day` says what a route can offer on a date (open venues, lunch, the largest
-group, whether a step-free delegate can ride); the solver's :class:`~planner.problems.Slot`,
-:class:`~planner.problems.Option` and :class:`~planner.problems.SharedLimit` are built from
-it in :mod:`planner.assign`. :func:`greedy_hint` is the solver's feasible start. Nothing here
+group, whether a step-free delegate can ride); the solver's
+:class:`~findhz.planner.problems.Slot`, :class:`~findhz.planner.problems.Option` and
+:class:`~findhz.planner.problems.SharedLimit` are built from it in
+:mod:`findhz.planner.assign`. :func:`greedy_hint` is the solver's feasible start. Nothing here
 solves.
 """
 
@@ -14,9 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planner.errors import InputError, Problem
-from planner.models import Route, Scenario, Venue, format_clock
-from planner.problems import AssignmentHint, AssignmentProblem, Option, SharedLimit
+from findhz.planner.errors import InputError, Problem
+from findhz.planner.models import Route, Scenario, Venue, format_clock
+from findhz.planner.problems import AssignmentHint, AssignmentProblem, Option, SharedLimit
 
 __all__ = [
     "UNLIMITED_BUSES",

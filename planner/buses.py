@@ -11,8 +11,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from planner.models import BusType, Delegate
-from planner.problems import Slot
+from findhz.planner.models import BusType, Delegate
+from findhz.planner.problems import Slot
 
 __all__ = ["PlannedGroup", "even_sizes", "number_groups", "split_into_buses"]
 

@@ -22,8 +22,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from planner.errors import InputError, Problem
-from planner.models import ClockTime, Delegate, DelegateId, Plan, Scenario, Slug, _Frozen
+from findhz.planner.errors import InputError, Problem
+from findhz.planner.models import ClockTime, Delegate, DelegateId, Plan, Scenario, Slug, _Frozen
 
 __all__ = [
     "BusUnavailable",
@@ -112,7 +112,7 @@ class ChangeFile(_Frozen):
 
 def load_changes(path: str | Path) -> list[Change]:
     """Read a CHANGES file; every problem is one line (raises :class:`InputError`)."""
-    from planner.loading import _display, _validate, _yaml_list
+    from findhz.planner.loading import _display, _validate, _yaml_list
 
     path = Path(path)
     problems: list[Problem] = []

@@ -1,6 +1,6 @@
 """The routing model of one date, built once and frozen: nodes, visits, buses, lunch choices.
 
-The groups of one date are the vehicles of one :class:`~planner.problems.RoutingProblem`,
+The groups of one date are the vehicles of one :class:`~findhz.planner.problems.RoutingProblem`,
 each from the base and back, because venues couple them (a venue receives at most
 ``concurrent_groups`` groups at once, lunch stops included). Each group gets its own copy of
 the venues it may use: the open candidates of its route (optional, with a prize from the
@@ -8,8 +8,8 @@ route's weights and the group's size; must-visits with a prize so large that onl
 impossibility drops them) and a mandatory choice of lunch venue.
 
 :func:`build_day_model` makes a :class:`DayModel`; the search
-(:mod:`planner.day_search`), the re-timing (:mod:`planner.retime`) and the read-back
-(:mod:`planner.day_readback`) only read it. Its travel matrices are leg times in whole
+(:mod:`findhz.planner.day_search`), the re-timing (:mod:`findhz.planner.retime`) and the read-back
+(:mod:`findhz.planner.day_readback`) only read it. Its travel matrices are leg times in whole
 minutes (rounded up: a timetable shows minutes), so ``arrive = depart + travel_s`` holds.
 """
 
@@ -23,12 +23,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner import explain
-from planner.assign_problem import route_day_venues
-from planner.buses import PlannedGroup
-from planner.models import Explanation, Scenario, Venue
-from planner.problems import Choice, Resource, RoutingProblem, RoutingSolution, Vehicle, Visit
-from planner.travel.matrix import TravelMatrix
+from findhz.planner import explain
+from findhz.planner.assign_problem import route_day_venues
+from findhz.planner.buses import PlannedGroup
+from findhz.planner.models import Explanation, Scenario, Venue
+from findhz.planner.problems import (
+    Choice,
+    Resource,
+    RoutingProblem,
+    RoutingSolution,
+    Vehicle,
+    Visit,
+)
+from findhz.planner.travel.matrix import TravelMatrix
 
 __all__ = [
     "LUNCH_CANDIDATES",

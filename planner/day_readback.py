@@ -1,4 +1,4 @@
-"""Reading a day's solution back: timed :class:`~planner.models.Group` s, explanations, figures.
+"""A day's solution read back: timed groups, explanations and the day's figures.
 
 Each leg is timed at the band of its departure (the solution was re-timed, so it is
 consistent); the figures of the day are a :class:`DayMetrics`, written to ``plan.json`` under
@@ -12,12 +12,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner import explain
-from planner.buses import PlannedGroup
-from planner.day_model import MUST_VISIT_PRIZE, DayModel
-from planner.models import Explanation, Group, Stop
-from planner.problems import PrizeBound, RoutingSolution, collected_prize
-from planner.retime import first_departure
+from findhz.planner import explain
+from findhz.planner.buses import PlannedGroup
+from findhz.planner.day_model import MUST_VISIT_PRIZE, DayModel
+from findhz.planner.models import Explanation, Group, Stop
+from findhz.planner.problems import PrizeBound, RoutingSolution, collected_prize
+from findhz.planner.retime import first_departure
 
 __all__ = ["Certificate", "DayMetrics", "DaySchedule", "certificate", "prize", "read_back"]
 

@@ -5,7 +5,7 @@ the time its venues have left after the buses before it (so the venues' capacity
 construction and no search can fail for want of time). Then, on days small enough, all
 buses are searched together from the best of those builds, with the venues' capacity as
 cumulative constraints over the visits' intervals; the joint answer is kept only if it is
-better. Every function here reads the frozen :class:`~planner.day_model.DayModel` and
+better. Every function here reads the frozen :class:`~findhz.planner.day_model.DayModel` and
 returns its result; none changes the model.
 
 Work is counted in search branches (a count, so the same inputs give the same plan on any
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner import explain, solver
-from planner.day_model import DayModel
-from planner.models import Venue
-from planner.problems import Choice, PrizeBound, RoutingProblem, RoutingSolution, Tour, Visit
+from findhz.planner import explain, solver
+from findhz.planner.day_model import DayModel
+from findhz.planner.models import Venue
+from findhz.planner.problems import Choice, PrizeBound, RoutingProblem, RoutingSolution, Tour, Visit
 
 __all__ = [
     "BUS_BRANCHES_PER_SECOND",

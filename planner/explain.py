@@ -6,8 +6,8 @@ not run for want of riders (:func:`too_few_riders`), a search stopped by its tim
 (:func:`budget_reason`). The schedule's: a must-visit venue a group cannot use (too small,
 no step-free access, closed, no room between its other stops), a bus below its route's
 minimum of stops, and a bus with no timetable at all (a :class:`PlanError`). The facts come
-from :mod:`planner.assign`, the day model (:mod:`planner.day_model`) and the read-back
-(:mod:`planner.day_readback`); only the words are made here.
+from :mod:`findhz.planner.assign`, the day model (:mod:`findhz.planner.day_model`) and the read-back
+(:mod:`findhz.planner.day_readback`); only the words are made here.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from planner.assign_problem import RouteDay, venue_slots
-from planner.buses import PlannedGroup
-from planner.errors import PlanError
-from planner.models import Delegate, Explanation, Route, Scenario, Venue, format_clock
-from planner.problems import AssignmentSolution, Option, SharedLimit, Slot
+from findhz.planner.assign_problem import RouteDay, venue_slots
+from findhz.planner.buses import PlannedGroup
+from findhz.planner.errors import PlanError
+from findhz.planner.models import Delegate, Explanation, Route, Scenario, Venue, format_clock
+from findhz.planner.problems import AssignmentSolution, Option, SharedLimit, Slot
 
 __all__ = [
     "BUDGET_REASON",

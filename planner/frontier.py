@@ -15,9 +15,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from planner.assign import assign
-from planner.models import Scenario
-from planner.planning import ASSIGNMENT_SHARE
+from findhz.planner.assign import assign
+from findhz.planner.models import Scenario
+from findhz.planner.planning import ASSIGNMENT_SHARE
 
 __all__ = ["FRONTIER_RATES", "MOST_SATISFIED_RATE", "frontier"]
 

@@ -2,8 +2,8 @@
 
 ``load_scenario(path)`` parses the scenario YAML, the venue catalogue, the routes and the
 delegates table (CSV or xlsx), validates each record with the models, cross-checks them
-against each other, and returns a frozen :class:`~planner.models.Scenario`. Every problem of
-every file is collected first and raised together as one :class:`~planner.errors.InputError`,
+against each other, and returns a frozen :class:`~findhz.planner.models.Scenario`. Every problem of
+every file is collected first and raised together as one :class:`~findhz.planner.errors.InputError`,
 one line per problem naming the file, the line or row, the field and what is wrong.
 
 A record that fails validation still lends its id to the cross-checks, so one bad venue is
@@ -29,9 +29,9 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from planner.bundled import bundled_routes
-from planner.errors import InputError, Problem
-from planner.models import (
+from findhz.planner.bundled import bundled_routes
+from findhz.planner.errors import InputError, Problem
+from findhz.planner.models import (
     DELEGATE_ID_PATTERN,
     SLUG_PATTERN,
     Delegate,
@@ -40,7 +40,7 @@ from planner.models import (
     ScenarioSpec,
     Venue,
 )
-from planner.naming import file_name_problem
+from findhz.planner.naming import file_name_problem
 
 __all__ = [
     "HANGZHOU_BOUNDS",

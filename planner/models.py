@@ -5,7 +5,7 @@ Field names are a contract with coordinators' files and with tools that read ``p
 
 Times of day are kept as whole minutes after midnight (``ClockTime``) and written back as
 ``"HH:MM"``; opening windows are :class:`Window` and written as ``"HH:MM-HH:MM"``. The
-loaded, cross-checked whole is :class:`Scenario`; files are parsed by ``planner.loading``.
+loaded, cross-checked whole is :class:`Scenario`; files are parsed by ``findhz.planner.loading``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from planner.polyline import decode
+from findhz.planner.polyline import decode
 
 __all__ = [
     "WEEKDAYS",
@@ -466,7 +466,7 @@ Speed = Annotated[float, Field(ge=MIN_SPEED_KMH, le=MAX_SPEED_KMH)]
 
 
 class TravelSettings(_Frozen):
-    """Per-scenario overrides of the offline travel-time model (see ``planner.travel``)."""
+    """Per-scenario overrides of the offline travel-time model (see ``findhz.planner.travel``)."""
 
     detour: float | None = Field(default=None, ge=1.0, le=3.0)
     speeds_kmh: dict[str, Speed] | None = None
@@ -721,7 +721,7 @@ class Delegate(_Frozen):
 class Scenario(_Frozen):
     """A scenario with everything it refers to, loaded and cross-checked.
 
-    Built only by ``planner.loading.load_scenario``; the rest of the code reads it.
+    Built only by ``findhz.planner.loading.load_scenario``; the rest of the code reads it.
     """
 
     spec: ScenarioSpec

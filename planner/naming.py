@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from planner.models import Plan
+from findhz.planner.models import Plan
 
 __all__ = [
     "PAGE_SECRET_FILE",

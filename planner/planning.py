@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.assign import assign
-from planner.models import Plan, Scenario, TravelInfo
-from planner.schedule import schedule_day
-from planner.travel.matrix import TravelMatrix
+from findhz.planner.assign import assign
+from findhz.planner.models import Plan, Scenario, TravelInfo
+from findhz.planner.schedule import schedule_day
+from findhz.planner.travel.matrix import TravelMatrix
 
 __all__ = ["ASSIGNMENT_SHARE", "RunReport", "command_bound", "days_allowance", "make_plan"]
 

@@ -1,4 +1,4 @@
-"""Plain problem and solution types that the solver module (``planner.solver``) speaks.
+"""Plain problem and solution types that the solver module (``findhz.planner.solver``) speaks.
 
 The planner builds a :class:`RoutingProblem` for each day from the scenario; the benchmarks
 build one from an orienteering or Solomon instance. Both go through the same solver code.
@@ -251,7 +251,7 @@ class AssignmentProblem:
     """Choose options (at most ``rides`` per person, one per day, one per ``family``) and
     buses per slot, within the fleet of each day (``fleet[day][b]`` buses of type ``b``).
 
-    The objective, in order (see ``planner.solver.solve_assignment``): as many people
+    The objective, in order (see ``findhz.planner.solver.solve_assignment``): as many people
     placed as possible, then as many rides; then as few rides as possible ``max_steps`` or
     more steps down a ranking (when set); then the least *money*: the buses' cost
     (``bus_cost[b]`` per bus of type ``b``) plus ``step_cost`` per rank step of every ride;

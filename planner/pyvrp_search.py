@@ -1,16 +1,16 @@
 """The one module that speaks to PyVRP.
 
-:func:`solve_with_pyvrp` solves a :class:`~planner.problems.RoutingProblem` with PyVRP's
+:func:`solve_with_pyvrp` solves a :class:`~findhz.planner.problems.RoutingProblem` with PyVRP's
 iterated local search when the problem uses only what PyVRP models (:func:`unsupported` says
-why not otherwise), and hands back the same plain :class:`~planner.problems.RoutingSolution`
-as the OR-Tools search in :mod:`planner.solver`. The translation:
+why not otherwise), and hands back the same plain :class:`~findhz.planner.problems.RoutingSolution`
+as the OR-Tools search in :mod:`findhz.planner.solver`. The translation:
 
 * one PyVRP location per matrix node used, so visits that share a node share a location;
   ``cost`` is PyVRP's distance and ``travel`` its duration (service at the client, as ours);
 * a visit with one start window is one client; a visit with several windows is a
   mutually exclusive client group with one client per window (the group is required when
   the visit is);
-* a :class:`~planner.problems.Choice` is one mutually exclusive group over the clients of
+* a :class:`~findhz.planner.problems.Choice` is one mutually exclusive group over the clients of
   all its visits: required without a penalty, optional with the penalty as every member's
   prize;
 * ``max_stops`` is a load dimension (each visit that counts as a stop delivers one);
@@ -39,7 +39,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from planner.problems import RoutingProblem, RoutingSolution, Tour
+from findhz.planner.problems import RoutingProblem, RoutingSolution, Tour
 
 __all__ = ["RACE_SHARE", "solve_with_pyvrp", "unsupported"]
 
@@ -338,7 +338,7 @@ def _read_back(
 
 
 def _timetable(problem: RoutingProblem, v: int, served: list[_Client]) -> Tour:
-    """The times of a tour as :mod:`planner.solver` reports them: every visit as early as
+    """The times of a tour as :mod:`findhz.planner.solver` reports them: every visit as early as
     it can start (in the window PyVRP chose), then the vehicle leaves as late as its first
     visit allows. PyVRP's own schedule may start later; this one is never later than it,
     so it keeps every window and the vehicle's end."""
@@ -370,7 +370,7 @@ def _dropped(problem: RoutingProblem, tours: list[Tour]) -> tuple[int, ...]:
 
 
 def _objective(problem: RoutingProblem, tours: list[Tour]) -> int:
-    """The objective as :mod:`planner.solver` counts it: arc costs, fixed costs of the
+    """The objective as :mod:`findhz.planner.solver` counts it: arc costs, fixed costs of the
     vehicles used, span costs, and the prizes (or choice penalties) of what was dropped."""
     total = 0
     for tour, vehicle in zip(tours, problem.vehicles, strict=True):

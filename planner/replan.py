@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from planner import solver
-from planner.buses import PlannedGroup
-from planner.changes import (
+from findhz.planner import solver
+from findhz.planner.buses import PlannedGroup
+from findhz.planner.changes import (
     BusUnavailable,
     Change,
     DelegateDays,
@@ -37,13 +37,22 @@ from planner.changes import (
     VenueClosed,
     with_delegate_changes,
 )
-from planner.errors import InputError, PlanError, Problem
-from planner.exports.ics import calendar_revisions
-from planner.models import BusType, Delegate, Explanation, Group, Plan, Scenario, Stop, Unassigned
-from planner.problems import SeatBin, SeatOption, SeatProblem
-from planner.schedule import reschedule_group, schedule_day
-from planner.travel.matrix import TravelMatrix
-from planner.verify import verify_plan
+from findhz.planner.errors import InputError, PlanError, Problem
+from findhz.planner.exports.ics import calendar_revisions
+from findhz.planner.models import (
+    BusType,
+    Delegate,
+    Explanation,
+    Group,
+    Plan,
+    Scenario,
+    Stop,
+    Unassigned,
+)
+from findhz.planner.problems import SeatBin, SeatOption, SeatProblem
+from findhz.planner.schedule import reschedule_group, schedule_day
+from findhz.planner.travel.matrix import TravelMatrix
+from findhz.planner.verify import verify_plan
 
 __all__ = ["SHIFT_TOLERANCE_MIN", "ChangeReport", "ReplanResult", "plan_digest", "replan"]
 

@@ -3,7 +3,7 @@
 The routing model takes one time per leg, so a day is searched with a guess of each leg's
 band; these functions check a solution against the hour-dependent travel times, and turn
 the prize bound's own timetable into a solution of the day. They read the frozen
-:class:`~planner.day_model.DayModel` and change nothing.
+:class:`~findhz.planner.day_model.DayModel` and change nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Collection
 
 import numpy as np
 
-from planner.day_model import DayModel
-from planner.problems import PrizeBound, RoutingSolution, Tour, Vehicle
+from findhz.planner.day_model import DayModel
+from findhz.planner.problems import PrizeBound, RoutingSolution, Tour, Vehicle
 
 __all__ = ["first_departure", "inconsistent_legs", "timetable", "travel_of"]
 

@@ -2,14 +2,14 @@
 
 The stage is a pipeline of four parts, each in its own module:
 
-1. :func:`planner.day_model.build_day_model`: the frozen routing model of the date (every
+1. :func:`findhz.planner.day_model.build_day_model`: the frozen routing model of the date (every
    bus a vehicle from the base and back, its route's open candidate venues, a mandatory
    lunch choice, the venues several buses share as capacity resources);
-2. :mod:`planner.day_search`: the search, bus by bus then all buses together, and the
+2. :mod:`findhz.planner.day_search`: the search, bus by bus then all buses together, and the
    prize bound (the day's quality certificate); it returns results and changes nothing;
-3. :mod:`planner.retime`: each leg at the travel band of its departure;
-4. :mod:`planner.day_readback`: timed groups, explanations (worded in
-   :mod:`planner.explain`) and the day's figures (:class:`DayMetrics`).
+3. :mod:`findhz.planner.retime`: each leg at the travel band of its departure;
+4. :mod:`findhz.planner.day_readback`: timed groups, explanations (worded in
+   :mod:`findhz.planner.explain`) and the day's figures (:class:`DayMetrics`).
 
 This module runs them. Travel times depend on the hour. The routing model takes one time
 per leg, so the day is solved with a guess of each leg's band, then re-timed exactly (each
@@ -28,17 +28,17 @@ import itertools
 import time
 from collections.abc import Sequence
 
-from planner import solver
-from planner.buses import PlannedGroup
-from planner.day_model import (
+from findhz.planner import solver
+from findhz.planner.buses import PlannedGroup
+from findhz.planner.day_model import (
     LUNCH_CANDIDATES,
     MUST_VISIT_PRIZE,
     DayModel,
     build_day_model,
     ceil_minute,
 )
-from planner.day_readback import DayMetrics, DaySchedule, certificate, prize, read_back
-from planner.day_search import (
+from findhz.planner.day_readback import DayMetrics, DaySchedule, certificate, prize, read_back
+from findhz.planner.day_search import (
     BUS_BRANCHES_PER_SECOND,
     BUS_SOLVES_PER_SECOND,
     JOINT_MAX_NODES,
@@ -57,11 +57,11 @@ from planner.day_search import (
     solve,
     solve_day,
 )
-from planner.errors import PlanError
-from planner.models import Group, Scenario
-from planner.problems import RoutingProblem, RoutingSolution, Stability
-from planner.retime import inconsistent_legs, timetable, travel_of
-from planner.travel.matrix import TravelMatrix
+from findhz.planner.errors import PlanError
+from findhz.planner.models import Group, Scenario
+from findhz.planner.problems import RoutingProblem, RoutingSolution, Stability
+from findhz.planner.retime import inconsistent_legs, timetable, travel_of
+from findhz.planner.travel.matrix import TravelMatrix
 
 __all__ = [
     "LUNCH_CANDIDATES",
@@ -307,7 +307,7 @@ def reschedule_group(
 ) -> Group | None:
     """Re-solve the rest of ``group``'s day after a change (re-planning), close to its
     ``published`` tour: the routing objective penalises each changed stop and each start
-    shifted more than 15 minutes (:class:`~planner.problems.Stability`) ahead of travel and
+    shifted more than 15 minutes (:class:`~findhz.planner.problems.Stability`) ahead of travel and
     the venues' prizes. The search starts from ``group``'s own stops (the minimal repair).
 
     ``frozen`` visits and lunches at the start stay as they are (the past, or the stop the bus

@@ -10,8 +10,8 @@ import json
 
 from pydantic import BaseModel
 
-from planner.changes import ChangeFile
-from planner.models import Delegate, RouteCatalogue, ScenarioSpec, VenueCatalogue
+from findhz.planner.changes import ChangeFile
+from findhz.planner.models import Delegate, RouteCatalogue, ScenarioSpec, VenueCatalogue
 
 __all__ = ["SCHEMA_FILES", "render_schemas"]
 

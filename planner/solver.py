@@ -1,7 +1,7 @@
 """The one module that speaks to OR-Tools.
 
-:func:`solve_routing` turns a :class:`~planner.problems.RoutingProblem` into an OR-Tools
-routing model, searches it, and hands back a :class:`~planner.problems.RoutingSolution` made
+:func:`solve_routing` turns a :class:`~findhz.planner.problems.RoutingProblem` into an OR-Tools
+routing model, searches it, and hands back a :class:`~findhz.planner.problems.RoutingSolution` made
 of plain data. The model:
 
 * a time dimension whose transit is travel plus the service time at the origin, with slack
@@ -43,8 +43,8 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_p
 from ortools.sat.python import cp_model
 from ortools.util import optional_boolean_pb2
 
-from planner import interrupt, pyvrp_search
-from planner.problems import (
+from findhz.planner import interrupt, pyvrp_search
+from findhz.planner.problems import (
     AssignmentHint,
     AssignmentProblem,
     AssignmentSolution,
@@ -111,7 +111,7 @@ class SearchConfig:
 
     ``metaheuristic`` is ``"gls"``, ``"tabu"``, ``"sa"``, ``"greedy"`` or ``"ils"`` (OR-Tools'
     iterated local search with ruin and recreate). ``engine="pyvrp"`` searches with PyVRP's
-    iterated local search instead (:mod:`planner.pyvrp_search`; ``history_length`` is its
+    iterated local search instead (:mod:`findhz.planner.pyvrp_search`; ``history_length`` is its
     late-acceptance history, ``starts`` the independent starts it races before continuing
     from the best), on problems PyVRP models; the OR-Tools fields are then unused.
     """
@@ -763,7 +763,7 @@ def bound_prize(
     hint: Sequence[Tour] | None = None,
     timed_travel: Sequence[TimedTravel] = (),
 ) -> PrizeBound:
-    """An upper bound on :func:`~planner.problems.collected_prize` over every solution of
+    """An upper bound on :func:`~findhz.planner.problems.collected_prize` over every solution of
     ``problem`` (its travel times taken as lower bounds of the true ones), with CP-SAT.
 
     ``timed_travel``: travel that depends on the departure time, as ``(from, until,
@@ -1106,7 +1106,7 @@ class _Term:
 def solve_assignment(
     problem: AssignmentProblem, *, time_limit_s: float = 10.0, seed: int = 0
 ) -> AssignmentSolution:
-    """Solve an :class:`~planner.problems.AssignmentProblem` with CP-SAT, stage by stage."""
+    """Solve an :class:`~findhz.planner.problems.AssignmentProblem` with CP-SAT, stage by stage."""
     started = time.perf_counter()
     model = cp_model.CpModel()
     chosen = [model.new_bool_var(f"option_{k}") for k in range(len(problem.options))]
@@ -1473,7 +1473,7 @@ def _hint_solution(problem: AssignmentProblem, hint: AssignmentHint) -> Assignme
 
 
 def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 0) -> SeatSolution:
-    """Solve a :class:`~planner.problems.SeatProblem` with CP-SAT, stage by stage."""
+    """Solve a :class:`~findhz.planner.problems.SeatProblem` with CP-SAT, stage by stage."""
     started = time.perf_counter()
     model = cp_model.CpModel()
     chosen = [model.new_bool_var(f"seat_{k}") for k in range(len(problem.options))]

@@ -17,8 +17,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from planner.models import Group, Plan, Scenario, Stop, rides
-from planner.naming import case_clashes, file_name_problem, map_page_names
+from findhz.planner.models import Group, Plan, Scenario, Stop, rides
+from findhz.planner.naming import case_clashes, file_name_problem, map_page_names
 
 __all__ = ["MAX_SPEED_KMH", "verify_plan"]
 

@@ -58,7 +58,7 @@ def plan_digests(scenario: str) -> dict[str, str]:
         out = Path(work) / "out"
         subprocess.run(
             [
-                *(sys.executable, "-c", "from planner.cli import main; main()"),
+                *(sys.executable, "-c", "from findhz.cli import main; main()"),
                 *("plan", scenario, "--out", str(out)),
             ],
             check=True,

@@ -322,7 +322,7 @@ def xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
     """The table as an xlsx workbook (first sheet ``delegates``), with fixed timestamps."""
     from openpyxl import Workbook
 
-    from planner.exports.workbook import reproducible_xlsx
+    from findhz.planner.exports.workbook import reproducible_xlsx
 
     book = Workbook()
     sheet = book.active

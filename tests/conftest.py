@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from planner.models import (
+from findhz.planner.models import (
     Delegate,
     Group,
     Plan,

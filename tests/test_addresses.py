@@ -7,12 +7,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from maps import render_site
-from planner.bundled import bundled_routes
-from planner.cli import app
-from planner.exports import build_tables
-from planner.loading import load_catalogue
-from planner.models import Address, Plan, Scenario, Venue
+from findhz.cli import app
+from findhz.maps import render_site
+from findhz.planner.bundled import bundled_routes
+from findhz.planner.exports import build_tables
+from findhz.planner.loading import load_catalogue
+from findhz.planner.models import Address, Plan, Scenario, Venue
 
 # Words of our research notes that must never reach a driver's or a delegate's page.
 NOTE_WORDS = re.compile(

@@ -22,10 +22,10 @@ import pytest
 import yaml
 from geopy.distance import geodesic
 
-from planner.bundled import bundled_routes
-from planner.loading import load_scenario
-from planner.models import RouteCatalogue, Scenario, ScenarioSpec, Venue, VenueCatalogue
-from planner.travel import TravelMatrix, build_matrix
+from findhz.planner.bundled import bundled_routes
+from findhz.planner.loading import load_scenario
+from findhz.planner.models import RouteCatalogue, Scenario, ScenarioSpec, Venue, VenueCatalogue
+from findhz.planner.travel import TravelMatrix, build_matrix
 
 ROUTES = bundled_routes()
 REPO = ROUTES.parent

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from planner import interrupt
+from findhz.planner import interrupt
 
 
 def test_a_swallowed_ctrl_c_is_raised_again() -> None:

@@ -1,4 +1,4 @@
-"""Unit tests of ``planner.loading``: what loads, and where each problem is said to be."""
+"""Unit tests of ``findhz.planner.loading``: what loads, and where each problem is said to be."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from types import ModuleType
 
 import pytest
 
-from planner.bundled import bundled_routes
-from planner.errors import InputError, Problem
-from planner.loading import load_catalogue, load_delegates, load_routes, load_scenario
-from planner.models import Scenario
+from findhz.planner.bundled import bundled_routes
+from findhz.planner.errors import InputError, Problem
+from findhz.planner.loading import load_catalogue, load_delegates, load_routes, load_scenario
+from findhz.planner.models import Scenario
 
 DATA = Path(__file__).parent / "data"
 VALID = DATA / "valid"

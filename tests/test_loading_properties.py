@@ -21,9 +21,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.errors import InputError
-from planner.loading import load_scenario
-from planner.models import Scenario
+from findhz.planner.errors import InputError
+from findhz.planner.loading import load_scenario
+from findhz.planner.models import Scenario
 
 VALID = Path(__file__).parent / "data" / "valid"
 FILES = ("scenario.yaml", "venues.yaml", "themes.yaml", "delegates.csv")

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner import pyvrp_search
-from planner.problems import Choice, Resource, RoutingProblem, RoutingSolution, Vehicle, Visit
-from planner.solver import default_configs, solve_routing
+from findhz.planner import pyvrp_search
+from findhz.planner.problems import (
+    Choice,
+    Resource,
+    RoutingProblem,
+    RoutingSolution,
+    Vehicle,
+    Visit,
+)
+from findhz.planner.solver import default_configs, solve_routing
 
 DAY = (0, 10_000)
 

@@ -18,9 +18,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner.bundled import bundled_routes
-from planner.cli import app
-from planner.schemas import SCHEMA_FILES, render_schemas
+from findhz.cli import app
+from findhz.planner.bundled import bundled_routes
+from findhz.planner.schemas import SCHEMA_FILES, render_schemas
 
 ROUTES = bundled_routes()
 SCHEMAS = ROUTES / "schemas"

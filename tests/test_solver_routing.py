@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from planner.problems import (
+from findhz.planner.problems import (
     Choice,
     Resource,
     RoutingProblem,
@@ -16,7 +16,7 @@ from planner.problems import (
     Vehicle,
     Visit,
 )
-from planner.solver import SearchConfig, solve_routing
+from findhz.planner.solver import SearchConfig, solve_routing
 
 DAY = (0, 10_000)
 BUDGET = 20_000
@@ -372,7 +372,7 @@ def test_stability_counts_a_dropped_published_visit_ahead_of_its_prize() -> None
 def test_the_time_cap_flag_is_read_one_way() -> None:
     """``RoutingSolution.time_cap_hit`` is the one reading of the flag the searches store in
     their statistics: absent means not hit, any non-zero value means hit."""
-    from planner.problems import RoutingSolution
+    from findhz.planner.problems import RoutingSolution
 
     def answer(stats: dict[str, float]) -> RoutingSolution:
         return RoutingSolution(True, (), 0, (), "x", 0.0, stats)

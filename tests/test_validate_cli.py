@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner.cli import app
+from findhz.cli import app
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
@@ -319,7 +319,7 @@ def test_the_console_script_prints_no_traceback() -> None:
     """The real process, not the test runner: exit code 2 and the lines on stderr only."""
     case = BAD / "problems-in-several-files"
     done = subprocess.run(
-        [sys.executable, "-c", "from planner.cli import main; main()", "validate", "scenario.yaml"],
+        [sys.executable, "-c", "from findhz.cli import main; main()", "validate", "scenario.yaml"],
         cwd=case,
         capture_output=True,
         text=True,

@@ -40,11 +40,11 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from findhz.planner.errors import InputError, Problem
+from findhz.planner.models import Plan, rides
 from findhz.web import events as ev
 from findhz.web.store import Store, now, safe_id
 from findhz.web.worker import SCENARIO_COPY, run_plan, version_folder
-from planner.errors import InputError, Problem
-from planner.models import Plan, rides
 
 __all__ = ["TOKEN_SETTING", "create_app", "hash_token"]
 
@@ -663,8 +663,8 @@ async def cancel_run(request: Request) -> Response:
 
 
 async def version_page(request: Request) -> Response:
+    from findhz.planner.assign import cost_metrics
     from findhz.web.charts import bus_timelines, venue_gantt
-    from planner.assign import cost_metrics
 
     event = _event(request)
     version = _version(request, event["id"], int(request.path_params["number"]))
@@ -766,7 +766,7 @@ def _base_url(text: str) -> str | None:
 def _page_secret(event_dir: Path) -> str:
     """The secret naming the event's published delegate pages: one per event, kept, so that a
     re-planned version keeps every published address."""
-    from planner.naming import new_page_secret
+    from findhz.planner.naming import new_page_secret
 
     path = event_dir / "page-secret.txt"
     if path.is_file():
@@ -784,10 +784,10 @@ def _write_published(event_dir: Path, folder: Path, base_url: str) -> None:
     site) and a re-plan's change report and notices."""
     import shutil
 
-    from maps import render_qr_sheets, render_site
-    from planner.exports.atomic import atomic_output_dir
-    from planner.loading import load_scenario
-    from planner.verify import verify_plan
+    from findhz.maps import render_qr_sheets, render_site
+    from findhz.planner.exports.atomic import atomic_output_dir
+    from findhz.planner.loading import load_scenario
+    from findhz.planner.verify import verify_plan
 
     plan = _read_plan(folder)
     scenario = load_scenario(folder / SCENARIO_COPY / "scenario.yaml")

@@ -1,6 +1,6 @@
 """The set-up page's map: every venue of the event's catalogue, the base and the running routes.
 
-Drawn with folium and finished by ``maps.pages.finish_map`` (Leaflet inlined, nothing from a
+Drawn with folium and finished by ``findhz.maps.pages.finish_map`` (Leaflet inlined, nothing from a
 CDN). Only OpenStreetMap tiles, which are WGS-84 like the catalogue, so no point is shifted.
 A venue's tooltip says how sure its position is and where it came from.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import folium
 from markupsafe import Markup
 
-from maps.layers import TILES, html_text
-from maps.pages import finish_map
-from planner.models import Scenario
+from findhz.maps.layers import TILES, html_text
+from findhz.maps.pages import finish_map
+from findhz.planner.models import Scenario
 
 __all__ = ["catalogue_map"]
 

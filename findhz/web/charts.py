@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from markupsafe import Markup, escape
 
-from planner.models import Plan, Scenario, format_clock
+from findhz.planner.models import Plan, Scenario, format_clock
 
 __all__ = ["bus_timelines", "venue_gantt"]
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import yaml
 
-from planner.bundled import bundled_routes
-from planner.changes import Change, DelegateDays, VenueClosed
-from planner.errors import InputError, Problem
-from planner.loading import (
+from findhz.planner.bundled import bundled_routes
+from findhz.planner.changes import Change, DelegateDays, VenueClosed
+from findhz.planner.errors import InputError, Problem
+from findhz.planner.loading import (
     DELEGATE_COLUMNS,
     DELEGATE_OPTIONAL,
     cell_text,
@@ -35,7 +35,7 @@ from planner.loading import (
     load_routes,
     load_scenario,
 )
-from planner.models import (
+from findhz.planner.models import (
     DEFAULT_CNY_PER_RANK_STEP,
     Route,
     Scenario,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.errors import OutputRefused
+from findhz.planner.errors import OutputRefused
 
 __all__ = [
     "DB_NAME",

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from findhz.planner.models import Plan, Scenario
+from findhz.planner.travel.matrix import TravelMatrix
 from findhz.web.store import Store, now
-from planner.models import Plan, Scenario
-from planner.travel.matrix import TravelMatrix
 
 __all__ = ["SCENARIO_COPY", "plan_summary", "run_plan", "version_folder"]
 
@@ -64,13 +64,13 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
     threading.Thread(target=watch_parent, name="findhz-watch-server", daemon=True).start()
     try:
         say("loading the scenario", 0.02)
+        from findhz.maps import render_site
+        from findhz.planner.exports import write_exports
+        from findhz.planner.exports.atomic import atomic_output_dir
+        from findhz.planner.planning import make_plan
+        from findhz.planner.travel import build_matrix
+        from findhz.planner.verify import verify_plan
         from findhz.web.events import load_event
-        from maps import render_site
-        from planner.exports import write_exports
-        from planner.exports.atomic import atomic_output_dir
-        from planner.planning import make_plan
-        from planner.travel import build_matrix
-        from planner.verify import verify_plan
 
         event_dir = store.event_dir(event_id)
         scenario = load_event(event_dir)
@@ -156,7 +156,7 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
                 ),
             )
     except Exception as error:  # any failure ends the run, with one line for the page
-        from planner.errors import FindhzError
+        from findhz.planner.errors import FindhzError
 
         line = str(error).splitlines()[0] if str(error) else type(error).__name__
         # the coordinator knows which event: no path of the server's folders in the message
@@ -168,7 +168,7 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
 
 def plan_summary(plan: Plan, scenario: Scenario) -> dict[str, Any]:
     """The figures of a version shown in the lists: people, buses, money and satisfaction."""
-    from planner.assign import RANK_VALUES, cost_metrics
+    from findhz.planner.assign import RANK_VALUES, cost_metrics
 
     costs = cost_metrics(scenario, plan.groups)
     # satisfaction as the assignment counts it, from the groups (so a re-plan's is current)
@@ -202,12 +202,12 @@ def plan_summary(plan: Plan, scenario: Scenario) -> dict[str, Any]:
 def _replan(
     store: Store, run: Any, scenario: Scenario, matrix: TravelMatrix
 ) -> tuple[Plan, Scenario, dict[str, str], dict[str, int]]:
-    """Repair the published version with ``planner.replan.replan``: the event's adjustments
+    """Repair the published version with ``findhz.planner.replan.replan``: the event's adjustments
     made since that version's run are its changes."""
+    from findhz.planner.changes import check_changes
+    from findhz.planner.exports.notices import notice_files
+    from findhz.planner.replan import replan
     from findhz.web.events import changes_of_edits
-    from planner.changes import check_changes
-    from planner.exports.notices import notice_files
-    from planner.replan import replan
 
     event_id = str(run["event_id"])
     base = store.row(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.exports.atomic import atomic_output_dir
-from planner.exports.ics import cancelled_events, delegate_calendar, plan_stamp
-from planner.exports.tables import TABLE_NAMES, Table, build_tables, sorted_groups
-from planner.exports.workbook import workbook_bytes, write_csv
-from planner.models import Plan, Scenario, rides
+from findhz.planner.exports.atomic import atomic_output_dir
+from findhz.planner.exports.ics import cancelled_events, delegate_calendar, plan_stamp
+from findhz.planner.exports.tables import TABLE_NAMES, Table, build_tables, sorted_groups
+from findhz.planner.exports.workbook import workbook_bytes, write_csv
+from findhz.planner.models import Plan, Scenario, rides
 
 __all__ = [
     "TABLE_NAMES",

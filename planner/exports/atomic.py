@@ -4,7 +4,7 @@
 yet, an empty one, or one that findhz wrote before (it carries the marker file
 :data:`MARKER_NAME`). Anything else, a folder holding a coordinator's own files, a file, a
 symbolic link, the root, the home folder or the current folder, is refused with
-:class:`~planner.errors.OutputRefused` and left exactly as it was.
+:class:`~findhz.planner.errors.OutputRefused` and left exactly as it was.
 
 :func:`atomic_output_dir` checks the target, takes a lock on it (a second writer waits, then
 gives up with one line), and yields a fresh temporary folder beside it. When the block ends
@@ -14,7 +14,7 @@ then deleted. When the block raises, or the run is interrupted, the temporary fo
 deleted and the previous output is left as it was. A run killed between the two renames of
 the fallback leaves the previous output as a hidden ``.NAME.old-*`` folder; the next run puts
 it back before anything else. A failure of the file system becomes
-:class:`~planner.errors.OutputWriteError`, one line naming the folder and the cause.
+:class:`~findhz.planner.errors.OutputWriteError`, one line naming the folder and the cause.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from planner.errors import OutputRefused, OutputWriteError
+from findhz.planner.errors import OutputRefused, OutputWriteError
 
 __all__ = [
     "MARKER_NAME",

@@ -24,7 +24,7 @@ import icalendar
 from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vText
 
-from planner.models import Delegate, Group, Plan, Scenario, Stop, Venue
+from findhz.planner.models import Delegate, Group, Plan, Scenario, Stop, Venue
 
 __all__ = [
     "calendar_revisions",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner.models import Scenario
+from findhz.planner.models import Scenario
 
 if TYPE_CHECKING:  # only the types: pages that phrase a change load no solver
-    from planner.replan import ChangeReport, DelegateChange, HostChange
+    from findhz.planner.replan import ChangeReport, DelegateChange, HostChange
 
 __all__ = ["change_phrase", "notice_files"]
 

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from planner.models import Delegate, Group, Plan, Scenario, Stop, local_clock, rides
+from findhz.planner.models import Delegate, Group, Plan, Scenario, Stop, local_clock, rides
 
 __all__ = ["TABLE_NAMES", "Cell", "Table", "build_tables", "sorted_groups"]
 

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from planner.exports.tables import Cell, Table
+from findhz.planner.exports.tables import Cell, Table
 
 __all__ = ["csv_bytes", "reproducible_xlsx", "workbook_bytes", "write_csv"]
 

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from planner.errors import ProviderAuthError, TravelError
-from planner.travel.datum import wgs84_to_gcj02
-from planner.travel.http import Fetcher, RateLimiter
-from planner.travel.matrix import Band
-from planner.travel.providers import Block, BlockResult, BoolArray, LatLon, chunks
+from findhz.planner.errors import ProviderAuthError, TravelError
+from findhz.planner.travel.datum import wgs84_to_gcj02
+from findhz.planner.travel.http import Fetcher, RateLimiter
+from findhz.planner.travel.matrix import Band
+from findhz.planner.travel.providers import Block, BlockResult, BoolArray, LatLon, chunks
 
 __all__ = ["AMAP_KEY_ENV", "DISTANCE_URL", "MAX_ORIGINS", "AmapProvider", "amap_key"]
 

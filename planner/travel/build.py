@@ -4,7 +4,7 @@ With a routing service, each band's legs are looked up in the cache first; the r
 requested block by block. A block that still fails after the retries (server gone, timeouts,
 a malformed or wrong-sized answer) is filled from the offline model: a warning is logged once,
 and the matrix records which legs came from where (``TravelMatrix.origin``, ``fallbacks``,
-``info()``). A refused request (bad key, bad URL: :class:`~planner.errors.ProviderAuthError`)
+``info()``). A refused request (bad key, bad URL: :class:`~findhz.planner.errors.ProviderAuthError`)
 is not hidden behind a fallback: it propagates. After ``CIRCUIT_BREAK`` blocks in a row have
 failed, the remaining blocks are not tried (a dead server would otherwise cost every block its
 full retry time) and fall back at once.
@@ -23,22 +23,22 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from planner.errors import InputError, Problem, ProviderAuthError, TravelError
-from planner.models import Scenario
-from planner.travel import PROVIDERS, SERVICES
-from planner.travel.amap import AmapProvider, amap_key
-from planner.travel.cache import (
+from findhz.planner.errors import InputError, Problem, ProviderAuthError, TravelError
+from findhz.planner.models import Scenario
+from findhz.planner.travel import PROVIDERS, SERVICES
+from findhz.planner.travel.amap import AmapProvider, amap_key
+from findhz.planner.travel.cache import (
     ANY_BAND,
     CachedLeg,
     LegCache,
     default_cache_path,
     set_aside,
 )
-from planner.travel.http import Fetcher, RateLimiter, RetryPolicy
-from planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
-from planner.travel.offline import OfflineModel
-from planner.travel.osrm import DEFAULT_MAX_LOCATIONS, OsrmProvider
-from planner.travel.providers import (
+from findhz.planner.travel.http import Fetcher, RateLimiter, RetryPolicy
+from findhz.planner.travel.matrix import DEFAULT_BANDS, Band, Fallback, TravelMatrix
+from findhz.planner.travel.offline import OfflineModel
+from findhz.planner.travel.osrm import DEFAULT_MAX_LOCATIONS, OsrmProvider
+from findhz.planner.travel.providers import (
     Block,
     BlockResult,
     BlockTooBig,

@@ -33,11 +33,11 @@ from geopy.exc import (
 )
 from geopy.geocoders import Nominatim
 
-from planner.errors import TravelError
-from planner.models import Venue
-from planner.travel.amap import amap_key
-from planner.travel.datum import gcj02_to_wgs84
-from planner.travel.http import Fetcher, RateLimiter, RetryPolicy
+from findhz.planner.errors import TravelError
+from findhz.planner.models import Venue
+from findhz.planner.travel.amap import amap_key
+from findhz.planner.travel.datum import gcj02_to_wgs84
+from findhz.planner.travel.http import Fetcher, RateLimiter, RetryPolicy
 
 __all__ = [
     "GEOCODERS",

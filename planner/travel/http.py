@@ -4,7 +4,7 @@
 errors, HTTP 429 (after the server's ``Retry-After`` when it gives one) and 5xx, waiting
 ``base_s * 2**attempt`` seconds (capped, with full jitter) between attempts; a
 ``Retry-After`` longer than ``max_retry_after_s`` ends the attempts at once (no point in
-hammering); other 4xx answers raise :class:`~planner.errors.ProviderAuthError` at once.
+hammering); other 4xx answers raise :class:`~findhz.planner.errors.ProviderAuthError` at once.
 
 Deadlines: httpx's timeouts bound each read, so a server sending one byte every few seconds
 could hold a request for ever. Every attempt therefore has a total deadline
@@ -37,7 +37,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from planner.errors import ProviderAuthError, TravelError
+from findhz.planner.errors import ProviderAuthError, TravelError
 
 __all__ = ["Fetcher", "RateLimiter", "RetryPolicy", "SecretFilter"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from planner.models import format_clock
+from findhz.planner.models import format_clock
 
 __all__ = ["DAY_MIN", "DEFAULT_BANDS", "Band", "Fallback", "IntArray", "TravelMatrix"]
 

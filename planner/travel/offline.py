@@ -30,8 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from geopy.distance import ELLIPSOIDS, geodesic
 
-from planner.models import TravelSettings
-from planner.travel.matrix import Band
+from findhz.planner.models import TravelSettings
+from findhz.planner.travel.matrix import Band
 
 __all__ = [
     "ALIGHT_MIN",

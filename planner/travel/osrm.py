@@ -24,11 +24,11 @@ from typing import Any
 import httpx
 import numpy as np
 
-from planner.errors import ProviderAuthError, TravelError
-from planner.polyline import decode
-from planner.travel.http import Fetcher
-from planner.travel.matrix import Band
-from planner.travel.providers import (
+from findhz.planner.errors import ProviderAuthError, TravelError
+from findhz.planner.polyline import decode
+from findhz.planner.travel.http import Fetcher
+from findhz.planner.travel.matrix import Band
+from findhz.planner.travel.providers import (
     Block,
     BlockResult,
     BlockTooBig,

@@ -3,8 +3,8 @@
 A :class:`TravelTimeProvider` plans its requests as :class:`Block` s (origins x destinations
 it can answer in one call) and answers one block at a time with drive seconds and road metres
 as floats, ``nan`` where the service has no route. It raises
-:class:`~planner.errors.TravelError` when a block cannot be fetched (the builder then falls
-back to the offline model for it) and :class:`~planner.errors.ProviderAuthError` when the
+:class:`~findhz.planner.errors.TravelError` when a block cannot be fetched (the builder then falls
+back to the offline model for it) and :class:`~findhz.planner.errors.ProviderAuthError` when the
 service refuses the request itself (a bad key or URL: no fallback, the user must fix it).
 :class:`BlockTooBig` asks the builder to re-plan the pending legs in smaller blocks.
 Points are WGS-84 ``(lat, lon)``; a provider converts to its own datum and axis order.
@@ -19,8 +19,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from planner.errors import TravelError
-from planner.travel.matrix import Band
+from findhz.planner.errors import TravelError
+from findhz.planner.travel.matrix import Band
 
 __all__ = ["Block", "BlockResult", "BlockTooBig", "LatLon", "TravelTimeProvider", "chunks"]
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import httpx
 
-from planner.errors import ProviderAuthError, TravelError
-from planner.models import Plan, RoadLeg, Scenario
-from planner.travel.build import CIRCUIT_BREAK, DEFAULT_TRAVEL_DEADLINE_S, _open_cache
-from planner.travel.http import Fetcher, RetryPolicy
-from planner.travel.osrm import NoRoad, OsrmProvider
+from findhz.planner.errors import ProviderAuthError, TravelError
+from findhz.planner.models import Plan, RoadLeg, Scenario
+from findhz.planner.travel.build import CIRCUIT_BREAK, DEFAULT_TRAVEL_DEADLINE_S, _open_cache
+from findhz.planner.travel.http import Fetcher, RetryPolicy
+from findhz.planner.travel.osrm import NoRoad, OsrmProvider
 
 __all__ = ["Roads", "plan_legs", "plan_roads"]
 

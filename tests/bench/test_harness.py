@@ -12,23 +12,23 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.adapters import (
+from findhz.benchmarks.adapters import (
     check_optw,
     check_solomon,
     optw_matrix,
     optw_problem,
     solomon_problem,
 )
-from benchmarks.cli import app
-from benchmarks.instances import (
+from findhz.benchmarks.cli import app
+from findhz.benchmarks.instances import (
     DATA,
     read_optw,
     read_optw_optima,
     read_solomon,
     read_solomon_bks,
 )
-from benchmarks.report import render_report
-from benchmarks.runners import solve_ours
+from findhz.benchmarks.report import render_report
+from findhz.benchmarks.runners import solve_ours
 
 TOPTW = DATA / "toptw"
 SOLOMON = DATA / "solomon"
@@ -90,7 +90,7 @@ def test_ours_on_solomon_serves_everyone_within_the_rules() -> None:
 
 
 def test_pyvrp_side_by_side_on_the_same_problem() -> None:
-    from benchmarks.runners import solve_pyvrp
+    from findhz.benchmarks.runners import solve_pyvrp
 
     instance = read_optw(TOPTW / "pr01.txt")
     problem = optw_problem(instance, 2)
@@ -157,8 +157,8 @@ def test_report_gap_and_ratio_from_records(tmp_path: Path) -> None:
 
 
 def test_generated_week_loads_and_repeats(tmp_path: Path) -> None:
-    from benchmarks.scale import generate_week
-    from planner.loading import load_scenario
+    from findhz.benchmarks.scale import generate_week
+    from findhz.planner.loading import load_scenario
 
     first = generate_week(tmp_path / "a", delegates=40, venues=30, seed=7)
     second = generate_week(tmp_path / "b", delegates=40, venues=30, seed=7)
@@ -233,8 +233,8 @@ def test_budget_command_measures_a_small_week(tmp_path: Path) -> None:
 def test_money_targets_on_the_one_route_day_and_their_report(tmp_path: Path) -> None:
     """The one-route target and its optimality check, run for real on the committed case,
     and the report's money section built from the records (no timings asserted)."""
-    from benchmarks.targets import ONE_ROUTE, exact_target, one_route_target
-    from planner.loading import load_scenario
+    from findhz.benchmarks.targets import ONE_ROUTE, exact_target, one_route_target
+    from findhz.planner.loading import load_scenario
 
     one = one_route_target(6.0, 0)
     assert one["buses"] == "coach-49 35 + coach-49 35" and one["overlapping"] == 0

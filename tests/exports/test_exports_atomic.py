@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.errors import OutputRefused, OutputWriteError
-from planner.exports import atomic
-from planner.exports.atomic import MARKER_NAME, atomic_output_dir, is_findhz_output
+from findhz.planner.errors import OutputRefused, OutputWriteError
+from findhz.planner.exports import atomic
+from findhz.planner.exports.atomic import MARKER_NAME, atomic_output_dir, is_findhz_output
 
 
 def _siblings(folder: Path) -> list[str]:

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from planner.exports import write_exports
-from planner.models import Plan, Scenario
+from findhz.planner.exports import write_exports
+from findhz.planner.models import Plan, Scenario
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -96,7 +96,7 @@ def test_shared_event_bytes_are_what_icalendar_writes(
     # Each bus's events are serialised once and every rider's UID spliced in: the calendar
     # must read back and write out as the same bytes, also for a UID long enough to fold
     # and one with characters iCalendar escapes.
-    from planner.exports.ics import delegate_calendar
+    from findhz.planner.exports.ics import delegate_calendar
 
     group = sample_plan.groups[0]
     base = next(d for d in sample_scenario.delegates if d.id == group.delegates[0])

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from planner.exports import TABLE_NAMES, build_tables, write_exports
-from planner.models import Plan, Scenario
+from findhz.planner.exports import TABLE_NAMES, build_tables, write_exports
+from findhz.planner.models import Plan, Scenario
 
 
 @pytest.fixture
@@ -126,9 +126,9 @@ def test_same_plan_same_bytes(sample_plan: Plan, sample_scenario: Scenario, tmp_
 
 
 def test_public_surface() -> None:
-    import planner.exports
+    import findhz.planner.exports
 
-    assert planner.exports.__all__ == [
+    assert findhz.planner.exports.__all__ == [
         "TABLE_NAMES",
         "Table",
         "atomic_output_dir",

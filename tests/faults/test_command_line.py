@@ -10,7 +10,7 @@ import pytest
 
 
 def _findhz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from planner.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from findhz.cli import main; main()", *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
 
 
@@ -43,7 +43,7 @@ def test_help_and_validate_load_no_solver(tmp_path: Path, args: list[str]) -> No
     """The commands a coordinator types most start fast: no OR-Tools, numpy or pandas."""
     probe = (
         "import sys\n"
-        "from planner.cli import main\n"
+        "from findhz.cli import main\n"
         f"sys.argv = ['findhz', *{args!r}]\n"
         "try:\n"
         "    main()\n"

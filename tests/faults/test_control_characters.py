@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from planner.cli import app
+from findhz.cli import app
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "valid"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.errors import InputError
-from planner.loading import MAX_INPUT_BYTES, load_scenario
+from findhz.planner.errors import InputError
+from findhz.planner.loading import MAX_INPUT_BYTES, load_scenario
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "valid"
 
@@ -77,7 +77,7 @@ def test_a_workbook_declaring_a_huge_sheet_reads_only_its_cells(folder: Path) ->
 
 
 def test_more_delegates_than_findhz_plans_is_one_line(folder: Path) -> None:
-    from planner.loading import MAX_DELEGATES
+    from findhz.planner.loading import MAX_DELEGATES
 
     rows = (folder / "delegates.csv").read_text(encoding="utf-8").splitlines()
     template = rows[1].split(",", 1)[1]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner.cli import app
-from planner.exports.atomic import MARKER_NAME
+from findhz.cli import app
+from findhz.planner.exports.atomic import MARKER_NAME
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "valid"
 
@@ -100,7 +100,7 @@ def test_stopping_a_run_keeps_the_old_output_and_leaves_nothing_hidden(
     assert _plan(out, scenario_file)[0] == 0
     before = (out / "plan.json").read_bytes()
     command = [
-        sys.executable, "-c", "from planner.cli import main; main()",
+        sys.executable, "-c", "from findhz.cli import main; main()",
         "plan", "findhz-2024", "--out", str(out), "--time-limit", "60",
     ]  # fmt: skip
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner.cli import app
-from planner.exports.atomic import MARKER_NAME
-from planner.naming import PAGE_SECRET_FILE, delegate_page_name
+from findhz.cli import app
+from findhz.planner.exports.atomic import MARKER_NAME
+from findhz.planner.naming import PAGE_SECRET_FILE, delegate_page_name
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "valid"
 URL = "https://visits.example.org/findhz/"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner.cli import app
-from planner.errors import InputError
-from planner.loading import load_scenario
+from findhz.cli import app
+from findhz.planner.errors import InputError
+from findhz.planner.loading import load_scenario
 
 VALID = Path(__file__).resolve().parents[1] / "data" / "valid"
 

@@ -11,9 +11,9 @@ import pytest
 from travel.conftest import HANGZHOU, make_scenario
 from travel.fakes import OsrmFake, answer
 
-from planner.models import Scenario
-from planner.travel import build_matrix
-from planner.travel.http import RetryPolicy
+from findhz.planner.models import Scenario
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.http import RetryPolicy
 
 URL = "http://osrm.test:5000"
 FAST = RetryPolicy(attempts=2, base_s=0.0)
@@ -103,7 +103,7 @@ def test_a_large_catalogue_costs_only_the_venues_in_use() -> None:
 
 
 def test_a_scenario_using_too_many_venues_is_one_line() -> None:
-    from planner.errors import InputError
+    from findhz.planner.errors import InputError
 
     points = tuple((f"v-{k}", 30.2 + k * 1e-5, 120.1) for k in range(2001))
     with pytest.raises(InputError) as caught:
@@ -120,7 +120,7 @@ def _damage(path: Path) -> None:
 def test_a_damaged_cache_is_moved_aside_and_the_run_goes_on(
     scenario: Scenario, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from planner.travel.cache import default_cache_path
+    from findhz.planner.travel.cache import default_cache_path
 
     path = default_cache_path()
     _damage(path)
@@ -137,8 +137,8 @@ def test_a_damaged_cache_is_moved_aside_and_the_run_goes_on(
 def test_findhz_travel_cache_reports_and_repairs_damage() -> None:
     from typer.testing import CliRunner
 
-    from planner.cli import app
-    from planner.travel.cache import default_cache_path
+    from findhz.cli import app
+    from findhz.planner.travel.cache import default_cache_path
 
     path = default_cache_path()
     _damage(path)
@@ -163,7 +163,7 @@ def test_a_poisoned_cache_entry_is_dropped_and_asked_again(
     they are checked as a live answer is, deleted, and asked again."""
     import sqlite3
 
-    from planner.travel.cache import default_cache_path
+    from findhz.planner.travel.cache import default_cache_path
 
     build_matrix(scenario, "osrm", osrm_url=URL, transport=OsrmFake().transport(), retry=FAST)
     path = default_cache_path()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from planner.exports import write_exports
-from planner.models import Plan, Scenario
+from findhz.maps import render_site
+from findhz.planner.exports import write_exports
+from findhz.planner.models import Plan, Scenario
 
 TILE_HOSTS = re.compile(r"^https://(webrd0[1-4]\.is\.autonavi\.com|tile\.openstreetmap\.org)/")
 # A 1x1 light-grey PNG, served for every tile so that the map has a quiet background.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from planner.models import Plan, Scenario
-from planner.naming import delegate_page_name
+from findhz.maps import render_site
+from findhz.planner.models import Plan, Scenario
+from findhz.planner.naming import delegate_page_name
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 BASE_URL = "https://visits.example.org/findhz/"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from maps.layers import to_datum
+from findhz.maps.layers import to_datum
 
 pytestmark = pytest.mark.browser
 

@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from maps.assets import check_self_contained
-from planner.bundled import default_scenario
-from planner.exports import write_exports
-from planner.loading import load_scenario
+from findhz.maps import render_site
+from findhz.maps.assets import check_self_contained
+from findhz.planner.bundled import default_scenario
+from findhz.planner.exports import write_exports
+from findhz.planner.loading import load_scenario
 
 MAX_PAGE_BYTES = 1_500_000
 
 
 @pytest.mark.slow
 def test_default_scenario_renders_whole_and_small(tmp_path: Path) -> None:
-    from planner.planning import make_plan
-    from planner.travel import build_matrix
+    from findhz.planner.planning import make_plan
+    from findhz.planner.travel import build_matrix
 
     scenario = load_scenario(default_scenario())
     plan, _ = make_plan(scenario, build_matrix(scenario, "offline", use_cache=False))

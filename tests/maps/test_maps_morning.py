@@ -11,13 +11,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from maps import render_site
-from maps.morning import map_links
-from maps.text import Bilingual
-from maps.words import country_name, language_name
-from planner.models import BusDetails, Morning, Plan, Scenario
-from planner.naming import delegate_page_name
-from planner.travel.datum import wgs84_to_gcj02
+from findhz.maps import render_site
+from findhz.maps.morning import map_links
+from findhz.maps.text import Bilingual
+from findhz.maps.words import country_name, language_name
+from findhz.planner.models import BusDetails, Morning, Plan, Scenario
+from findhz.planner.naming import delegate_page_name
+from findhz.planner.travel.datum import wgs84_to_gcj02
 
 XSS = "<script>alert(1)</script>"
 SECRET = "morning-test-secret"

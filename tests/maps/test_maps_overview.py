@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from maps import render_site
-from maps.layers import _luminance, bus_colors, to_datum
-from planner.models import Plan, RoadLeg, Scenario
-from planner.polyline import encode
+from findhz.maps import render_site
+from findhz.maps.layers import _luminance, bus_colors, to_datum
+from findhz.planner.models import Plan, RoadLeg, Scenario
+from findhz.planner.polyline import encode
 
 
 def _two_buses(plan: Plan) -> Plan:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from planner.cli import main
-from planner.models import Plan, Scenario
+from findhz.cli import main
+from findhz.maps import render_site
+from findhz.planner.models import Plan, Scenario
 
 
 def _inflated(pdf: bytes) -> bytes:
@@ -53,7 +53,7 @@ def test_without_the_flag_no_pdf_is_written(
 def test_asking_for_pdfs_without_weasyprint_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("maps.pdf.available", lambda: False)
+    monkeypatch.setattr("findhz.maps.pdf.available", lambda: False)
     monkeypatch.setattr("sys.argv", ["findhz", "render", str(tmp_path / "plan.json"), "--pdf"])
     with pytest.raises(SystemExit) as stop:
         main()

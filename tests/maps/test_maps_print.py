@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from planner.models import Plan, Scenario
+from findhz.maps import render_site
+from findhz.planner.models import Plan, Scenario
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from planner.models import Plan, Scenario
-from planner.naming import delegate_page_name
+from findhz.maps import render_site
+from findhz.planner.models import Plan, Scenario
+from findhz.planner.naming import delegate_page_name
 
 BLANK_TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"

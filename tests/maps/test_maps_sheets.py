@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from planner.models import Address, HostContact, Plan, Scenario
+from findhz.maps import render_site
+from findhz.planner.models import Address, HostContact, Plan, Scenario
 
 # A made-up contact (the number is not a real one).
 CONTACT = HostContact(name="Ms Example 示例", phone="+86 0000-0000")

@@ -11,12 +11,12 @@ import folium
 import pytest
 import segno
 
-import maps
-from maps import render_site
-from maps.assets import ExternalAssetError, check_self_contained, inline_assets
-from maps.layers import to_datum
-from maps.site import QR_MASK
-from planner.models import Plan, Scenario
+import findhz.maps
+from findhz.maps import render_site
+from findhz.maps.assets import ExternalAssetError, check_self_contained, inline_assets
+from findhz.maps.layers import to_datum
+from findhz.maps.site import QR_MASK
+from findhz.planner.models import Plan, Scenario
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 MAX_PAGE_BYTES = 1_500_000
@@ -33,7 +33,7 @@ def _pages(folder: Path) -> list[Path]:
 
 
 def test_public_surface() -> None:
-    assert maps.__all__ == ["render_qr_sheets", "render_site"]
+    assert findhz.maps.__all__ == ["render_qr_sheets", "render_site"]
 
 
 def test_writes_every_page(site: Path, sample_plan: Plan, sample_scenario: Scenario) -> None:
@@ -195,7 +195,7 @@ def test_host_page_counts_people_and_countries_in_chinese_first(site: Path) -> N
 def test_index_links_resolve_once_exports_are_written(
     sample_plan: Plan, sample_scenario: Scenario, tmp_path: Path
 ) -> None:
-    from planner.exports import write_exports
+    from findhz.planner.exports import write_exports
 
     render_site(sample_plan, sample_scenario, tmp_path)
     write_exports(sample_plan, sample_scenario, tmp_path)
@@ -220,7 +220,7 @@ def test_planner_never_imports_maps() -> None:
     code = (
         "import pkgutil, importlib, sys, planner\n"
         "for m in pkgutil.walk_packages(planner.__path__, 'planner.'):\n"
-        "    if m.name != 'planner.cli':\n"
+        "    if m.name != 'findhz.cli':\n"
         "        importlib.import_module(m.name)\n"
         "assert not any(n == 'maps' or n.startswith('maps.') for n in sys.modules), 'maps'\n"
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from maps import render_site
-from planner.models import Plan, Scenario
+from findhz.maps import render_site
+from findhz.planner.models import Plan, Scenario
 
 COVERED = """() => { const out = [];
   for (const m of document.querySelectorAll('.leaflet-marker-icon')) {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import maps
-from maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets
+import findhz.maps
+from findhz.maps.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, inline_assets
 
-VENDOR = Path(maps.__file__).resolve().parent / "vendor"
+VENDOR = Path(findhz.maps.__file__).resolve().parent / "vendor"
 
 
 def test_every_vendored_package_has_its_licence_and_a_readme_row() -> None:

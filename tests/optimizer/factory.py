@@ -2,8 +2,8 @@
 
 A test describes venues, routes, delegates and the day in a few lines; :func:`write_scenario`
 writes ``venues.yaml``, ``themes.yaml``, ``scenario.yaml`` and ``delegates.csv`` into a folder
-and :func:`load` reads them back with :func:`planner.loading.load_scenario`, so every test goes
-through the same validation as a coordinator's files. :func:`run_plan` builds the offline
+and :func:`load` reads them back with :func:`findhz.planner.loading.load_scenario`, so every
+test goes through the same validation as a coordinator's files. :func:`run_plan` builds the offline
 travel matrix and plans. :func:`timed_group` writes a group's timetable by hand (arrivals
 computed from the same matrix), for verification tests that need a plan with known slack.
 
@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
-from planner.loading import load_scenario
-from planner.models import Group, Plan, Scenario, Stop, parse_clock
-from planner.planning import RunReport, make_plan
-from planner.travel import TravelMatrix, build_matrix
+from findhz.planner.loading import load_scenario
+from findhz.planner.models import Group, Plan, Scenario, Stop, parse_clock
+from findhz.planner.planning import RunReport, make_plan
+from findhz.planner.travel import TravelMatrix, build_matrix
 
 __all__ = [
     "ALL_DAYS",

@@ -1,7 +1,7 @@
 """The assignment's greedy start and its CP-SAT stages, on small problems built by hand.
 
-``greedy_hint`` (``planner.assign``) must always be a feasible start, checked here by an
-independent reading of the problem's rules; ``solve_assignment`` (``planner.solver``) must
+``greedy_hint`` (``findhz.planner.assign``) must always be a feasible start, checked here by an
+independent reading of the problem's rules; ``solve_assignment`` (``findhz.planner.solver``) must
 settle its stages in their stated order: people placed, then rides, then nobody below the
 rank floor, then money, then the fewest rank steps, buses and seats.
 """
@@ -14,9 +14,9 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.assign import greedy_hint
-from planner.problems import AssignmentProblem, Option, SharedLimit, Slot
-from planner.solver import solve_assignment
+from findhz.planner.assign import greedy_hint
+from findhz.planner.problems import AssignmentProblem, Option, SharedLimit, Slot
+from findhz.planner.solver import solve_assignment
 
 
 def _broken(

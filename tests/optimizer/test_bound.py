@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from planner.problems import (
+from findhz.planner.problems import (
     Choice,
     Resource,
     RoutingProblem,
@@ -17,7 +17,7 @@ from planner.problems import (
     Visit,
     collected_prize,
 )
-from planner.solver import bound_prize, solve_routing
+from findhz.planner.solver import bound_prize, solve_routing
 
 
 def _line(n: int, step: int) -> np.ndarray:

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from planner import planning, schedule, solver
-from planner.assign import BUDGET_REASON, KEPT_START_REASON, assign
-from planner.cli import BUDGET_SHORT_EXIT, app
-from planner.problems import AssignmentProblem, AssignmentSolution
-from planner.verify import verify_plan
+from findhz.cli import BUDGET_SHORT_EXIT, app
+from findhz.planner import planning, schedule, solver
+from findhz.planner.assign import BUDGET_REASON, KEPT_START_REASON, assign
+from findhz.planner.problems import AssignmentProblem, AssignmentSolution
+from findhz.planner.verify import verify_plan
 
 from .factory import canteen, delegate, load, route, run_plan, venue, write_scenario
 
@@ -132,7 +132,7 @@ def test_people_the_budget_kept_out_are_told_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _stopped_early(monkeypatch)
-    from planner.loading import load_scenario
+    from findhz.planner.loading import load_scenario
 
     scenario = load_scenario(_small(tmp_path))
     result = assign(scenario, time_limit_s=1.0, rerun_time_limit_s=7.5)
@@ -154,7 +154,7 @@ def test_a_search_that_kept_its_start_sends_nobody_on_a_longer_rerun(
     # The placing stage ended without improving on the greedy start (what 10,000 generated
     # delegates do: CP-SAT stops after presolve): a longer --time-limit is not offered.
     _stopped_early(monkeypatch, "kept-start")
-    from planner.loading import load_scenario
+    from findhz.planner.loading import load_scenario
 
     scenario = load_scenario(_small(tmp_path))
     result = assign(scenario, time_limit_s=1.0, rerun_time_limit_s=7.5)
@@ -206,7 +206,7 @@ def test_the_placing_stage_outcome_follows_what_the_solver_reported(
 
 
 def test_a_proven_assignment_blames_no_budget(tmp_path: Path) -> None:
-    from planner.loading import load_scenario
+    from findhz.planner.loading import load_scenario
 
     scenario = load_scenario(_small(tmp_path))
     result = assign(scenario, time_limit_s=1.0)
@@ -281,7 +281,7 @@ def test_the_days_share_what_the_assignment_is_predicted_to_leave() -> None:
 def test_the_placed_bound_never_exceeds_the_weeks_seats() -> None:
     # Ten people, one day, one route-day whose buses carry 4 (of 6 seats) and which may have
     # 2 buses, a fleet of 3: at most 8 can be placed, whatever CP-SAT's bound says.
-    from planner.problems import Option, Slot
+    from findhz.planner.problems import Option, Slot
 
     problem = AssignmentProblem(
         people=10,

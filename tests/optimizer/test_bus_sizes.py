@@ -1,11 +1,11 @@
 """Bus-size splitting in the assignment: riders shared over buses as evenly as their seats
-allow (``planner.buses.even_sizes``), with exact expected sizes."""
+allow (``findhz.planner.buses.even_sizes``), with exact expected sizes."""
 
 from __future__ import annotations
 
 import pytest
 
-from planner.buses import even_sizes as _even_sizes
+from findhz.planner.buses import even_sizes as _even_sizes
 
 
 @pytest.mark.parametrize(

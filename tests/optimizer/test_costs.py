@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from planner.assign import assign
-from planner.errors import InputError
-from planner.frontier import frontier
-from planner.loading import load_scenario
-from planner.planning import make_plan
-from planner.travel import build_matrix
-from planner.verify import verify_plan
+from findhz.planner.assign import assign
+from findhz.planner.errors import InputError
+from findhz.planner.frontier import frontier
+from findhz.planner.loading import load_scenario
+from findhz.planner.planning import make_plan
+from findhz.planner.travel import build_matrix
+from findhz.planner.verify import verify_plan
 
 from .factory import FRI, THU, WED, canteen, delegate, load, route, run_plan, venue, write_scenario
 

@@ -1,5 +1,5 @@
 """Interval subtraction in the scheduler: a visit's start windows less the starts that would
-overlap a moment when the venue is already full (``planner.day_search.free_windows``).
+overlap a moment when the venue is already full (``findhz.planner.day_search.free_windows``).
 
 Small constructed cases with exact expected windows; times are minutes, windows inclusive."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from planner.day_search import free_windows as _free
-from planner.models import Venue
-from planner.problems import Visit
+from findhz.planner.day_search import free_windows as _free
+from findhz.planner.models import Venue
+from findhz.planner.problems import Visit
 
 from .factory import venue
 

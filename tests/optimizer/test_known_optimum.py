@@ -16,9 +16,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from planner.loading import load_scenario
-from planner.models import Group, Stop
-from planner.verify import verify_plan
+from findhz.planner.loading import load_scenario
+from findhz.planner.models import Group, Stop
+from findhz.planner.verify import verify_plan
 
 from .factory import (
     BASE,
@@ -491,9 +491,9 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
     assert first == second
     code = (
         "import sys\n"
-        "from planner.loading import load_scenario\n"
-        "from planner.planning import make_plan\n"
-        "from planner.travel import build_matrix\n"
+        "from findhz.planner.loading import load_scenario\n"
+        "from findhz.planner.planning import make_plan\n"
+        "from findhz.planner.travel import build_matrix\n"
         "s = load_scenario(sys.argv[1])\n"
         "plan, _ = make_plan(s, build_matrix(s), time_limit_s=1.0, seed=3)\n"
         "sys.stdout.write(plan.model_dump_json())\n"

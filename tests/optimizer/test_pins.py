@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from planner.assign import assign
-from planner.errors import InputError
-from planner.verify import verify_plan
+from findhz.planner.assign import assign
+from findhz.planner.errors import InputError
+from findhz.planner.verify import verify_plan
 
 from .factory import FRI, THU, canteen, delegate, load, route, run_plan, venue
 

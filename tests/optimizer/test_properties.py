@@ -25,9 +25,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.errors import PlanError
-from planner.models import Plan
-from planner.verify import verify_plan
+from findhz.planner.errors import PlanError
+from findhz.planner.models import Plan
+from findhz.planner.verify import verify_plan
 
 from .factory import (
     ALL_DAYS,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from planner.problems import SeatBin, SeatOption, SeatProblem
-from planner.solver import solve_seats
+from findhz.planner.problems import SeatBin, SeatOption, SeatProblem
+from findhz.planner.solver import solve_seats
 
 
 def test_one_person_moves_so_that_a_newcomer_gets_a_seat() -> None:

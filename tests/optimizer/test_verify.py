@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner.cli import app
-from planner.models import Group, Plan, Scenario, Stop, TravelInfo, Unassigned
-from planner.travel import TravelMatrix, build_matrix
-from planner.verify import verify_plan
+from findhz.cli import app
+from findhz.planner.models import Group, Plan, Scenario, Stop, TravelInfo, Unassigned
+from findhz.planner.travel import TravelMatrix, build_matrix
+from findhz.planner.verify import verify_plan
 
 from .factory import (
     BASE,
@@ -73,7 +73,7 @@ def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def scenario(scenario_file: Path) -> Scenario:
-    from planner.loading import load_scenario
+    from findhz.planner.loading import load_scenario
 
     return load_scenario(scenario_file)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from planner.models import (
+from findhz.planner.models import (
     BusType,
     DayWindow,
     Explanation,
@@ -25,7 +25,7 @@ from planner.models import (
     Scenario,
     Unassigned,
 )
-from planner.verify import verify_plan
+from findhz.planner.verify import verify_plan
 
 from .factory import BASE, THU, clock
 from .test_verify import (  # noqa: F401 (fixtures are used by name)
@@ -447,11 +447,11 @@ def test_every_rule_of_the_verifier_breaks_in_a_test(hand_plan: Plan, scenario: 
     import sys
     from types import FrameType
 
-    import planner.verify
+    import findhz.planner.verify
 
     from . import test_verify as hand_tests
 
-    source = inspect.getsourcefile(planner.verify)
+    source = inspect.getsourcefile(findhz.planner.verify)
     assert source is not None
     reached: set[int] = set()
 
@@ -479,7 +479,7 @@ def test_every_rule_of_the_verifier_breaks_in_a_test(hand_plan: Plan, scenario: 
                 test(hand_plan, scenario)
     finally:
         sys.settrace(None)
-    text = inspect.getsource(planner.verify).splitlines()
+    text = inspect.getsource(findhz.planner.verify).splitlines()
     reports = [
         (n, line.strip())
         for n, line in enumerate(text, 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner import solver
+from findhz.planner import solver
 
 from .factory import canteen, delegate, load, route, run_plan, venue
 

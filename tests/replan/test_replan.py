@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.changes import (
+from findhz.planner.changes import (
     BusUnavailable,
     DelegateDays,
     DelegateDropped,
@@ -16,12 +16,12 @@ from planner.changes import (
     VenueClosed,
     load_changes,
 )
-from planner.errors import InputError
-from planner.models import Delegate, Plan, Scenario
-from planner.replan import plan_digest, replan
-from planner.travel import build_matrix
-from planner.travel.matrix import TravelMatrix
-from planner.verify import verify_plan
+from findhz.planner.errors import InputError
+from findhz.planner.models import Delegate, Plan, Scenario
+from findhz.planner.replan import plan_digest, replan
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.matrix import TravelMatrix
+from findhz.planner.verify import verify_plan
 
 DAY1 = dt.date(2024, 9, 28)
 G1 = f"{DAY1}-gen-ai-1"
@@ -186,7 +186,7 @@ def test_a_malformed_changes_file_is_one_line_per_problem(tmp_path: Path) -> Non
 def test_replan_command_writes_the_report_and_notices(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from planner.cli import app
+    from findhz.cli import app
 
     runner = CliRunner()
     out = tmp_path / "out"
@@ -243,7 +243,7 @@ def test_replan_command_refuses_a_malformed_changes_file(tmp_path: Path, sample_
 def test_the_benchmark_counts_moves_and_stops_like_the_report(
     sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
 ) -> None:
-    from benchmarks.replan import diff_plans
+    from findhz.benchmarks.replan import diff_plans
 
     assert diff_plans(sample_plan, sample_plan) == (0, 0)
     change = VenueClosed.model_validate(

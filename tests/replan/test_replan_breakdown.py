@@ -7,12 +7,12 @@ import datetime as dt
 
 import pytest
 
-from planner.changes import BusUnavailable
-from planner.models import Group, Plan, Scenario
-from planner.replan import replan
-from planner.travel import build_matrix
-from planner.travel.matrix import TravelMatrix
-from planner.verify import verify_plan
+from findhz.planner.changes import BusUnavailable
+from findhz.planner.models import Group, Plan, Scenario
+from findhz.planner.replan import replan
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.matrix import TravelMatrix
+from findhz.planner.verify import verify_plan
 
 DAY1 = dt.date(2024, 9, 28)
 G1 = f"{DAY1}-gen-ai-1"

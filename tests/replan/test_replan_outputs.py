@@ -9,13 +9,13 @@ import icalendar
 import pytest
 from openpyxl import load_workbook
 
-from maps import render_site
-from planner.changes import DelegateDropped, GroupLate, VenueClosed
-from planner.exports import write_exports
-from planner.models import Plan, Scenario
-from planner.replan import replan
-from planner.travel import build_matrix
-from planner.travel.matrix import TravelMatrix
+from findhz.maps import render_site
+from findhz.planner.changes import DelegateDropped, GroupLate, VenueClosed
+from findhz.planner.exports import write_exports
+from findhz.planner.models import Plan, Scenario
+from findhz.planner.replan import replan
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.matrix import TravelMatrix
 
 DAY1 = dt.date(2024, 9, 28)
 G1 = f"{DAY1}-gen-ai-1"

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from planner.changes import BusUnavailable, DelegateDays, DelegateJoined, VenueClosed
-from planner.errors import InputError
-from planner.models import Delegate, Pin, Plan, Scenario
-from planner.replan import replan
-from planner.travel import build_matrix
-from planner.travel.matrix import TravelMatrix
-from planner.verify import verify_plan
+from findhz.planner.changes import BusUnavailable, DelegateDays, DelegateJoined, VenueClosed
+from findhz.planner.errors import InputError
+from findhz.planner.models import Delegate, Pin, Plan, Scenario
+from findhz.planner.replan import replan
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.matrix import TravelMatrix
+from findhz.planner.verify import verify_plan
 
 DAY1 = dt.date(2024, 9, 28)
 G1 = f"{DAY1}-gen-ai-1"

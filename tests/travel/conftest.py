@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from planner.models import (
+from findhz.planner.models import (
     Location,
     Names,
     Route,

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from planner.travel.datum import gcj02_to_wgs84
+from findhz.planner.travel.datum import gcj02_to_wgs84
 
 from .osrm_server import answer as osrm_answer
 from .osrm_server import great_circle_m

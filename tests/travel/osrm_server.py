@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from planner.polyline import encode
+from findhz.planner.polyline import encode
 
 CIRCUITY = 1.3
 SPEED_M_S = 10.0

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic
 
-from planner.errors import ProviderAuthError
-from planner.models import Scenario
-from planner.travel import TravelMatrix, build_matrix, wgs84_to_gcj02
-from planner.travel.amap import AmapProvider
-from planner.travel.http import Fetcher, RetryPolicy
-from planner.travel.providers import Block
+from findhz.planner.errors import ProviderAuthError
+from findhz.planner.models import Scenario
+from findhz.planner.travel import TravelMatrix, build_matrix, wgs84_to_gcj02
+from findhz.planner.travel.amap import AmapProvider
+from findhz.planner.travel.http import Fetcher, RetryPolicy
+from findhz.planner.travel.providers import Block
 
 from .conftest import HANGZHOU, make_scenario
 from .fakes import AmapFake, answer, fixture

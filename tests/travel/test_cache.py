@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.models import Scenario
-from planner.travel import build_matrix
-from planner.travel.cache import LegCache, default_cache_path
-from planner.travel.http import RetryPolicy
+from findhz.planner.models import Scenario
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.cache import LegCache, default_cache_path
+from findhz.planner.travel.http import RetryPolicy
 
 from .conftest import HANGZHOU, make_scenario
 from .fakes import OsrmFake, answer

@@ -10,10 +10,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from planner import cli_travel
-from planner.travel import geocode as geocode_module
-from planner.travel.geocode import NominatimGeocoder
-from planner.travel.http import RateLimiter, RetryPolicy
+from findhz import cli_travel
+from findhz.planner.travel import geocode as geocode_module
+from findhz.planner.travel.geocode import NominatimGeocoder
+from findhz.planner.travel.http import RateLimiter, RetryPolicy
 
 from .osrm_server import running
 from .test_geocode import nominatim_answer
@@ -86,7 +86,7 @@ def test_warm_without_a_key_is_one_line(app: typer.Typer) -> None:
 def test_geocode_writes_a_report_and_leaves_the_catalogue_alone(
     app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from planner.bundled import bundled_routes
+    from findhz.planner.bundled import bundled_routes
 
     catalogue = bundled_routes() / "venues.yaml"
     before = catalogue.read_bytes()

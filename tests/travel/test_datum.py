@@ -5,7 +5,7 @@ from geopy.distance import geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.travel.datum import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
+from findhz.planner.travel.datum import gcj02_to_wgs84, in_mainland_china, wgs84_to_gcj02
 
 # Published test vectors of the eviltransform project (MIT; go/transform_test.go and
 # python/test.py): (WGS-84 lat, lon), (GCJ-02 lat, lon).

@@ -7,9 +7,9 @@ from __future__ import annotations
 import httpcore
 import pytest
 
-from planner.errors import TravelError
-from planner.travel import build_matrix
-from planner.travel.http import RetryPolicy
+from findhz.planner.errors import TravelError
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.http import RetryPolicy
 
 from .conftest import make_scenario
 from .osrm_server import running
@@ -75,9 +75,9 @@ def test_a_deadline_must_be_positive() -> None:
 def test_the_travel_deadline_is_an_option_of_plan_and_warm(tmp_path: object) -> None:
     from typer.testing import CliRunner
 
-    from planner.cli import app
-    from planner.cli_travel import DEFAULT_TRAVEL_DEADLINE_S as CLI_DEFAULT
-    from planner.travel.build import DEFAULT_TRAVEL_DEADLINE_S
+    from findhz.cli import app
+    from findhz.cli_travel import DEFAULT_TRAVEL_DEADLINE_S as CLI_DEFAULT
+    from findhz.planner.travel.build import DEFAULT_TRAVEL_DEADLINE_S
 
     assert CLI_DEFAULT == DEFAULT_TRAVEL_DEADLINE_S
     runner = CliRunner()
@@ -103,7 +103,7 @@ class _Recorded(httpcore.NetworkStream):
 
 def test_every_wait_of_an_attempt_is_cut_to_its_time_left() -> None:
     """A read that starts just before the deadline may not wait a whole read timeout."""
-    from planner.travel.http import _BoundedStream
+    from findhz.planner.travel.http import _BoundedStream
 
     left: list[float | None] = [None]
     inner = _Recorded()
@@ -119,7 +119,7 @@ def test_every_wait_of_an_attempt_is_cut_to_its_time_left() -> None:
 
 
 def test_a_fetcher_cuts_its_reads_and_says_how_long_is_left() -> None:
-    from planner.travel.http import Fetcher, _BoundedBackend
+    from findhz.planner.travel.http import Fetcher, _BoundedBackend
 
     now = [100.0]
     with Fetcher("osrm", clock=lambda: now[0]) as fetcher:
@@ -145,8 +145,8 @@ def test_a_stalled_answer_ends_at_the_request_deadline_through_the_bounded_reads
 
 
 def test_the_scenario_sets_the_request_and_run_deadlines_and_the_option_wins() -> None:
-    from planner.models import TravelSettings
-    from planner.travel.build import DEFAULT_TRAVEL_DEADLINE_S, run_deadline
+    from findhz.planner.models import TravelSettings
+    from findhz.planner.travel.build import DEFAULT_TRAVEL_DEADLINE_S, run_deadline
 
     own = make_scenario(POINTS, TravelSettings(request_deadline_s=1.0, deadline_s=120.0))
     assert run_deadline(own, None) == 120.0
@@ -162,7 +162,7 @@ def test_the_scenario_sets_the_request_and_run_deadlines_and_the_option_wins() -
 def test_scenario_deadlines_are_checked_by_the_loader() -> None:
     from pydantic import ValidationError
 
-    from planner.models import TravelSettings
+    from findhz.planner.models import TravelSettings
 
     with pytest.raises(ValidationError):
         TravelSettings(request_deadline_s=0)

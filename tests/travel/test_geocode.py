@@ -10,10 +10,10 @@ import httpx
 import pytest
 from geopy.distance import geodesic
 
-from planner.errors import ProviderAuthError
-from planner.models import Address
-from planner.travel.datum import wgs84_to_gcj02
-from planner.travel.geocode import (
+from findhz.planner.errors import ProviderAuthError
+from findhz.planner.models import Address
+from findhz.planner.travel.datum import wgs84_to_gcj02
+from findhz.planner.travel.geocode import (
     AmapGeocoder,
     NominatimGeocoder,
     open_geocoder,
@@ -21,7 +21,7 @@ from planner.travel.geocode import (
     queries_for,
     write_report,
 )
-from planner.travel.http import Fetcher, RateLimiter, RetryPolicy
+from findhz.planner.travel.http import Fetcher, RateLimiter, RetryPolicy
 
 from .conftest import make_venue
 
@@ -237,7 +237,7 @@ def test_a_nominatim_request_waits_no_longer_than_the_time_left() -> None:
 def test_geocode_has_a_deadline_option() -> None:
     from typer.testing import CliRunner
 
-    from planner.cli import app
+    from findhz.cli import app
 
     result = CliRunner().invoke(app, ["geocode", "--deadline", "0"])
     assert result.exit_code == 2

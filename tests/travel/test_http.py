@@ -10,8 +10,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from planner.errors import ProviderAuthError, TravelError
-from planner.travel.http import Fetcher, RateLimiter, RetryPolicy
+from findhz.planner.errors import ProviderAuthError, TravelError
+from findhz.planner.travel.http import Fetcher, RateLimiter, RetryPolicy
 
 URL = "http://router.test:5000/table/v1/driving/1,2;3,4"
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic
 
-from planner.errors import InputError, TravelError
-from planner.models import Scenario, TravelSettings
-from planner.travel import DEFAULT_BANDS, Band, TravelMatrix, build_matrix
-from planner.travel.offline import geodesic_m
+from findhz.planner.errors import InputError, TravelError
+from findhz.planner.models import Scenario, TravelSettings
+from findhz.planner.travel import DEFAULT_BANDS, Band, TravelMatrix, build_matrix
+from findhz.planner.travel.offline import geodesic_m
 
 from .conftest import HANGZHOU, make_scenario
 

@@ -9,12 +9,12 @@ import httpx
 import numpy as np
 import pytest
 
-from planner.errors import ProviderAuthError, TravelError
-from planner.models import Scenario
-from planner.travel import build_matrix
-from planner.travel.http import Fetcher, RetryPolicy
-from planner.travel.osrm import OsrmProvider
-from planner.travel.providers import Block
+from findhz.planner.errors import ProviderAuthError, TravelError
+from findhz.planner.models import Scenario
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.http import Fetcher, RetryPolicy
+from findhz.planner.travel.osrm import OsrmProvider
+from findhz.planner.travel.providers import Block
 
 from .conftest import HANGZHOU, make_scenario
 from .fakes import OsrmFake, answer, fixture, raise_

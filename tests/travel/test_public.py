@@ -1,4 +1,4 @@
-"""The public surface of planner.travel, and properties of the offline matrix."""
+"""The public surface of findhz.planner.travel, and properties of the offline matrix."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import planner.travel
-from planner.travel import build_matrix
+import findhz.planner.travel
+from findhz.planner.travel import build_matrix
 
 from .conftest import make_scenario
 
 
 def test_exported_members() -> None:
-    assert set(planner.travel.__all__) == {
+    assert set(findhz.planner.travel.__all__) == {
         "DEFAULT_BANDS",
         "PROVIDERS",
         "Band",
@@ -30,8 +30,8 @@ def test_exported_members() -> None:
         "in_mainland_china",
         "wgs84_to_gcj02",
     }
-    for name in planner.travel.__all__:
-        assert hasattr(planner.travel, name)
+    for name in findhz.planner.travel.__all__:
+        assert hasattr(findhz.planner.travel, name)
 
 
 def test_one_venue_has_nothing_to_travel() -> None:

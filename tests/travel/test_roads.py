@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from planner.errors import ProviderAuthError, TravelError
-from planner.models import Group, Plan, Scenario, Stop, TravelInfo
-from planner.polyline import decode, encode
-from planner.travel.http import RetryPolicy
-from planner.travel.osrm import ROAD_SNAP_M, _parse_road
-from planner.travel.roads import plan_legs, plan_roads
+from findhz.planner.errors import ProviderAuthError, TravelError
+from findhz.planner.models import Group, Plan, Scenario, Stop, TravelInfo
+from findhz.planner.polyline import decode, encode
+from findhz.planner.travel.http import RetryPolicy
+from findhz.planner.travel.osrm import ROAD_SNAP_M, _parse_road
+from findhz.planner.travel.roads import plan_legs, plan_roads
 
 from .conftest import HANGZHOU
 from .fakes import OsrmFake, answer, raise_
@@ -169,7 +169,7 @@ def test_plan_with_osrm_keeps_the_roads_and_the_maps_draw_them(tmp_path: Path) -
 
     from typer.testing import CliRunner
 
-    from planner.cli import app
+    from findhz.cli import app
 
     valid = Path(__file__).resolve().parents[1] / "data" / "valid"
     folder = tmp_path / "scenario"

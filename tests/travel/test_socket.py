@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner.travel import build_matrix
-from planner.travel.http import RetryPolicy
+from findhz.planner.travel import build_matrix
+from findhz.planner.travel.http import RetryPolicy
 
 from .conftest import make_scenario
 from .osrm_server import CIRCUITY, SPEED_M_S, great_circle_m, running

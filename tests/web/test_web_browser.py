@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from webhelpers import RENAMED, movable, renamed_xlsx, served
 
+from findhz.planner.bundled import bundled_routes
+from findhz.planner.naming import delegate_page_name
 from findhz.web.store import prepare_data_folder
-from planner.bundled import bundled_routes
-from planner.naming import delegate_page_name
 
 pytestmark = pytest.mark.slow
 

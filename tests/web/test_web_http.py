@@ -15,10 +15,10 @@ import httpx
 import pytest
 from webhelpers import csrf, mapping_form, movable, post, renamed_xlsx, run_id_of, wait_run
 
+from findhz.planner.bundled import bundled_routes
 from findhz.web.app import create_app, hash_token
 from findhz.web.events import HAS_PINS
 from findhz.web.store import DB_NAME, MIGRATIONS, DataFolderRefused, prepare_data_folder
-from planner.bundled import bundled_routes
 
 EVENT = "/events/example-findhz-2024"
 # The bundled default scenario's delegates (its table's rows).

@@ -90,9 +90,9 @@ def test_save_keeps_prices_routes_and_closures(client: httpx.Client, data_dir: P
 
 
 def test_venue_map_keeps_catalogue_text_out_of_its_script() -> None:
+    from findhz.planner.bundled import bundled_routes
+    from findhz.planner.loading import load_scenario
     from findhz.web.catalogue_map import catalogue_map
-    from planner.bundled import bundled_routes
-    from planner.loading import load_scenario
 
     scenario = load_scenario(bundled_routes() / "scenarios" / "findhz-2024.yaml")
     venue = next(iter(scenario.venues.values()))

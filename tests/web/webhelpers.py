@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from findhz.planner.bundled import bundled_routes
 from findhz.web.app import create_app
-from planner.bundled import bundled_routes
 
 
 def free_port() -> int:

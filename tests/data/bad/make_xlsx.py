@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from planner.exports.workbook import reproducible_xlsx
+from findhz.planner.exports.workbook import reproducible_xlsx
 
 HERE = Path(__file__).resolve().parent
 FIXED_TIME = dt.datetime(2024, 9, 1, 0, 0, 0)

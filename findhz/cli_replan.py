@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli_common import err, friendly, out
+from findhz.cli_common import err, friendly, out
 
 __all__ = ["register"]
 
@@ -65,11 +65,11 @@ def replan_command(
     Writes the new plan (its version raised, the previous plan's digest recorded), changes.json
     and notices/ for every affected delegate and host. With no change, the plan stays the same.
     """
-    from planner.changes import check_changes, load_changes
-    from planner.cli import _check, _matrix, _read_plan, _scenario_of, _write_outputs
-    from planner.exports.atomic import check_output_target
-    from planner.exports.notices import notice_files
-    from planner.replan import replan
+    from findhz.cli import _check, _matrix, _read_plan, _scenario_of, _write_outputs
+    from findhz.planner.changes import check_changes, load_changes
+    from findhz.planner.exports.atomic import check_output_target
+    from findhz.planner.exports.notices import notice_files
+    from findhz.planner.replan import replan
 
     folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent)
     check_output_target(folder)

@@ -10,15 +10,15 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from planner.bundled import DEFAULT_SCENARIO, scenario_path
-from planner.errors import (
+from findhz.planner.bundled import DEFAULT_SCENARIO, scenario_path
+from findhz.planner.errors import (
     FindhzError,
     InputError,
     OutputRefused,
     OutputWriteError,
     VerificationFailed,
 )
-from planner.models import Scenario
+from findhz.planner.models import Scenario
 
 __all__ = ["ScenarioArg", "err", "friendly", "load", "out"]
 
@@ -82,7 +82,7 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
 
 def load(scenario: str) -> Scenario:
     """Load a scenario named by path or by bundled id."""
-    from planner.loading import load_scenario
+    from findhz.planner.loading import load_scenario
 
     loaded = load_scenario(scenario_path(scenario))
     for notice in loaded.notices:

@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from planner.bundled import DEFAULT_SCENARIO
-from planner.cli_common import ScenarioArg, err, friendly, load, out
-from planner.travel import PROVIDERS, SERVICES, Provider, Service
+from findhz.cli_common import ScenarioArg, err, friendly, load, out
+from findhz.planner.bundled import DEFAULT_SCENARIO
+from findhz.planner.travel import PROVIDERS, SERVICES, Provider, Service
 
 __all__ = ["geocode", "register", "travel_app", "travel_progress"]
 
@@ -38,7 +38,8 @@ OsrmUrl = Annotated[
     typer.Option("--osrm-url", help="The OSRM server, e.g. http://localhost:5000."),
 ]
 
-#: Mirrors ``planner.travel.build.DEFAULT_TRAVEL_DEADLINE_S`` (kept literal: no import at start-up).
+#: Mirrors ``findhz.planner.travel.build.DEFAULT_TRAVEL_DEADLINE_S`` (kept literal: no import
+#: at start-up).
 DEFAULT_TRAVEL_DEADLINE_S = 600.0
 
 TravelDeadline = Annotated[
@@ -110,9 +111,9 @@ def warm(
     A later ``findhz plan --travel ...`` on the same venues then makes no request.
     Legs already cached are not asked again.
     """
-    from planner.travel import build_matrix
-    from planner.travel.build import run_deadline
-    from planner.travel.cache import default_cache_path
+    from findhz.planner.travel import build_matrix
+    from findhz.planner.travel.build import run_deadline
+    from findhz.planner.travel.cache import default_cache_path
 
     loaded = load(scenario)
     with travel_progress(err, f"{provider}: fetching legs") as progress:
@@ -156,7 +157,7 @@ def show(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
 ) -> None:
     """Print the legs from one venue (the base by default) in every band, in minutes."""
-    from planner.travel import build_matrix
+    from findhz.planner.travel import build_matrix
 
     loaded = load(scenario)
     with travel_progress(err) as progress:
@@ -196,7 +197,7 @@ def cache_info(
     """Say where the travel cache is and how many legs it holds; find and repair damage."""
     import sqlite3
 
-    from planner.travel.cache import LegCache, default_cache_path, set_aside
+    from findhz.planner.travel.cache import LegCache, default_cache_path, set_aside
 
     path = default_cache_path()
     if not path.exists():
@@ -260,7 +261,7 @@ def geocode(
     """
     import time
 
-    from planner.travel.geocode import open_geocoder, propose, write_report
+    from findhz.planner.travel.geocode import open_geocoder, propose, write_report
 
     loaded = load(scenario)
     venues = [

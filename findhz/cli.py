@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from planner.bundled import DEFAULT_SCENARIO, bundled_routes
-from planner.cli_common import ScenarioArg, err, friendly, load, out
-from planner.cli_travel import TravelDeadline
-from planner.errors import InputError, VerificationFailed
-from planner.models import MAX_CNY, Plan, Scenario, Venue
-from planner.naming import PAGE_SECRET_FILE
-from planner.travel import PROVIDERS
+from findhz.cli_common import ScenarioArg, err, friendly, load, out
+from findhz.cli_travel import TravelDeadline
+from findhz.planner.bundled import DEFAULT_SCENARIO, bundled_routes
+from findhz.planner.errors import InputError, VerificationFailed
+from findhz.planner.models import MAX_CNY, Plan, Scenario, Venue
+from findhz.planner.naming import PAGE_SECRET_FILE
+from findhz.planner.travel import PROVIDERS
 
 if TYPE_CHECKING:
-    from planner.travel.matrix import TravelMatrix
+    from findhz.planner.travel.matrix import TravelMatrix
 
 #: The exit status of ``findhz plan`` when the time budget, not the data, kept delegates
 #: out (the plan is written; ``--allow-partial`` makes such a run exit 0).
@@ -62,7 +62,7 @@ def _base_url(value: str | None) -> str | None:
 
 def _pdf(value: bool) -> bool:
     if value:
-        from maps.pdf import available
+        from findhz.maps.pdf import available
 
         if not available():
             raise typer.BadParameter(
@@ -121,9 +121,9 @@ def _matrix(
     use_cache: bool,
     deadline_s: float | None = None,
 ) -> TravelMatrix:
-    from planner.cli_travel import travel_progress
-    from planner.travel import build_matrix
-    from planner.travel.build import run_deadline
+    from findhz.cli_travel import travel_progress
+    from findhz.planner.travel import build_matrix
+    from findhz.planner.travel.build import run_deadline
 
     travel = travel.lower()
     if travel not in PROVIDERS:
@@ -147,7 +147,7 @@ def _with_roads(
     plan: Plan, scenario: Scenario, osrm_url: str, use_cache: bool, deadline_s: float
 ) -> Plan:
     """The plan with the road of each leg from OSRM's ``route`` service, for the maps."""
-    from planner.travel.roads import plan_roads
+    from findhz.planner.travel.roads import plan_roads
 
     with err.status("roads for the maps", spinner="dots"):
         roads = plan_roads(plan, scenario, osrm_url, use_cache=use_cache, deadline_s=deadline_s)
@@ -174,9 +174,9 @@ def _write_outputs(
 
     ``extra`` maps relative paths to text written beside the plan (a re-plan's report).
     """
-    from maps import render_site
-    from planner.exports import write_exports
-    from planner.exports.atomic import atomic_output_dir
+    from findhz.maps import render_site
+    from findhz.planner.exports import write_exports
+    from findhz.planner.exports.atomic import atomic_output_dir
 
     with atomic_output_dir(out_dir) as work:
         (work / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -200,8 +200,8 @@ def _write_outputs(
 
 def _page_secret(plan_dir: Path) -> str:
     """The secret naming the published delegate pages: kept in the plan folder, else new."""
-    from planner.errors import Problem
-    from planner.naming import new_page_secret
+    from findhz.planner.errors import Problem
+    from findhz.planner.naming import new_page_secret
 
     path = plan_dir / PAGE_SECRET_FILE
     if path.is_file():
@@ -226,15 +226,15 @@ def _keep_page_secret(plan_dir: Path, secret: str) -> None:
 
 def _publish(plan: Plan, scenario: Scenario, out_dir: Path, base_url: str, secret: str) -> None:
     """Write the site to upload (linked assets, no coordinators' index), atomically."""
-    from maps import render_site
-    from planner.exports.atomic import atomic_output_dir
+    from findhz.maps import render_site
+    from findhz.planner.exports.atomic import atomic_output_dir
 
     with atomic_output_dir(out_dir) as work:
         render_site(plan, scenario, work, base_url=base_url, publish=True, page_secret=secret)
 
 
 def _check(plan: Plan, scenario: Scenario) -> None:
-    from planner.verify import verify_plan
+    from findhz.planner.verify import verify_plan
 
     violations = verify_plan(plan, scenario)
     if violations:
@@ -308,8 +308,8 @@ def plan(
     """
     import time
 
-    from planner.exports.atomic import check_output_target
-    from planner.planning import make_plan
+    from findhz.planner.exports.atomic import check_output_target
+    from findhz.planner.planning import make_plan
 
     started = time.perf_counter()
     check_output_target(out_dir)  # before any work: a refused folder costs no planning
@@ -325,7 +325,7 @@ def plan(
             cny_per_rank_step=rate,
         )
         if show_frontier:
-            from planner.frontier import frontier
+            from findhz.planner.frontier import frontier
 
             status.update("planning at other exchange rates (the frontier)")
             made_at = loaded.spec.cny_per_rank_step if rate is None else rate
@@ -338,7 +338,7 @@ def plan(
             )
             made = made.model_copy(update={"metrics": {**made.metrics, "frontier": points}})
     if travel.lower() == "osrm" and osrm_url:
-        from planner.travel.build import run_deadline
+        from findhz.planner.travel.build import run_deadline
 
         made = _with_roads(
             made, loaded, osrm_url, not no_cache, run_deadline(loaded, travel_deadline)
@@ -415,7 +415,7 @@ def plan(
 def _read_plan(path: Path) -> Plan:
     from pydantic import ValidationError
 
-    from planner.errors import Problem
+    from findhz.planner.errors import Problem
 
     file = path / "plan.json" if path.is_dir() else path
     if not file.is_file():
@@ -472,7 +472,7 @@ def verify(
     made = _read_plan(plan_file)
     loaded = _scenario_of(made, scenario)
     if change is not None:
-        from planner.changes import load_changes, with_delegate_changes
+        from findhz.planner.changes import load_changes, with_delegate_changes
 
         loaded = with_delegate_changes(loaded, load_changes(change))
     _check(made, loaded)
@@ -499,7 +499,7 @@ def render(
 
     The output folder is replaced whole, so it must be new, empty, or one that findhz wrote.
     """
-    from planner.exports.atomic import check_output_target
+    from findhz.planner.exports.atomic import check_output_target
 
     folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent)
     check_output_target(folder)
@@ -540,7 +540,7 @@ def publish(
     Delegate pages are named by a keyed hash of their ids; the key is page-secret.txt beside
     the plan (made on first publish; keep it private, delete it to move every page).
     """
-    from planner.exports.atomic import check_output_target
+    from findhz.planner.exports.atomic import check_output_target
 
     folder = out_dir or (plan_file if plan_file.is_dir() else plan_file.parent) / "site"
     check_output_target(folder)
@@ -609,7 +609,7 @@ def schemas(
     ] = False,
 ) -> None:
     """Write the JSON Schemas of the venue, route, scenario and delegate formats."""
-    from planner.schemas import render_schemas
+    from findhz.planner.schemas import render_schemas
 
     folder = out_dir or bundled_routes() / "schemas"
     stale = []
@@ -660,13 +660,13 @@ def serve(
 
 
 def _mount() -> None:
-    from planner.cli_replan import register as register_replan
-    from planner.cli_travel import register
+    from findhz.cli_replan import register as register_replan
+    from findhz.cli_travel import register
 
     register(app)
     register_replan(app)
     try:
-        from benchmarks.cli import app as bench_app
+        from findhz.benchmarks.cli import app as bench_app
     except ImportError:  # an installation without the benchmarks package
         return
     app.add_typer(bench_app, name="bench")
@@ -699,7 +699,7 @@ def main() -> None:
     """
     import signal
 
-    from planner import interrupt
+    from findhz.planner import interrupt
 
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     interrupt.install()  # a Ctrl-C that CP-SAT swallows is raised again after its solve
