@@ -88,7 +88,8 @@ def replan_command(
     summary = result.report.as_json()["summary"]
     out.print(
         f"version {result.report.version}: {summary['delegates_moved']} delegate(s) moved, "
-        f"{summary['delegates_shifted']} shifted, {summary['delegates_dropped']} dropped, "
+        f"{summary['delegates_shifted']} shifted, {summary['delegates_cut_short']} cut short, "
+        f"{summary['delegates_dropped']} dropped, "
         f"{summary['delegates_joined']} joined, {summary['stops_changed']} stop(s) changed; "
         f"wrote {folder / 'plan.json'} and {folder / 'changes.json'}",
         markup=False,

@@ -59,7 +59,9 @@ __all__ = ["SHIFT_TOLERANCE_MIN", "ChangeReport", "ReplanResult", "plan_digest",
 #: Arrivals that move by more than this many minutes count as shifted (and are told).
 SHIFT_TOLERANCE_MIN = 15
 
-Status = Literal["unchanged", "shifted", "bus-changed", "route-day-changed", "dropped", "joined"]
+Status = Literal[
+    "unchanged", "shifted", "cut-short", "bus-changed", "route-day-changed", "dropped", "joined"
+]
 
 
 def plan_digest(plan: Plan) -> str:
@@ -123,6 +125,7 @@ class ChangeReport:
             "summary": {
                 "delegates_moved": self.moved,
                 "delegates_shifted": sum(d.status == "shifted" for d in self.delegates),
+                "delegates_cut_short": sum(d.status == "cut-short" for d in self.delegates),
                 "delegates_dropped": sum(d.status == "dropped" for d in self.delegates),
                 "delegates_joined": sum(d.status == "joined" for d in self.delegates),
                 "stops_changed": self.stops_changed,
@@ -158,6 +161,7 @@ class _Work:
     delays: dict[str, int] = field(default_factory=dict)  # minutes a group runs late
     cuts: dict[str, dt.datetime] = field(default_factory=dict)  # a group's own "now"
     replaced: set[str] = field(default_factory=set)  # a spare bus took over on the road
+    cut_short: set[str] = field(default_factory=set)  # broke down, no spare: day cancelled
 
     def started(self, group: Group, moment: dt.datetime | None = None) -> bool:
         """Has the group left the base by ``now`` (or by ``moment``, if later)?"""
@@ -879,6 +883,8 @@ def _carry_on(work: _Work, group: Group, moment: dt.datetime, why: str) -> None:
             update={"stops": _retime(work, group.date, [*stops[:keep], stops[-1]], keep)}
         )
     work.cuts[gid] = moment
+    if cancelled:
+        work.cut_short.add(gid)
     for stop in cancelled:
         work.stop_reasons[(gid, stop.venue)] = told
         if stop.kind == "visit":
@@ -1282,7 +1288,7 @@ def _report(
             status = "bus-changed"  # a spare bus took over on the road, on time
         else:
             shift = max(_shift_min(old_groups[g], new_groups[g]) for g in after)
-            status = "shifted"
+            status = "cut-short" if work.cut_short.intersection(after) else "shifted"
             if not reason:
                 reason = (
                     "; ".join(

@@ -17,6 +17,7 @@ __all__ = ["change_phrase", "notice_files"]
 
 _DELEGATE_ZH = {
     "shifted": "您的行程时间有调整",
+    "cut-short": "您当天余下的行程已取消",
     "bus-changed": "您已换乘另一辆车",
     "route-day-changed": "您的线路或日期已更改",
     "dropped": "您已不在任何车辆名单中",
@@ -28,6 +29,7 @@ def change_phrase(status: str, shift_min: int) -> tuple[str, str]:
     """What changed for a delegate, in English and Chinese (a clause, no full stop)."""
     english = {
         "shifted": f"your timetable changed (by up to {shift_min} min)",
+        "cut-short": "the rest of your day is cancelled",
         "bus-changed": "you now ride another bus",
         "route-day-changed": "your route or day changed",
         "dropped": "you are no longer on a bus",

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from findhz.planner.changes import BusUnavailable
+from findhz.planner.exports.notices import change_phrase
 from findhz.planner.models import Group, Plan, Scenario
 from findhz.planner.replan import replan
 from findhz.planner.travel import build_matrix
@@ -74,9 +75,12 @@ def test_with_no_spare_bus_the_rest_of_the_day_is_cancelled_and_explained(
     cancelled = {h.venue for h in result.report.hosts if h.status == "cancelled"}
     assert cancelled == {s.venue for s in published.stops[2:-1]}
     assert all("no spare bus" in h.reason for h in result.report.hosts)
-    assert all(
-        "cancelled" in d.reason for d in result.report.delegates if d.delegate in new.delegates
-    )
+    riders = [d for d in result.report.delegates if d.delegate in new.delegates]
+    assert riders and all("cancelled" in d.reason for d in riders)
+    # They are told their day was cut short, not that their times shifted.
+    assert {d.status for d in riders} == {"cut-short"}
+    assert result.report.as_json()["summary"]["delegates_cut_short"] == len(riders)
+    assert change_phrase("cut-short", 0)[0] == "the rest of your day is cancelled"
     assert verify_plan(result.plan, result.scenario) == []  # explained: no lunch that day
 
 
