@@ -52,6 +52,10 @@ ResultsOption = Annotated[
     Path, typer.Option("--results", help="Folder of the per-suite results files.")
 ]
 ReportOption = Annotated[Path, typer.Option("--report", help="The report to regenerate.")]
+WeeksOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="Where to write the generated weeks (default: a temp folder)."),
+]
 JobsOption = Annotated[
     int, typer.Option("--jobs", min=1, help="Runs in parallel (each keeps its full budget).")
 ]
@@ -72,6 +76,15 @@ def _names(instances: str | None) -> list[str] | None:
     if instances is None:
         return None
     return [name.strip() for name in instances.split(",") if name.strip()]
+
+
+def _sizes(text: str) -> list[tuple[int, int]]:
+    """``"250x60,2000x300"`` -> ``[(250, 60), (2000, 300)]``: delegates and venues of weeks."""
+    pairs = []
+    for size in text.split(","):
+        delegates, venues = size.lower().split("x")
+        pairs.append((int(delegates), int(venues)))
+    return pairs
 
 
 def _progress(record: Record) -> None:
@@ -311,10 +324,7 @@ def replan(
 
 @app.command()
 def scale(
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", help="Where to write the generated weeks (default: a temp folder)."),
-    ] = None,
+    data: WeeksOption = None,
     sizes: Annotated[
         str,
         typer.Option("--sizes", help="Comma-separated DELEGATESxVENUES, e.g. 250x60,2000x300."),
@@ -334,7 +344,7 @@ def scale(
 
     from findhz.benchmarks.scale import run_scale
 
-    pairs = [tuple(int(x) for x in size.lower().split("x")) for size in sizes.split(",")]
+    pairs = _sizes(sizes)
     records: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="findhz-scale-") as tmp:
         folder = data if data is not None else Path(tmp)
@@ -355,10 +365,7 @@ def scale(
 
 @app.command()
 def budget(
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", help="Where to write the generated weeks (default: a temp folder)."),
-    ] = None,
+    data: WeeksOption = None,
     sizes: Annotated[
         str,
         typer.Option("--sizes", help="Comma-separated DELEGATESxVENUES of the generated weeks."),
@@ -376,7 +383,7 @@ def budget(
 
     from findhz.benchmarks.budget import run_budget
 
-    pairs = [tuple(int(x) for x in size.lower().split("x")) for size in sizes.split(",")]
+    pairs = _sizes(sizes)
     seconds = [float(x) for x in limits.split(",")]
     records: list[Record] = []
     load_start = os.getloadavg()[0]  # wall times depend on the machine's other work

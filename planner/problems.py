@@ -174,6 +174,21 @@ class RoutingSolution:
         may differ between runs). Absent from ``stats`` means not hit."""
         return bool(self.stats.get("time_cap_hit", 0.0))
 
+    @classmethod
+    def none_found(
+        cls, problem: RoutingProblem, status: str, seconds: float, stats: dict[str, float]
+    ) -> RoutingSolution:
+        """No feasible answer: no tours, every visit dropped."""
+        return cls(
+            feasible=False,
+            tours=(),
+            objective=0,
+            dropped=tuple(range(len(problem.visits))),
+            status=status,
+            seconds=seconds,
+            stats=stats,
+        )
+
 
 @dataclass(frozen=True)
 class PrizeBound:

@@ -106,14 +106,11 @@ def solve_with_pyvrp(
     if starts > 1:
         share = None if iterations is None else max(1, int(iterations * RACE_SHARE) // starts)
         leg_s = max(0.01, time_limit_s) * RACE_SHARE / starts
-        best: Result | None = None
-        for i in range(starts):
-            leg = _solve(data, params, seed * starts + i, share, leg_s, initial)
-            done += leg.num_iterations
-            if best is None or leg.cost() < best.cost():
-                best = leg
-        assert best is not None
-        initial = best.best
+        legs = [
+            _solve(data, params, seed * starts + i, share, leg_s, initial) for i in range(starts)
+        ]
+        done = sum(leg.num_iterations for leg in legs)
+        initial = min(legs, key=lambda leg: leg.cost()).best  # the first of equals
     left = None if iterations is None else max(1, iterations - done)
     result = _solve(data, params, seed, left, deadline - time.perf_counter(), initial)
     done += result.num_iterations
@@ -172,32 +169,10 @@ def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[ProblemData
         ]
 
     clients: list[_Client] = []
-    in_choice: set[int] = set()
-    for choice in problem.choices:
-        choice_group = model.add_client_group(required=choice.penalty is None)
-        prize = 0 if choice.penalty is None else int(choice.penalty)
-        for k in choice.visits:
-            in_choice.add(k)
-            visit = problem.visits[k]
-            for j, (early, late) in enumerate(visit.windows):
-                model.add_client(
-                    locations[visit.node],
-                    delivery=load(k),
-                    service_duration=visit.service,
-                    tw_early=early,
-                    tw_late=late,
-                    prize=prize,
-                    required=False,
-                    group=choice_group,
-                )
-                clients.append(_Client(k, j))
-    for k, visit in enumerate(problem.visits):
-        if k in in_choice or not visit.windows or visit.vehicles == ():
-            continue
-        prize = 0 if visit.required else int(visit.prize)
-        group: ClientGroup | None = None
-        if len(visit.windows) > 1:
-            group = model.add_client_group(required=visit.required)
+
+    def add(k: int, prize: int, required: bool, group: ClientGroup | None) -> None:
+        """Visit ``k`` as one client per opening window."""
+        visit = problem.visits[k]
         for j, (early, late) in enumerate(visit.windows):
             model.add_client(
                 locations[visit.node],
@@ -206,10 +181,26 @@ def _build(problem: RoutingProblem, types: list[list[int]]) -> tuple[ProblemData
                 tw_early=early,
                 tw_late=late,
                 prize=prize,
-                required=visit.required and group is None,
+                required=required,
                 group=group,
             )
             clients.append(_Client(k, j))
+
+    in_choice: set[int] = set()
+    for choice in problem.choices:
+        choice_group = model.add_client_group(required=choice.penalty is None)
+        prize = 0 if choice.penalty is None else int(choice.penalty)
+        for k in choice.visits:
+            in_choice.add(k)
+            add(k, prize, False, choice_group)
+    for k, visit in enumerate(problem.visits):
+        if k in in_choice or not visit.windows or visit.vehicles == ():
+            continue
+        group: ClientGroup | None = None
+        if len(visit.windows) > 1:
+            group = model.add_client_group(required=visit.required)
+        prize = 0 if visit.required else int(visit.prize)
+        add(k, prize, visit.required and group is None, group)
 
     big = len(problem.visits) + 1
     big_load = sum(max(0, v.demand) for v in problem.visits) + 1
@@ -298,15 +289,7 @@ def _read_back(
     """Tours with start times and our objective, from PyVRP's best solution."""
     best = result.best
     status = "pyvrp"
-    infeasible = RoutingSolution(
-        feasible=False,
-        tours=(),
-        objective=0,
-        dropped=tuple(range(len(problem.visits))),
-        status=status,
-        seconds=seconds,
-        stats=stats,
-    )
+    infeasible = RoutingSolution.none_found(problem, status, seconds, stats)
     if not best.is_feasible():
         return infeasible
     # Routes of one vehicle type go to its vehicles in order.

@@ -638,15 +638,7 @@ def _solve_pyvrp(
     """PyVRP's search on ``problem``; not feasible (status ``"pyvrp-unsupported"``) when
     PyVRP does not model the problem, so that :func:`solve_routing` falls back."""
     if pyvrp_search.unsupported(problem) is not None:
-        return RoutingSolution(
-            feasible=False,
-            tours=(),
-            objective=0,
-            dropped=tuple(range(len(problem.visits))),
-            status="pyvrp-unsupported",
-            seconds=0.0,
-            stats={"time_cap_hit": 0.0},
-        )
+        return RoutingSolution.none_found(problem, "pyvrp-unsupported", 0.0, {"time_cap_hit": 0.0})
     iterations = None
     if work_limit is not None:
         iterations = max(MIN_ILS_ITERATIONS, work_limit // BRANCHES_PER_ILS_ITERATION)
@@ -704,15 +696,7 @@ def _search_once(
         "time_cap_hit": float(time.time() >= deadline - 0.02 * search_limit_s),
     }
     if assignment is None:
-        return RoutingSolution(
-            feasible=False,
-            tours=(),
-            objective=0,
-            dropped=tuple(range(len(problem.visits))),
-            status=status,
-            seconds=seconds,
-            stats=stats,
-        )
+        return RoutingSolution.none_found(problem, status, seconds, stats)
     tours = []
     served: set[int] = set()
     for v in range(len(problem.vehicles)):
