@@ -878,13 +878,12 @@ def _carry_on(work: _Work, group: Group, moment: dt.datetime, why: str) -> None:
         f"{reason}, and no spare bus of the fleet is free that day: the rest of their day "
         f"is cancelled; the coordinators bring them back from {where}"
     )
-    if cancelled:
-        work.groups[gid] = group.model_copy(
-            update={"stops": _retime(work, group.date, [*stops[:keep], stops[-1]], keep)}
-        )
     work.cuts[gid] = moment
     if cancelled:
+        left = _retime(work, group.date, [*stops[:keep], stops[-1]], keep)
+        work.groups[gid] = group.model_copy(update={"stops": left})
         work.cut_short.add(gid)
+        _bounds_explained(work, group, left, told)  # fewer visits than the route asks
     for stop in cancelled:
         work.stop_reasons[(gid, stop.venue)] = told
         if stop.kind == "visit":

@@ -84,6 +84,27 @@ def test_with_no_spare_bus_the_rest_of_the_day_is_cancelled_and_explained(
     assert verify_plan(result.plan, result.scenario) == []  # explained: no lunch that day
 
 
+def test_a_day_cut_below_the_routes_minimum_of_visits_is_explained(
+    sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    published = _group(sample_plan, G1)
+    # The route asks as many visits as its leanest published group makes.
+    visits = min(
+        sum(1 for s in g.stops if s.kind == "visit")
+        for g in sample_plan.groups
+        if g.route == published.route
+    )
+    scenario = _fleet(sample_scenario, 2)
+    route = scenario.routes[published.route].model_copy(update={"min_stops": visits})
+    scenario = scenario.model_copy(update={"routes": {**scenario.routes, route.id: route}})
+    assert verify_plan(sample_plan, scenario) == []
+    result = replan(sample_plan, scenario, matrix, [_broken("10:00")])
+    new = _group(result.plan, G1)
+    assert sum(1 for s in new.stops if s.kind == "visit") < visits
+    assert any(e.kind == "stop-bounds" and e.group == G1 for e in result.plan.explanations)
+    assert verify_plan(result.plan, result.scenario) == []
+
+
 def test_a_breakdown_before_departure_still_reseats_the_riders(
     sample_plan: Plan, sample_scenario: Scenario, matrix: TravelMatrix
 ) -> None:
