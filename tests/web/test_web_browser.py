@@ -69,9 +69,11 @@ def new_page(browser: Any, base: str, stray: list[str], downloads: bool = False)
 
 
 def wait_done(page: Any) -> None:
-    """Wait on the run page until its status is no longer queued or running (a safety limit)."""
+    """Wait on the run page until its status is no longer queued or running (a safety limit).
+    The click that starts a run navigates: until the run page has parsed, there is no status."""
     page.wait_for_function(
-        "() => !['queued', 'running'].includes(document.getElementById('status').textContent)",
+        "() => { const status = document.getElementById('status');"
+        " return status !== null && !['queued', 'running'].includes(status.textContent); }",
         timeout=300_000,
         polling=500,
     )
