@@ -1,28 +1,34 @@
 """The assignment's problem: what each route-day can offer, and the solver's slots and options.
 
 :func:`route_day` says what a route can offer on a date (open venues, lunch, the largest
-group, whether a step-free delegate can ride); the solver's
-:class:`~findhz.planner.problems.Slot`, :class:`~findhz.planner.problems.Option` and
-:class:`~findhz.planner.problems.SharedLimit` are built from it in
-:mod:`findhz.planner.assign`. :func:`greedy_hint` is the solver's feasible start. Nothing here
-solves.
+group, whether a step-free delegate can ride); :func:`build_problem` turns the route-days into
+the solver's :class:`~findhz.planner.problems.AssignmentProblem` (a
+:class:`~findhz.planner.problems.Slot` per runnable route-day, an
+:class:`~findhz.planner.problems.Option` per delegate, interest and available day, the
+:class:`~findhz.planner.problems.SharedLimit` of venues several route-days need) and returns it
+with the indexes that read the solver's answer back (:class:`BuiltProblem`).
+:func:`greedy_hint` is the solver's feasible start. Nothing here solves.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from findhz.planner.errors import InputError, Problem
 from findhz.planner.models import Route, Scenario, Venue, format_clock
-from findhz.planner.problems import AssignmentHint, AssignmentProblem, Option, SharedLimit
+from findhz.planner.problems import AssignmentHint, AssignmentProblem, Option, SharedLimit, Slot
 
 __all__ = [
+    "RANK_VALUES",
     "UNLIMITED_BUSES",
     "UNLIMITED_GROUP",
+    "BuiltProblem",
     "RouteDay",
+    "build_problem",
     "greedy_hint",
     "lunch_venues",
     "pinned_options",
@@ -38,6 +44,12 @@ UNLIMITED_GROUP = 10_000
 #: The buses a route-day may have when no must-visit venue limits them: more than any fleet
 #: of a conference day (the fleet and the venue pools cap it further).
 UNLIMITED_BUSES = 99
+#: How glad a delegate is to ride their 1st, 2nd, ... interest (the ratios matter); an
+#: interest further down than the table is worth its last value.
+RANK_VALUES = (100, 60, 35, 20, 12, 8, 5, 3)
+
+#: A route on a date: ``(route id, date)``.
+RouteDayKey = tuple[str, dt.date]
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,121 @@ class RouteDay:
     step_free_limit: int
     problem: str | None
     step_free_problem: str | None
+
+
+@dataclass(frozen=True)
+class BuiltProblem:
+    """The assignment's problem and the indexes that read the solver's answer back.
+
+    ``days`` holds every route-day of the scenario's dates (those that cannot run carry their
+    ``problem``); ``slot_keys[s]`` is the route-day of ``problem.slots[s]`` and ``slot_index``
+    its inverse; ``pool_limits`` are the venue-pool limits of ``problem.shared_limits`` with
+    the words that explain each.
+    """
+
+    problem: AssignmentProblem
+    days: Mapping[RouteDayKey, RouteDay]
+    slot_keys: tuple[RouteDayKey, ...]
+    slot_index: Mapping[RouteDayKey, int]
+    pool_limits: tuple[tuple[SharedLimit, str], ...]
+
+
+def build_problem(scenario: Scenario, *, step_cost: int) -> BuiltProblem:
+    """The solver's problem for ``scenario``, with its greedy start as the hint.
+
+    A slot per route-day that can run (on the route's own dates); an option per delegate,
+    interest and available day on such a slot (a step-free delegate only where the route-day
+    takes them); the venue limits route-days share; the pins. ``step_cost`` is the CNY a rank
+    step weighs against money (the scenario's, or the frontier's)."""
+    spec = scenario.spec
+    routes = scenario.running_routes
+    fleet = spec.fleet
+    lunch_by_date = {d: lunch_venues(scenario, d) for d in spec.dates}
+    days = {
+        (r.id, d): route_day(scenario, r, d, lunch_by_date[d])
+        for d in spec.dates
+        for r in routes
+        if d in scenario.route_dates(r.id)
+    }
+    slot_keys = tuple(key for key, rd in days.items() if rd.problem is None)
+    slot_index = {key: s for s, key in enumerate(slot_keys)}
+    date_index = {d: i for i, d in enumerate(spec.dates)}
+    slots = tuple(_slot(scenario, days[key], date_index[key[1]]) for key in slot_keys)
+
+    # Every route that must visit a venue on a date shares that venue's capacity that day.
+    shared: list[SharedLimit] = []
+    for date in spec.dates:
+        for venue in scenario.venues.values():
+            users = tuple(
+                i
+                for i, (rid, d) in enumerate(slot_keys)
+                if d == date and venue.id in scenario.routes[rid].must_visit
+            )
+            if len(users) > 1:
+                shared.append(SharedLimit(users, venue_slots(scenario, venue, date)))
+    pool_limits = venue_pool_limits(scenario, days, slot_keys)
+    shared += [limit for limit, _ in pool_limits]
+
+    route_order = {r.id: i for i, r in enumerate(routes)}
+    options: list[Option] = []
+    for p, delegate in enumerate(scenario.delegates):
+        for rank, rid in enumerate(delegate.interests):
+            if rid not in route_order:
+                continue
+            for date in scenario.delegate_dates(delegate):
+                key = (rid, date)
+                if key in slot_index and (not delegate.step_free or days[key].step_free_ok):
+                    options.append(
+                        Option(
+                            person=p,
+                            slot=slot_index[key],
+                            value=RANK_VALUES[min(rank, len(RANK_VALUES) - 1)],
+                            family=route_order[rid],
+                            steps=rank,
+                        )
+                    )
+
+    problem = AssignmentProblem(
+        people=len(scenario.delegates),
+        slots=slots,
+        options=tuple(options),
+        fleet=tuple(tuple(b.count for b in fleet) for _ in spec.dates),
+        rides=spec.rides,
+        shared_limits=tuple(shared),
+        bus_cost=tuple(scenario.bus_day_cost(b.id) for b in fleet),
+        step_cost=step_cost,
+        max_steps=spec.max_rank,
+        pinned=pinned_options(scenario, options, slot_keys, days),
+    )
+    return BuiltProblem(
+        problem=dataclasses.replace(problem, hint=greedy_hint(problem)),
+        days=days,
+        slot_keys=slot_keys,
+        slot_index=slot_index,
+        pool_limits=tuple(pool_limits),
+    )
+
+
+def _slot(scenario: Scenario, rd: RouteDay, day: int) -> Slot:
+    """The slot of a runnable route-day; its buses carry at most the route-day's group limit."""
+    rid, date = rd.route.id, rd.date
+    musts = [v for v in rd.open_venues if v.id in rd.route.must_visit]
+    # A step-free group sees only step-free venues, which may take smaller groups: when
+    # a step-free delegate may ride, every bus of the route-day carries at most that.
+    limit = rd.group_limit
+    if rd.step_free_ok and any(
+        d.step_free and rid in d.interests and date in scenario.delegate_dates(d)
+        for d in scenario.delegates
+    ):
+        limit = min(limit, rd.step_free_limit)
+    most = min((venue_slots(scenario, v, date) for v in musts), default=UNLIMITED_BUSES)
+    own = scenario.max_buses(rid)
+    return Slot(
+        day=day,
+        bus_capacity=tuple(min(b.seats, limit) for b in scenario.spec.fleet),
+        max_buses=most if own is None else min(most, own),
+        min_riders=scenario.min_riders(rid),
+    )
 
 
 def route_day_venues(scenario: Scenario, route: Route, date: dt.date) -> list[Venue]:
@@ -160,8 +287,8 @@ def venue_slots(scenario: Scenario, venue: Venue, date: dt.date) -> int:
 
 def venue_pool_limits(
     scenario: Scenario,
-    days: dict[tuple[str, dt.date], RouteDay],
-    slot_keys: list[tuple[str, dt.date]],
+    days: Mapping[RouteDayKey, RouteDay],
+    slot_keys: Sequence[RouteDayKey],
 ) -> list[tuple[SharedLimit, str]]:
     """Limits on buses from the visits a route-day's venues can receive in a day.
 
@@ -199,8 +326,8 @@ def venue_pool_limits(
 def pinned_options(
     scenario: Scenario,
     options: Sequence[Option],
-    slot_keys: Sequence[tuple[str, dt.date]],
-    days: dict[tuple[str, dt.date], RouteDay],
+    slot_keys: Sequence[RouteDayKey],
+    days: Mapping[RouteDayKey, RouteDay],
 ) -> tuple[int, ...]:
     """The options the scenario's pins of delegates force (one line per pin that cannot hold)."""
     person = {d.id: p for p, d in enumerate(scenario.delegates)}

@@ -1,12 +1,13 @@
 """What a coordinator is told when the plan cannot do what was asked: both stages' words.
 
-The assignment's: why a delegate was not placed (:func:`why_unplaced`: which route-days were
-full and why, which venue capped the bus, which buses went elsewhere), a route-day that did
-not run for want of riders (:func:`too_few_riders`), a search stopped by its time budget
-(:func:`budget_reason`). The schedule's: a must-visit venue a group cannot use (too small,
-no step-free access, closed, no room between its other stops), a bus below its route's
-minimum of stops, and a bus with no timetable at all (a :class:`PlanError`). The facts come
-from :mod:`findhz.planner.assign`, the day model (:mod:`findhz.planner.day_model`) and the read-back
+The assignment's: a route-day that cannot run at all (:func:`route_days_not_run`), why a
+delegate was not placed (:func:`why_unplaced`: which route-days were full and why, which venue
+capped the bus, which buses went elsewhere), a route-day that did not run for want of riders
+(:func:`too_few_riders`), a search stopped by its time budget (:func:`budget_reason`). The
+schedule's: a must-visit venue a group cannot use (too small, no step-free access, closed, no
+room between its other stops), a bus below its route's minimum of stops, and a bus with no
+timetable at all (a :class:`PlanError`). The facts come from :mod:`findhz.planner.assign`, the
+day model (:mod:`findhz.planner.day_model`) and the read-back
 (:mod:`findhz.planner.day_readback`); only the words are made here.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from findhz.planner.assign_problem import RouteDay, venue_slots
@@ -39,6 +40,7 @@ __all__ = [
     "no_opening_long_enough",
     "not_step_free",
     "rerun_figure",
+    "route_days_not_run",
     "too_few_riders",
     "too_small",
     "wanted_counts",
@@ -175,9 +177,31 @@ def budget_short(solution: AssignmentSolution, placed: int) -> int:
     return max(0, solution.placed_bound - placed)
 
 
+#: The bounds of a suggested ``--time-limit`` (seconds): at least the shortest budget the
+#: command line gives both stages something, at most an hour (a rerun longer than that is
+#: not a rerun a coordinator waits for).
+SHORTEST_RERUN_S = 2
+LONGEST_RERUN_S = 3600
+
+
 def rerun_figure(seconds: float) -> int:
-    """A ``--time-limit`` to suggest: ``seconds`` rounded up to a whole figure, at most 3600."""
-    return min(3600, max(2, math.ceil(seconds)))
+    """A ``--time-limit`` to suggest: ``seconds`` rounded up to a whole figure, within
+    :data:`SHORTEST_RERUN_S` and :data:`LONGEST_RERUN_S`."""
+    return min(LONGEST_RERUN_S, max(SHORTEST_RERUN_S, math.ceil(seconds)))
+
+
+def route_days_not_run(days: Iterable[RouteDay]) -> list[Explanation]:
+    """A route-day that cannot run at all (too few venues open, no lunch), with its reason."""
+    return [
+        Explanation(
+            kind="route-day-not-run",
+            route=rd.route.id,
+            date=rd.date,
+            reason=f"route {rd.route.id} cannot run on {rd.date}: {rd.problem}",
+        )
+        for rd in days
+        if rd.problem is not None
+    ]
 
 
 def budget_reason(more: int, rerun: int, outcome: str | None = None) -> str:
@@ -199,12 +223,12 @@ def budget_reason(more: int, rerun: int, outcome: str | None = None) -> str:
 def why_unplaced(
     scenario: Scenario,
     delegate: Delegate,
-    days: dict[tuple[str, dt.date], RouteDay],
-    slot_index: dict[tuple[str, dt.date], int],
+    days: Mapping[tuple[str, dt.date], RouteDay],
+    slot_index: Mapping[tuple[str, dt.date], int],
     riders: dict[int, list[int]],
-    slots: list[Slot],
+    slots: Sequence[Slot],
     buses: tuple[tuple[int, ...], ...],
-    pool_limits: list[tuple[SharedLimit, str]],
+    pool_limits: Sequence[tuple[SharedLimit, str]],
     wanted: Counter[Any],
     used_by_day: dict[Any, list[int]],
     memo: dict[tuple[str, int], str | None] | None = None,
@@ -315,7 +339,7 @@ def wanted_counts(scenario: Scenario) -> Counter[Any]:
 
 
 def buses_by_day(
-    slots: list[Slot], buses: tuple[tuple[int, ...], ...], kinds: int
+    slots: Sequence[Slot], buses: tuple[tuple[int, ...], ...], kinds: int
 ) -> dict[Any, list[int]]:
     """Buses of each type the solution runs on each day (one pass over the route-days)."""
     used: dict[Any, list[int]] = {}
@@ -330,9 +354,9 @@ def buses_by_day(
 
 def too_few_riders(
     scenario: Scenario,
-    slot_index: dict[tuple[str, dt.date], int],
+    slot_index: Mapping[tuple[str, dt.date], int],
     riders: dict[int, list[int]],
-    options: list[Option],
+    options: Sequence[Option],
     buses: tuple[tuple[int, ...], ...],
 ) -> list[Explanation]:
     """Route-days that did not run because fewer delegates could ride them than a bus
@@ -381,9 +405,9 @@ def too_few_riders(
 
 def _pool_taken(
     s: int,
-    slot_index: dict[tuple[str, dt.date], int],
+    slot_index: Mapping[tuple[str, dt.date], int],
     buses: tuple[tuple[int, ...], ...],
-    pool_limits: list[tuple[SharedLimit, str]],
+    pool_limits: Sequence[tuple[SharedLimit, str]],
 ) -> str | None:
     """The venue-pool limit that kept route-day ``s`` from more buses, in words; or None."""
     if not buses:
@@ -400,7 +424,7 @@ def _pool_taken(
 def _must_visit_taken(
     scenario: Scenario,
     rd: RouteDay,
-    slot_index: dict[tuple[str, dt.date], int],
+    slot_index: Mapping[tuple[str, dt.date], int],
     buses: tuple[tuple[int, ...], ...],
 ) -> str | None:
     """A must-visit venue of the route whose groups for the day are all taken by the buses
@@ -430,7 +454,7 @@ def _full(
     scenario: Scenario,
     rd: RouteDay,
     s: int,
-    slots: list[Slot],
+    slots: Sequence[Slot],
     buses: tuple[tuple[int, ...], ...],
     taken: int,
     wanted: Counter[Any],
