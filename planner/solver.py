@@ -84,6 +84,8 @@ _MAX_STALE_RESTARTS = 8
 #: changed between two runs of the same inputs; 20x keeps the cap for runaway cases only.
 ASSIGNMENT_WALL_CAP_FACTOR = 20
 ASSIGNMENT_WALL_CAP_EXTRA_S = 5.0
+#: How often a thread waiting on CP-SAT looks for a signal (a wait ends as soon as the search does).
+_SIGNAL_POLL_S = 0.1
 
 #: Work budgets are counted in OR-Tools search branches (about 100,000 a second on a bus's
 #: day); one iteration of PyVRP's iterated local search on a bus's day took 0.2-0.35 ms on
@@ -237,6 +239,41 @@ def solve_routing(
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _solve_cp_sat(solver: cp_model.CpSolver, model: cp_model.CpModel) -> Any:
+    """CP-SAT's ``solve``, stopped within a moment by Ctrl-C or SIGTERM.
+
+    CP-SAT holds the calling thread until its budget is spent, and Python takes a signal only
+    between its own steps: a Ctrl-C in a stage of a long run waited for that stage's whole
+    budget. So the search runs in a thread of its own while this one waits where a signal can
+    reach it; on one, the search is told to stop, and the interrupt goes on up once it has.
+    The wait is on an event, not on ``Thread.join``: Python 3.11's join, interrupted, can mark
+    a thread still running as finished, and the process then ends under a live search."""
+    answer: list[Any] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def search() -> None:
+        try:
+            answer.append(solver.solve(model))
+        except BaseException as error:  # handed to the waiting thread, which raises it
+            failure.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=search, name="findhz-cp-sat", daemon=True).start()
+    try:
+        while not done.wait(_SIGNAL_POLL_S):
+            pass
+    except BaseException:
+        solver.stop_search()
+        done.wait()
+        raise
+    if failure:
+        raise failure[0]
+    interrupt.check()  # a Ctrl-C that CP-SAT itself took: raise it again
+    return answer[0]
 
 
 def _validate(problem: RoutingProblem) -> None:
@@ -1042,8 +1079,7 @@ def _bound_part(
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = max(0.05, work_s)
     solver.parameters.max_time_in_seconds = 20 * max(0.05, work_s) + 5  # a safety cap only
-    status = solver.solve(model)
-    interrupt.check()  # CP-SAT swallows Ctrl-C: raise it again
+    status = _solve_cp_sat(solver, model)
     name = solver.status_name(status)
     total = sum(problem.visits[k].prize for k in visits) + sum(
         problem.choices[c].penalty or 0 for c in choices
@@ -1211,8 +1247,7 @@ def solve_assignment(
             model.maximize(term.expr)
         else:
             model.minimize(term.expr)
-        status = solver.solve(model)
-        interrupt.check()  # CP-SAT swallows Ctrl-C: raise it again
+        status = _solve_cp_sat(solver, model)
         statuses.append(solver.status_name(status))
         cap_hit = cap_hit or solver.wall_time >= 0.99 * cap_s
         if term.name == "placed" and status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
@@ -1562,7 +1597,7 @@ def solve_seats(problem: SeatProblem, *, time_limit_s: float = 2.0, seed: int = 
             model.maximize(expr)
         else:
             model.minimize(expr)
-        status = solver.solve(model)
+        status = _solve_cp_sat(solver, model)
         statuses.append(f"{name}:{solver.status_name(status)}")
         if stage == 0 and (
             status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)

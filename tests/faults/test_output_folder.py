@@ -104,7 +104,7 @@ def test_stopping_a_run_keeps_the_old_output_and_leaves_nothing_hidden(
         "plan", "findhz-2024", "--out", str(out), "--time-limit", "60",
     ]  # fmt: skip
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    time.sleep(6.0)  # planning (its budget is 60 s), well before anything is written
+    time.sleep(4.0)  # planning (its budget is 60 s), well before anything is written
     process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
