@@ -26,7 +26,7 @@ fi
 "$venv/bin/mypy"
 
 set +e
-"$venv/bin/python" -m pytest -n 2 "$@"
+"$venv/bin/python" -m pytest -n 2 --dist loadgroup "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +362,29 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_output(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The output folder ``findhz plan SCENARIO`` writes with its defaults, planned once per
+    session (and per test worker) for each bundled scenario a test asks for. Tests that share
+    one are marked ``xdist_group("bundled-plans")`` so they run on the same worker."""
+    folders: dict[str, Path] = {}
+
+    def output(scenario: str) -> Path:
+        if scenario not in folders:
+            work = tmp_path_factory.mktemp(f"bundled-{scenario}")
+            out = work / "out"
+            subprocess.run(
+                [
+                    *(sys.executable, "-c", "from findhz.cli import main; main()"),
+                    *("plan", scenario, "--out", str(out)),
+                ],
+                check=True,
+                capture_output=True,
+                cwd=work,
+            )
+            folders[scenario] = out
+        return folders[scenario]
+
+    return output

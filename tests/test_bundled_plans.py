@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -40,9 +41,12 @@ def test_every_bundled_scenario_is_pinned() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("bundled-plans")
 @pytest.mark.parametrize("scenario", DIGESTS.SCENARIOS)
-def test_the_bundled_plan_is_unchanged(scenario: str) -> None:
-    now = DIGESTS.plan_digests(scenario)
+def test_the_bundled_plan_is_unchanged(
+    scenario: str, bundled_output: Callable[[str], Path]
+) -> None:
+    now = DIGESTS.folder_digests(bundled_output(scenario))
     changed = sorted(k for k, v in DIGESTS.committed()[scenario].items() if now.get(k) != v)
     assert changed == [], (
         f"{scenario}: {', '.join(changed)} differ from tests/data/bundled-digests.json; if the "

@@ -314,7 +314,9 @@ def test_portfolio_of_two_processes_is_deterministic() -> None:
     )
     configs = (SearchConfig("a", metaheuristic="gls"), SearchConfig("b", metaheuristic="tabu"))
     runs = [
-        solve_routing(problem, time_limit_s=60.0, work_limit=PORTFOLIO_BUDGET, workers=2, configs=configs)
+        solve_routing(
+            problem, time_limit_s=60.0, work_limit=PORTFOLIO_BUDGET, workers=2, configs=configs
+        )
         for _ in range(2)
     ]
     assert runs[0].tours == runs[1].tours
