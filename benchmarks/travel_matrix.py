@@ -16,7 +16,7 @@ import time
 import numpy as np
 from geopy.distance import geodesic
 
-from findhz.planner.models import Location, Names, Scenario, ScenarioSpec, Venue
+from findhz.planner.models import Bilingual, Location, Scenario, ScenarioSpec, Venue
 from findhz.planner.travel import build_matrix
 from findhz.planner.travel.offline import geodesic_m
 
@@ -28,7 +28,7 @@ def scenario(n: int, seed: int) -> Scenario:
     venues = {
         f"v{k:03d}": Venue(
             id=f"v{k:03d}",
-            name=Names(en=f"Venue {k}", zh=f"场馆{k}"),
+            name=Bilingual(en=f"Venue {k}", zh=f"场馆{k}"),
             kind="enterprise",
             district="Hangzhou",
             location=Location(

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from findhz.maps.morning import Bus
-from findhz.maps.text import Bilingual, clock, day_label
-from findhz.planner.models import Group, Plan, Scenario
+from findhz.maps.text import clock, day_label
+from findhz.planner.models import Bilingual, Group, Plan, Scenario
 
 __all__ = ["Problem", "find_problems", "named_metrics", "venue_load"]
 

@@ -35,7 +35,7 @@ from findhz.maps.assets import leaflet_default_icon_script
 from findhz.maps.morning import venue_links
 from findhz.maps.templating import environment
 from findhz.maps.text import CONFIDENCE, KINDS, STOP_KINDS, clock, day_label
-from findhz.planner.models import Group, Route, Scenario, Stop, Venue
+from findhz.planner.models import Bilingual, Group, Route, Scenario, Stop, Venue
 from findhz.planner.travel.datum import wgs84_to_gcj02
 
 __all__ = [
@@ -676,7 +676,7 @@ def build_map(
     groups: Sequence[Group],
     scenario: Scenario,
     *,
-    title: tuple[str, str],
+    title: Bilingual,
     home: str | None = None,
     compact: bool = False,
     roads: Roads | None = None,
@@ -747,7 +747,7 @@ def build_map(
         for group in groups
     ]
     legend = _LEGEND.render(
-        title={"en": title[0], "zh": title[1]},
+        title=title,
         buses=buses,
         days=[(date, day_label(dt.date.fromisoformat(date))) for date in layers]
         if several_days

@@ -13,9 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from findhz.maps.text import Bilingual, clock
+from findhz.maps.text import clock
 from findhz.maps.words import need_name
 from findhz.planner.models import (
+    Bilingual,
     BusDetails,
     Delegate,
     Group,
@@ -96,7 +97,7 @@ def map_links(name: Bilingual, lat: float, lon: float, *, rough: bool) -> MapLin
 def venue_links(venue: Venue) -> MapLinks:
     """A venue's links; a low-confidence point is searched for by name."""
     return map_links(
-        Bilingual(venue.name.en, venue.name.zh),
+        venue.name,
         venue.location.lat,
         venue.location.lon,
         rough=venue.location.confidence == "low",
@@ -156,7 +157,7 @@ def glance(group: Group, scenario: Scenario, bus: Bus) -> Glance:
     point = scenario.spec.morning.meeting_points.get(base.id)
     if point is not None and point.location is not None and point.location.confidence != "low":
         links = map_links(
-            Bilingual(point.text.en, point.text.zh),
+            point.text,
             point.location.lat,
             point.location.lon,
             rough=False,
@@ -221,9 +222,9 @@ def stop_care(stop: Stop, venue: Venue, delegate: Delegate, scenario: Scenario) 
                 Bilingual("Bring your passport: ID is checked", "请携带护照，入场需查验证件")
             )
         if own.dress is not None:
-            notes.append(Bilingual(own.dress.en, own.dress.zh))
+            notes.append(own.dress)
         if own.photos is not None:
             notes.append(_PHOTOS[own.photos])
         if own.other is not None:
-            notes.append(Bilingual(own.other.en, own.other.zh))
+            notes.append(own.other)
     return StopCare(tuple(met), tuple(pending), tuple(notes))

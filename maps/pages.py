@@ -17,6 +17,7 @@ import folium
 from markupsafe import Markup, escape
 
 from findhz.maps.assets import check_self_contained, inline_assets
+from findhz.planner.models import Bilingual
 
 __all__ = ["MapPage", "finish_map"]
 
@@ -46,7 +47,7 @@ def finish_map(
     prefix: str,
     title: str,
     page: str,
-    heading: tuple[str, str] | None = None,
+    heading: Bilingual | None = None,
 ) -> MapPage:
     """Render a map to a self-contained page with deterministic element names.
 
@@ -68,7 +69,7 @@ def finish_map(
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n',
         1,
     )
-    en, zh = heading or (title, "")
+    en, zh = (heading.en, heading.zh) if heading else (title, "")
     h1 = Markup('<h1 class="fh-sr">{}{}</h1>').format(
         en, Markup(' · <span lang="zh">{}</span>').format(zh) if zh else ""
     )

@@ -44,11 +44,11 @@ from findhz.maps.morning import bus_labels, glance, leg_minutes, stop_care, venu
 from findhz.maps.pages import MapPage, finish_map
 from findhz.maps.pdf import html_to_pdf
 from findhz.maps.templating import environment
-from findhz.maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, Bilingual, clock, day_label
+from findhz.maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, clock, day_label
 from findhz.maps.words import counted_names, country_name, language_name, need_name
 from findhz.planner.exports.notices import change_phrase
 from findhz.planner.exports.tables import TABLE_NAMES, sorted_groups
-from findhz.planner.models import Delegate, Group, Plan, Scenario, Venue, rides
+from findhz.planner.models import Bilingual, Delegate, Group, Plan, Scenario, Venue, rides
 from findhz.planner.naming import delegate_page_name, file_name_problem, map_page_names
 
 __all__ = ["render_qr_sheets", "render_site"]
@@ -202,16 +202,18 @@ class _Site:
         paths: list[Path] = []
         for folder in ("maps", "delegates", "hosts"):
             (self.out / folder).mkdir(parents=True, exist_ok=True)
-        paths.append(self._write_map("maps/overview.html", self.groups, ("Overview", "总览"), "o"))
+        paths.append(
+            self._write_map("maps/overview.html", self.groups, Bilingual("Overview", "总览"), "o")
+        )
         for index, (key, groups) in enumerate(self._route_days().items()):
             route = self.scenario.routes[key[1]]
             day = day_label(key[0])
-            title = (f"{route.title.en} · {day.en}", f"{route.title.zh} · {day.zh}")
+            title = Bilingual(f"{route.title.en} · {day.en}", f"{route.title.zh} · {day.zh}")
             paths.append(self._write_map(self._route_day_href(key), groups, title, f"r{index}_"))
         for index, group in enumerate(self.groups):
             route = self.scenario.routes[group.route]
             day = day_label(group.date)
-            title = (
+            title = Bilingual(
                 f"{route.title.en} · {day.en} · {group.bus}",
                 f"{route.title.zh} · {day.zh} · {group.bus}",
             )
@@ -305,9 +307,7 @@ class _Site:
             paths.append(self._write(f"{prefix}{group.id}-qr.html", html))
         return paths
 
-    def _map_page(
-        self, href: str, groups: list[Group], title: tuple[str, str], prefix: str
-    ) -> MapPage:
+    def _map_page(self, href: str, groups: list[Group], title: Bilingual, prefix: str) -> MapPage:
         # A one-group map is also embedded in delegate pages: no link to the coordinator's index.
         compact = len(groups) == 1
         home = None if compact or self.publish else "../index.html"
@@ -321,12 +321,10 @@ class _Site:
             day_selector=href == "maps/overview.html",
         )
         return finish_map(
-            fmap, prefix=prefix, title=f"{title[0]} · {title[1]}", page=href, heading=title
+            fmap, prefix=prefix, title=f"{title.en} · {title.zh}", page=href, heading=title
         )
 
-    def _write_map(
-        self, href: str, groups: list[Group], title: tuple[str, str], prefix: str
-    ) -> Path:
+    def _write_map(self, href: str, groups: list[Group], title: Bilingual, prefix: str) -> Path:
         return self._write(href, self._map_page(href, groups, title, prefix).html)
 
     def _route_days(self) -> dict[tuple[dt.date, str], list[Group]]:
@@ -490,7 +488,7 @@ class _Site:
                 visits=rows,
                 arrivals=sum(1 for row in rows if row["kind"] != "return"),
                 people=sum(row["people"] for row in rows if row["kind"] != "return"),
-                languages=[language_name(code) for code in venue.languages],
+                languages=[language_name(code) for code in venue.languages if code.strip()],
                 days=days,
             )
             paths.append(self._write(f"hosts/{venue_id}.html", html))
@@ -610,7 +608,7 @@ class _Site:
         people = []
         for change in report.get("delegates", []):
             did = str(change["delegate"])
-            en, zh = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
+            phrase = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
             known = self.delegates.get(did)
             people.append(
                 {
@@ -618,8 +616,8 @@ class _Site:
                     "name": known.name if known else did,
                     "href": f"delegates/{did}.html" if known else "",
                     "status": change["status"],
-                    "en": en,
-                    "zh": zh,
+                    "en": phrase.en,
+                    "zh": phrase.zh,
                     "before": ", ".join(change.get("before", [])),
                     "after": ", ".join(change.get("after", [])),
                     "reason": change.get("reason", ""),
@@ -655,8 +653,8 @@ class _Site:
             return None
         for change in report.get("delegates", []):
             if change.get("delegate") == delegate_id:
-                en, zh = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
-                return {"version": report.get("version"), "en": en, "zh": zh}
+                phrase = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
+                return {"version": report.get("version"), "en": phrase.en, "zh": phrase.zh}
         return None
 
     def _figures(self) -> list[dict[str, Any]]:

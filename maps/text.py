@@ -1,9 +1,14 @@
-"""Bilingual words of the pages (English first, Chinese alongside) and small formatters."""
+"""Bilingual words of the pages (English first, Chinese alongside) and small formatters.
+
+The words are :class:`~findhz.planner.models.Bilingual`, the one bilingual text type of the
+input files and the pages alike.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+
+from findhz.planner.models import Bilingual
 
 # ``clock(moment, tz)``: "09:30" in the scenario's time zone (the one HH:MM formatter).
 from findhz.planner.models import local_clock as clock
@@ -13,15 +18,9 @@ __all__ = [
     "CONFIDENCE_SHORT",
     "KINDS",
     "STOP_KINDS",
-    "Bilingual",
     "clock",
     "day_label",
 ]
-
-
-class Bilingual(NamedTuple):
-    en: str
-    zh: str
 
 
 KINDS: dict[str, Bilingual] = {

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from babel import Locale
 
-from findhz.maps.text import Bilingual
+from findhz.planner.models import Bilingual
 
 __all__ = ["NEEDS", "counted_names", "country_name", "language_name", "need_name"]
 

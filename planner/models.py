@@ -13,26 +13,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, ErrorDetails, InitErrorDetails
 
 from findhz.planner.polyline import decode
 
 __all__ = [
     "WEEKDAYS",
     "Address",
+    "Bilingual",
     "BusDetails",
     "BusType",
     "ClockTime",
@@ -40,11 +47,11 @@ __all__ = [
     "Explanation",
     "Group",
     "HostContact",
+    "InputText",
     "Location",
     "LunchRule",
     "MeetingPoint",
     "Morning",
-    "Names",
     "Organiser",
     "Override",
     "Person",
@@ -57,7 +64,6 @@ __all__ = [
     "Scenario",
     "ScenarioSpec",
     "Stop",
-    "Titles",
     "TravelInfo",
     "TravelSettings",
     "Unassigned",
@@ -204,14 +210,79 @@ WindowText = Annotated[
 ]
 
 
-class Names(_Frozen):
-    """A name in English and Chinese."""
+class Bilingual(_Frozen):
+    """Text in English and Chinese. The Chinese may be empty in words findhz writes itself
+    (a country with no Chinese name); in the coordinator's files it is required."""
 
+    # One type for the input files' names and the pages' words. Fields of the input files
+    # are ``InputText`` (the Chinese required there); write ``Bilingual("West Lake", "西湖")``
+    # or with keywords.
     en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
+    zh: str = ""
+
+    @overload
+    def __init__(self, en: str, zh: str = "", /) -> None: ...
+
+    @overload
+    def __init__(self, *, en: str, zh: str = "") -> None: ...
+
+    def __init__(self, *args: str, **fields: Any) -> None:
+        # pydantic validates a mapping by calling this with its keys as keywords
+        super().__init__(**dict(zip(("en", "zh"), args, strict=False)), **fields)
 
 
-Titles = Names
+def _chinese_error(value: Any) -> InitErrorDetails | None:
+    """The error of a bilingual text from a file whose Chinese is missing or blank."""
+    if isinstance(value, Mapping) and "zh" not in value:
+        return InitErrorDetails(type="missing", loc=("zh",), input=value)
+    zh = value.get("zh") if isinstance(value, Mapping) else getattr(value, "zh", None)
+    if isinstance(zh, str) and not zh.strip():
+        return InitErrorDetails(
+            type="string_too_short", loc=("zh",), input=zh, ctx={"min_length": 1}
+        )
+    return None
+
+
+def _chinese_required(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """:class:`Bilingual` whose ``zh`` is required and not blank: the same errors, at the
+    same place (``name.zh``), as a field of its own would give, next to the others."""
+    errors: list[InitErrorDetails] = []
+    text = None
+    try:
+        text = handler(value)
+    except ValidationError as err:
+        errors = [_error_details(e) for e in err.errors()]
+    chinese = None if any(e["loc"][:1] == ("zh",) for e in errors) else _chinese_error(value)
+    if chinese is not None:
+        errors.append(chinese)
+    if errors:
+        raise ValidationError.from_exception_data("Bilingual", errors)
+    return text
+
+
+def _error_details(error: ErrorDetails) -> InitErrorDetails:
+    details = InitErrorDetails(type=error["type"], loc=error["loc"], input=error["input"])
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details
+
+
+class _ChineseInSchema:
+    """The JSON Schema of :data:`InputText`: :class:`Bilingual` with ``zh`` required."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            **handler(schema),
+            "required": ["en", "zh"],
+            "properties": {"zh": {"minLength": 1}},
+        }
+
+
+#: Bilingual text of the coordinator's files (names, titles, descriptions, notes): the
+#: Chinese is required there, since every page and sheet shows both languages.
+InputText = Annotated[Bilingual, WrapValidator(_chinese_required), _ChineseInSchema()]
 
 
 class Location(_Frozen):
@@ -272,7 +343,7 @@ class Venue(_Frozen):
     """A place a group visits, has lunch at, or starts from."""
 
     id: Slug
-    name: Names
+    name: InputText
     kind: VenueKind
     district: str
     address: Address = Field(
@@ -290,7 +361,7 @@ class Venue(_Frozen):
     )
     location: Location
     themes: list[str] = Field(default_factory=list)
-    description: Names | None = None
+    description: InputText | None = None
     visit_min: int = Field(ge=5, le=480)
     max_group: int = Field(ge=1)
     concurrent_groups: int = Field(default=1, ge=1)
@@ -337,10 +408,10 @@ class Route(_Frozen):
     """One of the industry-themed routes: a pool of candidate venues."""
 
     id: Slug
-    title: Titles
+    title: InputText
     industries: list[str] = Field(min_length=1)
     color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
-    description: Names | None = None
+    description: InputText | None = None
     venues: list[RouteVenue] = Field(min_length=1)
     must_visit: list[Slug] = Field(default_factory=list)
     min_stops: int = Field(ge=1)
@@ -496,7 +567,7 @@ class TravelSettings(_Frozen):
 class Contact(_Frozen):
     """An emergency or help line printed on every delegate page."""
 
-    label: Names
+    label: InputText
     phone: str
 
 
@@ -518,7 +589,7 @@ class Person(_Frozen):
 class MeetingPoint(_Frozen):
     """Where delegates meet their bus at a base: words a person can follow, and a point."""
 
-    text: Names = Field(description="Where to wait, e.g. 'North Gate 3, bus bay B'.")
+    text: InputText = Field(description="Where to wait, e.g. 'North Gate 3, bus bay B'.")
     location: Location | None = Field(
         default=None, description="The spot itself (WGS-84), with its source and confidence."
     )
@@ -527,7 +598,7 @@ class MeetingPoint(_Frozen):
 class Organiser(_Frozen):
     """The organisers' desk every delegate can reach: a hotline, and WeChat when there is one."""
 
-    name: Names
+    name: InputText
     hotline: Phone
     wechat: str = Field(default="", max_length=60, description="A WeChat ID to add.")
     wechat_qr: str = Field(
@@ -558,13 +629,13 @@ class VenueNotes(_Frozen):
     """Practical notes a delegate needs before a visit to one venue."""
 
     bring_id: bool = Field(default=False, description="A passport or ID is checked at the gate.")
-    dress: Names | None = None
+    dress: InputText | None = None
     photos: Photos | None = None
     meals: list[Need] = Field(
         default_factory=list,
         description="Dietary needs the venue's kitchen has confirmed it serves (lunch venues).",
     )
-    other: Names | None = None
+    other: InputText | None = None
 
 
 class Morning(_Frozen):
@@ -612,7 +683,7 @@ class ScenarioSpec(_Frozen):
     """A scenario file, e.g. ``routes/scenarios/findhz-2024.yaml``; paths relative to it."""
 
     id: Slug
-    name: Names
+    name: InputText
     timezone: str = "Asia/Shanghai"
     dates: list[dt.date] = Field(min_length=1, max_length=MAX_DATES)
     base: Slug

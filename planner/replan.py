@@ -48,6 +48,7 @@ from findhz.planner.models import (
     Scenario,
     Stop,
     Unassigned,
+    local_clock,
 )
 from findhz.planner.problems import SeatBin, SeatOption, SeatProblem
 from findhz.planner.schedule import reschedule_group, schedule_day
@@ -454,7 +455,9 @@ def _minute(moment: dt.datetime, scenario: Scenario) -> int:
 
 def _close(work: _Work, change: VenueClosed) -> None:
     closing = _at(change.date, change.from_, work.scenario)
-    reason = change.reason or f"{change.venue} closed from {closing:%H:%M} on {change.date}"
+    reason = change.reason or (
+        f"{change.venue} closed from {local_clock(closing, work.scenario.tz())} on {change.date}"
+    )
     for gid, group in sorted(work.groups.items()):
         if group.date != change.date:
             continue
@@ -839,7 +842,7 @@ def _carry_on(work: _Work, group: Group, moment: dt.datetime, why: str) -> None:
     on from there, the rest of the day later by as long as it takes to come; with no spare
     bus, the rest of their day is cancelled and the coordinators bring them back."""
     scenario, gid = work.scenario, group.id
-    reason = why or f"the bus of group {gid} broke down at {moment:%H:%M}"
+    reason = why or f"the bus of group {gid} broke down at {local_clock(moment, scenario.tz())}"
     stops = list(group.stops)
     k = next(
         (i for i, s in enumerate(stops) if i > 0 and (s.depart is None or s.depart > moment)),
@@ -848,7 +851,10 @@ def _carry_on(work: _Work, group: Group, moment: dt.datetime, why: str) -> None:
     here = stops[k]
     at_stop = here.arrive is not None and here.arrive <= moment
     if at_stop and k == len(stops) - 1:
-        work.notes.append(f"group {gid} is back at the base by {moment:%H:%M}: nothing changes")
+        work.notes.append(
+            f"group {gid} is back at the base by {local_clock(moment, scenario.tz())}: "
+            "nothing changes"
+        )
         return
     back = k == len(stops) - 1 and not at_stop
     where = f"the road back to {here.venue}" if back else here.venue
@@ -1297,6 +1303,7 @@ def _report(
                 )
         people.append(DelegateChange(did, status, before, after, shift, reason))
     hosts: list[HostChange] = []
+    tz = work.scenario.tz()
     for gid in sorted(set(old_groups) | set(new_groups)):
         was = {s.venue: s for s in old_groups[gid].stops[1:-1]} if gid in old_groups else {}
         is_ = {s.venue: s for s in new_groups[gid].stops[1:-1]} if gid in new_groups else {}
@@ -1305,14 +1312,14 @@ def _report(
             a, b = was.get(venue), is_.get(venue)
             reason = work.stop_reasons.get((gid, venue), "")
             if a is not None and b is None:
-                hosts.append(HostChange(venue, date, gid, "cancelled", _span(a), "", reason))
+                hosts.append(HostChange(venue, date, gid, "cancelled", _span(a, tz), "", reason))
             elif b is not None and a is None:
-                hosts.append(HostChange(venue, date, gid, "added", "", _span(b), reason))
+                hosts.append(HostChange(venue, date, gid, "added", "", _span(b, tz), reason))
             elif a is not None and b is not None and a.start != b.start:
                 moved = abs((b.start - a.start).total_seconds()) / 60 if a.start and b.start else 0
                 if moved > SHIFT_TOLERANCE_MIN or a.start is None:
                     hosts.append(
-                        HostChange(venue, date, gid, "shifted", _span(a), _span(b), reason)
+                        HostChange(venue, date, gid, "shifted", _span(a, tz), _span(b, tz), reason)
                     )
     return ChangeReport(
         version=version,
@@ -1324,7 +1331,7 @@ def _report(
     )
 
 
-def _span(stop: Stop) -> str:
+def _span(stop: Stop, tz: dt.tzinfo) -> str:
     if stop.start is None or stop.end is None:
         return ""
-    return f"{stop.start:%H:%M}-{stop.end:%H:%M}"
+    return f"{local_clock(stop.start, tz)}-{local_clock(stop.end, tz)}"

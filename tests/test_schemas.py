@@ -138,6 +138,9 @@ def test_schemas_reject_what_the_loader_rejects() -> None:
     assert _errors("venues.schema.json", broken(hours={"friday": ["09:00-17:00"]}))
     assert _errors("venues.schema.json", broken(visit_min=600))
     assert _errors("venues.schema.json", broken(opening="always"))
+    # a name in the catalogue needs its Chinese, although words on pages may lack it
+    assert _errors("venues.schema.json", broken(name={"en": "Lab B"}))
+    assert _errors("venues.schema.json", broken(name={"en": "Lab B", "zh": ""}))
 
     scenario = _as_json(
         yaml.safe_load((ROUTES / "scenarios/findhz-2024.yaml").read_text(encoding="utf-8"))

@@ -149,6 +149,9 @@ EXPECTED: dict[str, list[str]] = {
         "themes.yaml: line 15: route bio-route: color: 'blue' is not a colour (write it as #rrggbb, e.g. #1f77b4)",
         "venues.yaml: line 36: venue park-c: kind: must be 'research_platform', 'university', 'park', 'enterprise', 'conference_venue', 'hotel' or 'restaurant' (got 'museum')",
     ],
+    "route-title-chinese-empty": [
+        "themes.yaml: line 13: route bio-route: title.zh: must not be empty",
+    ],
     "route-unknown-venue": [
         "themes.yaml: line 18: route bio-route: venues[1]: unknown venue 'park-d'",
     ],
@@ -209,6 +212,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "venue-missing-field": [
         "venues.yaml: line 25: venue lab-b: visit_min: is required",
+    ],
+    "venue-name-without-chinese": [
+        "venues.yaml: line 26: venue lab-b: name.zh: is required",
     ],
     "venue-outside-hangzhou": [
         "venues.yaml: line 38: venue park-c: location: (31.2304, 121.4737) lies outside the Hangzhou region (latitude 29.1-30.65, longitude 118.3-120.8, WGS-84)",

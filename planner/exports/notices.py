@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from findhz.planner.models import Scenario
+from findhz.planner.models import Bilingual, Scenario
 
 if TYPE_CHECKING:  # only the types: pages that phrase a change load no solver
     from findhz.planner.replan import ChangeReport, DelegateChange, HostChange
@@ -25,7 +25,7 @@ _DELEGATE_ZH = {
 }
 
 
-def change_phrase(status: str, shift_min: int) -> tuple[str, str]:
+def change_phrase(status: str, shift_min: int) -> Bilingual:
     """What changed for a delegate, in English and Chinese (a clause, no full stop)."""
     english = {
         "shifted": f"your timetable changed (by up to {shift_min} min)",
@@ -38,20 +38,20 @@ def change_phrase(status: str, shift_min: int) -> tuple[str, str]:
     chinese = _DELEGATE_ZH.get(status, "您的行程有变化")
     if status == "shifted":
         chinese = f"{chinese}（最多 {shift_min} 分钟）"
-    return english, chinese
+    return Bilingual(english, chinese)
 
 
 def _delegate_text(change: DelegateChange, scenario: Scenario, version: int) -> str:
     delegate = next((d for d in scenario.delegates if d.id == change.delegate), None)
     name = delegate.name if delegate else change.delegate
-    english, chinese = change_phrase(change.status, change.shift_min)
+    phrase = change_phrase(change.status, change.shift_min)
     groups = ", ".join(change.after) or "-"
     why = f" Reason: {change.reason}." if change.reason else ""
     why_zh = f" 原因：{change.reason}。" if change.reason else ""
     return (
-        f"FIND HZ update (plan version {version}) for {name}: {english}. Your bus: {groups}."
+        f"FIND HZ update (plan version {version}) for {name}: {phrase.en}. Your bus: {groups}."
         f"{why} Please open your itinerary page again for the new times.\n"
-        f"FIND HZ 行程更新（第 {version} 版）{name}：{chinese}。"
+        f"FIND HZ 行程更新（第 {version} 版）{name}：{phrase.zh}。"
         f"您的车次：{groups}。{why_zh}请重新打开您的行程页面查看最新时间。\n"
     )
 

@@ -13,9 +13,8 @@ import pytest
 
 from findhz.maps import render_site
 from findhz.maps.morning import map_links
-from findhz.maps.text import Bilingual
 from findhz.maps.words import country_name, language_name
-from findhz.planner.models import BusDetails, Morning, Plan, Scenario
+from findhz.planner.models import Bilingual, BusDetails, Morning, Plan, Scenario
 from findhz.planner.naming import delegate_page_name
 from findhz.planner.travel.datum import wgs84_to_gcj02
 

@@ -80,7 +80,7 @@ def test_with_no_spare_bus_the_rest_of_the_day_is_cancelled_and_explained(
     # They are told their day was cut short, not that their times shifted.
     assert {d.status for d in riders} == {"cut-short"}
     assert result.report.as_json()["summary"]["delegates_cut_short"] == len(riders)
-    assert change_phrase("cut-short", 0)[0] == "the rest of your day is cancelled"
+    assert change_phrase("cut-short", 0).en == "the rest of your day is cancelled"
     assert verify_plan(result.plan, result.scenario) == []  # explained: no lunch that day
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from findhz.planner.models import (
+    Bilingual,
     Location,
-    Names,
     Route,
     Scenario,
     ScenarioSpec,
@@ -32,7 +32,7 @@ HANGZHOU = (
 def make_venue(venue_id: str, lat: float, lon: float) -> Venue:
     return Venue(
         id=venue_id,
-        name=Names(en=venue_id.title(), zh="场馆"),
+        name=Bilingual(en=venue_id.title(), zh="场馆"),
         kind="enterprise",
         district="Xihu",
         location=Location(lat=lat, lon=lon, confidence="medium", source="test"),
