@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from findhz.planner.metrics import RoutingStats
+
 __all__ = [
     "AssignmentHint",
     "AssignmentProblem",
@@ -164,19 +166,18 @@ class RoutingSolution:
     dropped: tuple[int, ...]
     status: str
     seconds: float
-    #: The search's counts (branches, workers, iterations...), for reports; its one flag is
-    #: read through :attr:`time_cap_hit`.
-    stats: dict[str, float] = field(default_factory=dict)
+    #: The search's counts (branches, workers, iterations...), for reports.
+    stats: RoutingStats = field(default_factory=RoutingStats)
 
     @property
     def time_cap_hit(self) -> bool:
         """Whether a wall-clock cap, not the work budget, ended the search (then the answer
-        may differ between runs). Absent from ``stats`` means not hit."""
-        return bool(self.stats.get("time_cap_hit", 0.0))
+        may differ between runs)."""
+        return self.stats.time_cap_hit
 
     @classmethod
     def none_found(
-        cls, problem: RoutingProblem, status: str, seconds: float, stats: dict[str, float]
+        cls, problem: RoutingProblem, status: str, seconds: float, stats: RoutingStats
     ) -> RoutingSolution:
         """No feasible answer: no tours, every visit dropped."""
         return cls(

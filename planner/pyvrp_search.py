@@ -22,7 +22,7 @@ and a solution below a vehicle's ``min_stops`` is reported infeasible, so the ca
 search again with OR-Tools.
 
 Determinism: the search stops after a fixed number of iterations (``iterations``); the
-wall-clock ``time_limit_s`` is only a safety cap, and ``stats["time_cap_hit"]`` says when it
+wall-clock ``time_limit_s`` is only a safety cap, and ``stats.time_cap_hit`` says when it
 decided. Without ``iterations`` it runs for ``time_limit_s`` (the benchmarks do).
 """
 
@@ -39,6 +39,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
+from findhz.planner.metrics import RoutingStats
 from findhz.planner.problems import RoutingProblem, RoutingSolution, Tour
 
 __all__ = ["RACE_SHARE", "solve_with_pyvrp", "unsupported"]
@@ -115,13 +116,13 @@ def solve_with_pyvrp(
     result = _solve(data, params, seed, left, deadline - time.perf_counter(), initial)
     done += result.num_iterations
     seconds = time.perf_counter() - started
-    stats = {
-        "seconds": seconds,
-        "iterations": float(done),
-        "work_limit": float(iterations if iterations is not None else -1),
+    stats = RoutingStats(
+        seconds=seconds,
+        iterations=done,
+        work_limit=iterations,
         # The wall-clock cap decided when the search stopped: not reproducible.
-        "time_cap_hit": float(iterations is None or done < iterations),
-    }
+        time_cap_hit=iterations is None or done < iterations,
+    )
     return _read_back(problem, clients, types, result, seconds, stats)
 
 
@@ -284,7 +285,7 @@ def _read_back(
     types: list[list[int]],
     result: Result,
     seconds: float,
-    stats: dict[str, float],
+    stats: RoutingStats,
 ) -> RoutingSolution:
     """Tours with start times and our objective, from PyVRP's best solution."""
     best = result.best

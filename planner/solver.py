@@ -18,7 +18,7 @@ of plain data. The model:
 
 Determinism: the search stops after a fixed amount of work (``work_limit``, the number of
 branches of the underlying CP search, which counts every neighbour tried). ``time_limit_s``
-is only a safety cap; ``stats`` says whether it was hit (``"time_cap_hit"``), in which case
+is only a safety cap; ``stats.time_cap_hit`` says whether it was hit, in which case
 the result may depend on the machine's load. ``seed`` permutes the internal order of the
 visits, which changes the search path but never the model. With ``workers > 1`` several
 configurations run in parallel processes, each with the same fixed budget, and the best
@@ -44,6 +44,7 @@ from ortools.sat.python import cp_model
 from ortools.util import optional_boolean_pb2
 
 from findhz.planner import interrupt, pyvrp_search
+from findhz.planner.metrics import RoutingStats
 from findhz.planner.problems import (
     AssignmentHint,
     AssignmentProblem,
@@ -223,9 +224,7 @@ def solve_routing(
             key=lambda i: (not results[i].feasible, results[i].objective, i),
         )
         best = results[winner]
-    stats = dict(best.stats)
-    stats["workers"] = float(workers)
-    stats["winner_config"] = float(winner)
+    stats = replace(best.stats, workers=workers, winner_config=winner)
     return RoutingSolution(
         feasible=best.feasible,
         tours=best.tours,
@@ -626,13 +625,13 @@ def _solve_one(
     remaining = work_limit
     restarts = 0
     stale = 0  # restarts in a row that found nothing better
-    branches = 0.0
+    branches = 0
     while True:
         result = _search_once(
             problem, config, deadline, seed + restarts * 1_000_003, remaining, solution_limit,
             use_initial=restarts == 0,
         )  # fmt: skip
-        branches += result.stats["branches"]
+        branches += result.stats.branches
         if best is None or (not best.feasible, best.objective) > (
             not result.feasible,
             result.objective,
@@ -642,27 +641,27 @@ def _solve_one(
         else:
             stale += 1
         if (
-            result.stats["time_cap_hit"]
+            result.stats.time_cap_hit
             or solution_limit is not None
             or not result.feasible
             or stale >= _MAX_STALE_RESTARTS
         ):
             break
         if remaining is not None:
-            remaining -= int(result.stats["branches"])
+            remaining -= result.stats.branches
             if remaining < max(1000, work_limit // 20 if work_limit else 0):
                 break
         elif time.time() >= deadline - 0.05:
             break
         restarts += 1
-    stats = dict(best.stats)
-    stats["restarts"] = float(restarts)
-    stats["branches"] = branches
-    stats["seconds"] = time.perf_counter() - started
-    stats["time_cap_hit"] = float(
-        (work_limit is None and solution_limit is None) or bool(result.stats["time_cap_hit"])
+    stats = replace(
+        best.stats,
+        restarts=restarts,
+        branches=branches,
+        seconds=time.perf_counter() - started,
+        time_cap_hit=(work_limit is None and solution_limit is None) or result.stats.time_cap_hit,
     )
-    return replace(best, stats=stats, seconds=stats["seconds"])
+    return replace(best, stats=stats, seconds=stats.seconds)
 
 
 def _solve_pyvrp(
@@ -675,7 +674,7 @@ def _solve_pyvrp(
     """PyVRP's search on ``problem``; not feasible (status ``"pyvrp-unsupported"``) when
     PyVRP does not model the problem, so that :func:`solve_routing` falls back."""
     if pyvrp_search.unsupported(problem) is not None:
-        return RoutingSolution.none_found(problem, "pyvrp-unsupported", 0.0, {"time_cap_hit": 0.0})
+        return RoutingSolution.none_found(problem, "pyvrp-unsupported", 0.0, RoutingStats())
     iterations = None
     if work_limit is not None:
         iterations = max(MIN_ILS_ITERATIONS, work_limit // BRANCHES_PER_ILS_ITERATION)
@@ -723,15 +722,15 @@ def _search_once(
     if status == "invalid":
         raise ValueError(f"OR-Tools rejected the model or the parameters of {config.name!r}")
     solver = routing.solver()
-    stats: dict[str, float] = {
-        "seconds": seconds,
-        "branches": float(solver.Branches()),
-        "failures": float(solver.Failures()),
-        "work_limit": float(work_limit if work_limit is not None else -1),
-        "solution_limit": float(solution_limit if solution_limit is not None else -1),
+    stats = RoutingStats(
+        seconds=seconds,
+        branches=int(solver.Branches()),
+        failures=int(solver.Failures()),
+        work_limit=work_limit,
+        solution_limit=solution_limit,
         # The wall-clock cap decided when the search stopped: not reproducible.
-        "time_cap_hit": float(time.time() >= deadline - 0.02 * search_limit_s),
-    }
+        time_cap_hit=time.time() >= deadline - 0.02 * search_limit_s,
+    )
     if assignment is None:
         return RoutingSolution.none_found(problem, status, seconds, stats)
     tours = []

@@ -160,8 +160,8 @@ def test_the_same_iterations_and_seed_give_the_same_tours() -> None:
     assert first.feasible
     assert first.tours == second.tours
     assert first.objective == second.objective
-    assert first.stats["time_cap_hit"] == 0.0
-    assert first.stats["iterations"] == 500
+    assert first.stats.time_cap_hit is False
+    assert first.stats.iterations == 500
 
 
 def test_a_race_spends_its_budget_repeats_and_keeps_its_best_start() -> None:
@@ -175,8 +175,8 @@ def test_a_race_spends_its_budget_repeats_and_keeps_its_best_start() -> None:
     first, second = race(), race()
     assert first.feasible
     assert (first.tours, first.objective) == (second.tours, second.objective)
-    assert first.stats["iterations"] == 500
-    assert first.stats["time_cap_hit"] == 0.0
+    assert first.stats.iterations == 500
+    assert first.stats.time_cap_hit is False
     # The race continues from the better of its two starts (seeds 6 and 7, 100 iterations
     # each), so it ends no worse than either of them alone.
     starts = [

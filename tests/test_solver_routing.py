@@ -293,7 +293,7 @@ def test_same_inputs_same_answer_and_seed_changes_only_the_path() -> None:
     second = solve_routing(problem, time_limit_s=30.0, work_limit=BUDGET, seed=1)
     assert first.tours == second.tours
     assert first.objective == second.objective
-    assert first.stats["time_cap_hit"] == 0.0
+    assert first.stats.time_cap_hit is False
     assert first.time_cap_hit is False
     _check_windows(problem, first)
 
@@ -320,7 +320,7 @@ def test_portfolio_of_two_processes_is_deterministic() -> None:
         for _ in range(2)
     ]
     assert runs[0].tours == runs[1].tours
-    assert runs[0].stats["workers"] == 2.0
+    assert runs[0].stats.workers == 2
 
 
 def _line_problem(stability: Stability | None) -> RoutingProblem:
@@ -373,14 +373,15 @@ def test_stability_counts_a_dropped_published_visit_ahead_of_its_prize() -> None
     assert kept.tours[0].visits == (0, 1, 2)
 
 
-def test_the_time_cap_flag_is_read_one_way() -> None:
-    """``RoutingSolution.time_cap_hit`` is the one reading of the flag the searches store in
-    their statistics: absent means not hit, any non-zero value means hit."""
+def test_the_time_cap_flag_is_the_statistics_own() -> None:
+    """``RoutingSolution.time_cap_hit`` reads the searches' typed flag: not hit unless a
+    search said so."""
+    from findhz.planner.metrics import RoutingStats
     from findhz.planner.problems import RoutingSolution
 
-    def answer(stats: dict[str, float]) -> RoutingSolution:
+    def answer(stats: RoutingStats) -> RoutingSolution:
         return RoutingSolution(True, (), 0, (), "x", 0.0, stats)
 
-    assert answer({}).time_cap_hit is False
-    assert answer({"time_cap_hit": 0.0}).time_cap_hit is False
-    assert answer({"time_cap_hit": 1.0, "branches": 9.0}).time_cap_hit is True
+    assert RoutingSolution(True, (), 0, (), "x", 0.0).time_cap_hit is False
+    assert answer(RoutingStats(branches=9)).time_cap_hit is False
+    assert answer(RoutingStats(time_cap_hit=True, branches=9)).time_cap_hit is True
