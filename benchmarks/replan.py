@@ -93,7 +93,7 @@ def figures(plan: Plan, scenario: Scenario) -> tuple[int, int]:
         for did in g.delegates
         if did in interests and g.route in interests[did]
     )
-    return int(cost_metrics(scenario, plan.groups)["cost_cny"]), satisfaction
+    return cost_metrics(scenario, plan.groups).cost_cny, satisfaction
 
 
 def diff_plans(old: Plan, new: Plan) -> tuple[int, int]:

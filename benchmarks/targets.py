@@ -26,6 +26,7 @@ from findhz.planner.assign import assign
 from findhz.planner.bundled import scenario_path
 from findhz.planner.frontier import frontier
 from findhz.planner.loading import load_scenario
+from findhz.planner.metrics import AssignmentMetrics
 from findhz.planner.models import Scenario
 from findhz.planner.planning import ASSIGNMENT_SHARE, make_plan
 from findhz.planner.travel import build_matrix
@@ -61,7 +62,7 @@ def one_route_target(time_limit_s: float, seed: int) -> dict[str, Any]:
         "one-route",
         instance=scenario.id,
         buses=" + ".join(f"{bus} {n}" for bus, n in groups),
-        cost_cny=plan.metrics["cost_cny"],
+        cost_cny=plan.metrics.cost_cny,
         one_group_visits=sum(len(t) for t in visits.values()),
         overlapping=overlapping,
         met=groups == [("coach-49", 35), ("coach-49", 35)] and overlapping == 0,
@@ -75,38 +76,30 @@ def _default(scenario: Scenario, time_limit_s: float, seed: int) -> dict[str, An
         time_limit_s=time_limit_s,
         seed=seed,
     )
-    m = plan.metrics
+    made = plan.metrics
     fewest = min((len(g.delegates) for g in plan.groups), default=0)
     below = [g.id for g in plan.groups if len(g.delegates) < scenario.min_riders(g.route)]
     return _record(
         "default",
         instance=scenario.id,
         delegates=len(scenario.delegates),
-        placed=m["delegates_placed"],
-        buses=m["buses"],
-        bus_days_by_type=m["bus_days_by_type"],
-        cost_cny=m["cost_cny"],
-        rank_steps=m["rank_steps"],
-        share_first_or_second_choice=m["share_first_or_second_choice"],
+        placed=made.delegates_placed,
+        buses=made.buses,
+        bus_days_by_type=made.bus_days_by_type,
+        cost_cny=made.cost_cny,
+        rank_steps=made.rank_steps,
+        share_first_or_second_choice=made.share_first_or_second_choice,
         fewest_riders=fewest,
         min_riders=scenario.spec.min_riders,
         below_min_riders=below,
-        assignment_status=m["assignment_status"],
+        assignment_status=made.assignment_status,
         met=not below,
     )
 
 
 def _frontier(scenario: Scenario, time_limit_s: float, seed: int) -> dict[str, Any]:
-    budget = max(1.0, time_limit_s * ASSIGNMENT_SHARE)
-    made = assign(scenario, time_limit_s=budget, seed=seed).metrics
     started, cpu = time.perf_counter(), time.process_time()
-    points = frontier(
-        scenario,
-        scenario_arg=scenario.id,
-        time_limit_s=time_limit_s,
-        seed=seed,
-        known={scenario.spec.cny_per_rank_step: made},
-    )
+    points = frontier(scenario, scenario_arg=scenario.id, time_limit_s=time_limit_s, seed=seed)
     seconds = time.perf_counter() - started
     return _record(
         "frontier",
@@ -115,8 +108,7 @@ def _frontier(scenario: Scenario, time_limit_s: float, seed: int) -> dict[str, A
         cpu_s=round(time.process_time() - cpu, 1),
         points=len(points),
         shown=[
-            f"{p['cny_per_rank_step']}: {p['buses']} buses, {p['cost_cny']} CNY, "
-            f"{p['rank_steps']} steps"
+            f"{p.cny_per_rank_step}: {p.buses} buses, {p.cost_cny} CNY, {p.rank_steps} steps"
             for p in points
         ],
         met=seconds < 30 and len(points) >= 4,
@@ -134,8 +126,8 @@ def _restricted(scenario: Scenario, date: dt.date) -> Scenario:
     return scenario.model_copy(update={"spec": spec, "delegates": delegates})
 
 
-def _money(metrics: dict[str, Any]) -> int:
-    return int(metrics["objective_cny"])
+def _money(metrics: AssignmentMetrics) -> int:
+    return metrics.objective_cny
 
 
 def exact_target(name: str, scenario: Scenario, time_limit_s: float, seed: int) -> dict[str, Any]:
@@ -146,19 +138,19 @@ def exact_target(name: str, scenario: Scenario, time_limit_s: float, seed: int) 
     started = time.perf_counter()
     exact = assign(scenario, time_limit_s=20 * budget, seed=seed).metrics
     exact_s = time.perf_counter() - started
-    proven = all(s in {"OPTIMAL", "BOUND"} for s in exact["assignment_status"].split("/"))
+    proven = all(s in {"OPTIMAL", "BOUND"} for s in exact.status.split("/"))
     gap = (_money(ours) - _money(exact)) / _money(exact) if _money(exact) else 0.0
     return _record(
         "exact",
         instance=name,
         delegates=len(scenario.delegates),
         ours_cny=_money(ours),
-        ours_buses=ours["buses"],
-        ours_status=ours["assignment_status"],
+        ours_buses=ours.costs.buses,
+        ours_status=ours.status,
         ours_s=round(ours_s, 1),
         exact_cny=_money(exact),
-        exact_buses=exact["buses"],
-        exact_status=exact["assignment_status"],
+        exact_buses=exact.costs.buses,
+        exact_status=exact.status,
         exact_s=round(exact_s, 1),
         proven=proven,
         gap=round(gap, 4),

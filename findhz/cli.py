@@ -328,15 +328,9 @@ def plan(
             from findhz.planner.frontier import frontier
 
             status.update("planning at other exchange rates (the frontier)")
-            made_at = loaded.spec.cny_per_rank_step if rate is None else rate
-            points = frontier(
-                loaded,
-                scenario_arg=scenario,
-                time_limit_s=time_limit,
-                seed=seed,
-                known={made_at: made.metrics},
-            )
-            made = made.model_copy(update={"metrics": {**made.metrics, "frontier": points}})
+            points = frontier(loaded, scenario_arg=scenario, time_limit_s=time_limit, seed=seed)
+            metrics = made.metrics.model_copy(update={"frontier": points})
+            made = made.model_copy(update={"metrics": metrics})
     if travel.lower() == "osrm" and osrm_url:
         from findhz.planner.travel.build import run_deadline
 
@@ -348,7 +342,7 @@ def plan(
     run = {"command": "plan", **report.as_json()}
     _write_outputs(made, loaded, out_dir, run, base_url, pdf=pdf)
     run_seconds = time.perf_counter() - render_started
-    placed = made.metrics.get("delegates_placed", 0)
+    placed = made.metrics.delegates_placed or 0
     out.print(
         f"{loaded.id}: {len(made.groups)} groups over {len(loaded.dates)} days, {placed} of "
         f"{len(loaded.delegates)} delegates placed, {len(made.unassigned)} unassigned, "
@@ -361,11 +355,11 @@ def plan(
         f"{time.perf_counter() - started:.1f} s in all)",
         markup=False,
     )
-    for point in made.metrics.get("frontier", []):
+    for point in made.metrics.frontier or []:
         out.print(
-            f"{point['cny_per_rank_step']:>7} CNY/step: {point['buses']} buses, "
-            f"{point['cost_cny']:,} CNY, choices 1st/2nd/lower {point['first_choice']}/"
-            f"{point['second_choice']}/{point['lower_choice']}   {point['command']}",
+            f"{point.cny_per_rank_step:>7} CNY/step: {point.buses} buses, "
+            f"{point.cost_cny:,} CNY, choices 1st/2nd/lower {point.first_choice}/"
+            f"{point.second_choice}/{point.lower_choice}   {point.command}",
             markup=False,
         )
     if report.time_cap_hit:
@@ -376,31 +370,31 @@ def plan(
             + "; this plan may differ from run to run (run.json says where)",
             markup=False,
         )
-    days = made.metrics.get("days", {})
-    partly = {date: day for date, day in days.items() if "buses_searched" in day}
+    days = made.metrics.days or {}
+    partly = {date: day for date, day in days.items() if day.buses_searched is not None}
     if partly:
-        searched = sum(day["buses_searched"] for day in partly.values())
-        buses = sum(day["groups"] for day in partly.values())
+        searched = sum(day.buses_searched or 0 for day in partly.values())
+        buses = sum(day.groups or 0 for day in partly.values())
         err.print(
             f"note: the time limit paid a route search for {searched} of the {buses} buses of "
             f"{', '.join(sorted(partly))}; the others took their first route (a longer "
             "--time-limit searches them all)",
             markup=False,
         )
-    short = made.metrics.get("budget_short")
-    if short:
+    short = made.metrics.budget_short
+    if short is not None:
         head = f"{'warning' if allow_partial else 'findhz'}: "
         where = f"(see their reasons in {out_dir / 'plan.json'})"
-        if short.get("placed_stage") == "kept-start":
+        if short.placed_stage == "kept-start":
             text = (
                 "the assignment solver could not search a model of this size within the time "
-                f"budget and kept its greedy start: {short['delegates']} delegate(s) out "
+                f"budget and kept its greedy start: {short.delegates} delegate(s) out "
                 f"{where}; plan fewer delegates at once"
             )
         else:
             text = (
-                f"the time budget, not the data, kept {short['delegates']} delegate(s) out "
-                f"{where}; rerun with --time-limit {short['suggested_time_limit_s']}"
+                f"the time budget, not the data, kept {short.delegates} delegate(s) out "
+                f"{where}; rerun with --time-limit {short.suggested_time_limit_s}"
             )
         err.print(
             head

@@ -10,6 +10,7 @@ from typing import Any
 
 from findhz.maps.morning import Bus
 from findhz.maps.text import clock, day_label
+from findhz.planner.metrics import PlanMetrics
 from findhz.planner.models import Bilingual, Group, Plan, Scenario
 
 __all__ = ["Problem", "find_problems", "named_metrics", "venue_load"]
@@ -247,18 +248,19 @@ _STATUS = {
 }
 
 
-def named_metrics(metrics: dict[str, Any]) -> list[dict[str, str]]:
+def named_metrics(metrics: PlanMetrics) -> list[dict[str, str]]:
     """The plan's plain figures with a name and a unit; figures findhz has no name for are
     listed under their key, after the named ones."""
     rows = []
+    values = dict(metrics.scalars())
     for key, (en, zh, unit, scale) in _METRICS.items():
-        value = metrics.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        value = values.get(key)
+        if not isinstance(value, int | float):
             continue
         shown = value * scale
         text = f"{shown:,.1f}" if scale != 1 else f"{shown:,}"
         rows.append({"key": key, "en": en, "zh": zh, "value": text, "unit": unit})
-    status = metrics.get("assignment_status")
+    status = values.get("assignment_status")
     if isinstance(status, str):
         stages = [_STATUS.get(part, part.lower()) for part in status.split("/")]
         rows.append(
@@ -270,9 +272,8 @@ def named_metrics(metrics: dict[str, Any]) -> list[dict[str, str]]:
                 "unit": "",
             }
         )
-    for key, value in sorted(metrics.items()):
+    for key, value in sorted(values.items()):
         if key in _METRICS or key == "assignment_status":
             continue
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            rows.append({"key": key, "en": key, "zh": "", "value": str(value), "unit": ""})
+        rows.append({"key": key, "en": key, "zh": "", "value": str(value), "unit": ""})
     return rows

@@ -48,6 +48,7 @@ from findhz.maps.text import CONFIDENCE_SHORT, KINDS, STOP_KINDS, clock, day_lab
 from findhz.maps.words import counted_names, country_name, language_name, need_name
 from findhz.planner.exports.notices import change_phrase
 from findhz.planner.exports.tables import TABLE_NAMES, sorted_groups
+from findhz.planner.metrics import DayFigures, PlanMetrics
 from findhz.planner.models import Bilingual, Delegate, Group, Plan, Scenario, Venue, rides
 from findhz.planner.naming import delegate_page_name, file_name_problem, map_page_names
 
@@ -594,7 +595,7 @@ class _Site:
             metrics=named_metrics(self.plan.metrics),
             problems=find_problems(self.plan, self.scenario, self.groups, self.buses),
             load=venue_load(self.scenario, self.groups, self.buses),
-            quality=_quality(self.plan.metrics),
+            quality=_quality(self.plan.metrics.days or {}),
             costs=_costs(self.plan.metrics, self.groups),
             frontier=_frontier(self.plan.metrics),
             changes=self._changes(),
@@ -602,59 +603,62 @@ class _Site:
 
     def _changes(self) -> dict[str, Any] | None:
         """A re-plan's change report (``metrics.changes``) for the index's own section."""
-        report = self.plan.metrics.get("changes")
-        if not isinstance(report, dict):
+        report = self.plan.metrics.changes
+        if report is None:
             return None
         people = []
-        for change in report.get("delegates", []):
-            did = str(change["delegate"])
-            phrase = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
+        for change in report.delegates:
+            did = change.delegate
+            phrase = change_phrase(change.status, change.shift_min)
             known = self.delegates.get(did)
             people.append(
                 {
                     "id": did,
                     "name": known.name if known else did,
                     "href": f"delegates/{did}.html" if known else "",
-                    "status": change["status"],
+                    "status": change.status,
                     "en": phrase.en,
                     "zh": phrase.zh,
-                    "before": ", ".join(change.get("before", [])),
-                    "after": ", ".join(change.get("after", [])),
-                    "reason": change.get("reason", ""),
+                    "before": ", ".join(change.before),
+                    "after": ", ".join(change.after),
+                    "reason": change.reason,
                 }
             )
         hosts = []
-        for host in report.get("hosts", []):
-            venue = self.scenario.venues.get(str(host["venue"]))
+        for host in report.hosts:
+            venue = self.scenario.venues.get(host.venue)
             hosts.append(
                 {
-                    "venue_id": host["venue"],
-                    "venue": f"{venue.name.en} · {venue.name.zh}" if venue else host["venue"],
-                    "href": f"hosts/{host['venue']}.html",
-                    **{k: host.get(k, "") for k in ("date", "group", "status", "before")},
-                    "after": host.get("after", ""),
-                    "reason": host.get("reason", ""),
+                    "venue_id": host.venue,
+                    "venue": f"{venue.name.en} · {venue.name.zh}" if venue else host.venue,
+                    "href": f"hosts/{host.venue}.html",
+                    "date": host.date,
+                    "group": host.group,
+                    "status": host.status,
+                    "before": host.before,
+                    "after": host.after,
+                    "reason": host.reason,
                 }
             )
         return {
-            "version": report.get("version"),
-            "previous_digest": report.get("previous_digest", ""),
-            "now": report.get("now"),
-            "summary": report.get("summary", {}),
+            "version": report.version,
+            "previous_digest": report.previous_digest,
+            "now": report.now,
+            "summary": report.summary.model_dump(),
             "delegates": people,
             "hosts": hosts,
-            "notes": report.get("notes", []),
+            "notes": report.notes,
         }
 
     def _delegate_change(self, delegate_id: str) -> dict[str, Any] | None:
         """What a re-plan changed for one delegate, for the banner on their page."""
-        report = self.plan.metrics.get("changes")
-        if not isinstance(report, dict):
+        report = self.plan.metrics.changes
+        if report is None:
             return None
-        for change in report.get("delegates", []):
-            if change.get("delegate") == delegate_id:
-                phrase = change_phrase(str(change["status"]), int(change.get("shift_min", 0)))
-                return {"version": report.get("version"), "en": phrase.en, "zh": phrase.zh}
+        for change in report.delegates:
+            if change.delegate == delegate_id:
+                phrase = change_phrase(change.status, change.shift_min)
+                return {"version": report.version, "en": phrase.en, "zh": phrase.zh}
         return None
 
     def _figures(self) -> list[dict[str, Any]]:
@@ -718,67 +722,67 @@ def _bus_seconds(groups: list[Group]) -> float:
     return total
 
 
-def _quality(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+def _quality(days: dict[str, DayFigures]) -> list[dict[str, Any]]:
     """Each day's quality certificate (``metrics.days``: prize, bound, gap), for the index;
     days without one (plans written before it existed) are left out."""
     out = []
-    for date, day in sorted(metrics.get("days", {}).items()):
-        if not isinstance(day, dict) or "bound" not in day or "gap" not in day:
+    for date, day in sorted(days.items()):
+        if day.bound is None or day.gap is None:
             continue
-        gap = float(day["gap"])
+        gap = day.gap
         out.append(
             {
                 "date": date,
                 "day": day_label(dt.date.fromisoformat(date)),
-                "groups": day.get("groups", ""),
-                "optimal": bool(day.get("proven_optimal")) or gap <= 0,
+                "groups": "" if day.groups is None else day.groups,
+                "optimal": bool(day.proven_optimal) or gap <= 0,
                 "gap": f"{max(gap * 100, 0.01):.2f} %",
             }
         )
     return out
 
 
-def _costs(metrics: dict[str, Any], groups: list[Group]) -> dict[str, Any] | None:
+def _costs(metrics: PlanMetrics, groups: list[Group]) -> dict[str, Any] | None:
     """The plan's cost per day and in total (``metrics.cost_cny_by_date``), for the index;
     None for plans written before costs were reported."""
-    by_date = metrics.get("cost_cny_by_date")
-    if not isinstance(by_date, dict):
+    by_date = metrics.cost_cny_by_date
+    if by_date is None:
         return None
     buses = Counter(g.date.isoformat() for g in groups)
-    share = metrics.get("share_first_or_second_choice")
+    share = metrics.share_first_or_second_choice
     return {
         "days": [
             {
                 "date": date,
                 "day": day_label(dt.date.fromisoformat(date)),
                 "buses": buses[date],
-                "cost": f"{int(cost):,}",
+                "cost": f"{cost:,}",
             }
             for date, cost in sorted(by_date.items())
         ],
         "buses": len(groups),
-        "total": f"{int(metrics.get('cost_cny', 0)):,}",
-        "rate": metrics.get("cny_per_rank_step"),
-        "share": f"{float(share) * 100:.0f} %" if isinstance(share, int | float) else None,
+        "total": f"{metrics.cost_cny or 0:,}",
+        "rate": metrics.cny_per_rank_step,
+        "share": None if share is None else f"{share * 100:.0f} %",
     }
 
 
-def _frontier(metrics: dict[str, Any]) -> dict[str, Any] | None:
+def _frontier(metrics: PlanMetrics) -> dict[str, Any] | None:
     """The frontier of ``findhz plan --frontier`` (``metrics.frontier``) as an SVG plot's
     coordinates and a table: cost across, rank steps down (the best at the top)."""
-    points = metrics.get("frontier")
-    if not isinstance(points, list) or not points:
+    points = metrics.frontier
+    if not points:
         return None
     width, height, left, right, top, bottom = 640, 300, 60, 600, 30, 260
-    costs = [int(p["cost_cny"]) for p in points]
-    steps = [int(p["rank_steps"]) for p in points]
+    costs = [p.cost_cny for p in points]
+    steps = [p.rank_steps for p in points]
 
     def scale(value: int, low: int, high: int, start: int, end: int) -> float:
         return round(
             start + (end - start) * ((value - low) / (high - low) if high > low else 0.5), 1
         )
 
-    rate = metrics.get("cny_per_rank_step")
+    rate = metrics.cny_per_rank_step
     return {
         "width": width,
         "height": height,
@@ -788,16 +792,16 @@ def _frontier(metrics: dict[str, Any]) -> dict[str, Any] | None:
         "bottom": bottom,
         "points": [
             {
-                "x": scale(int(p["cost_cny"]), min(costs), max(costs), left + 20, right - 20),
-                "y": scale(int(p["rank_steps"]), min(steps), max(steps), top + 20, bottom - 20),
-                "rate": p["cny_per_rank_step"],
-                "current": p["cny_per_rank_step"] == rate,
-                "buses": p["buses"],
-                "cost": f"{int(p['cost_cny']):,}",
-                "first": p["first_choice"],
-                "second": p["second_choice"],
-                "lower": p["lower_choice"],
-                "command": p["command"],
+                "x": scale(p.cost_cny, min(costs), max(costs), left + 20, right - 20),
+                "y": scale(p.rank_steps, min(steps), max(steps), top + 20, bottom - 20),
+                "rate": p.cny_per_rank_step,
+                "current": p.cny_per_rank_step == rate,
+                "buses": p.buses,
+                "cost": f"{p.cost_cny:,}",
+                "first": p.first_choice,
+                "second": p.second_choice,
+                "lower": p.lower_choice,
+                "command": p.command,
             }
             for p in points
         ],

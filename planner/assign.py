@@ -20,8 +20,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from findhz.planner import solver
 from findhz.planner.assign_problem import (
@@ -44,6 +43,7 @@ from findhz.planner.explain import (
     wanted_counts,
     why_unplaced,
 )
+from findhz.planner.metrics import AssignmentMetrics, BudgetShort, Costs
 from findhz.planner.models import Explanation, Group, Scenario, Unassigned
 
 __all__ = [
@@ -71,7 +71,7 @@ class Assignment:
     groups: tuple[PlannedGroup, ...]
     unassigned: tuple[Unassigned, ...]
     explanations: tuple[Explanation, ...]
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: AssignmentMetrics
     time_cap_hit: bool = False  # the solver stopped on the wall clock: the plan may not repeat
 
 
@@ -88,7 +88,7 @@ def assign(
     ``cny_per_rank_step`` replaces the scenario's exchange rate (for the frontier).
     When the search stopped on its budget with people left out whom it might have placed,
     their reason says so and names ``rerun_time_limit_s`` (default: four times
-    ``time_limit_s``), and ``metrics["budget_short"]`` counts them."""
+    ``time_limit_s``), and ``metrics.budget_short`` counts them."""
     rate = scenario.spec.cny_per_rank_step if cny_per_rank_step is None else cny_per_rank_step
     built = build_problem(scenario, step_cost=rate)
     problem = built.problem
@@ -170,31 +170,35 @@ def assign(
         ranks[delegate.interests.index(built.slot_keys[option.slot][0]) + 1] += 1
     explanations += too_few_riders(scenario, built.slot_index, riders, options, solution.buses)
     rides = sum(ranks.values())
-    metrics = {
-        "assignment_status": solution.status,
-        "assignment_seconds": round(solution.seconds, 3),
-        "satisfaction_worst": solution.worst_value,
-        "satisfaction_total": solution.total_value,
-        "rides_by_interest_rank": {str(k): ranks[k] for k in sorted(ranks)},
-        "share_first_or_second_choice": round((ranks[1] + ranks[2]) / rides, 4) if rides else 0,
-        "rank_steps": sum(k - 1 for k in ranks.elements()),
-        "delegates_placed": sum(1 for p in range(len(scenario.delegates)) if placed[p]),
-        "delegates_unassigned": len(unassigned),
-        **cost_metrics(scenario, groups),
-        "cny_per_rank_step": rate,
-    }
-    metrics["objective_cny"] = metrics["cost_cny"] + rate * metrics["rank_steps"]
+    costs = cost_metrics(scenario, groups)
+    steps = sum(k - 1 for k in ranks.elements())
+    budget = None
     if short:
         kept = solution.placed_outcome == "kept-start"
-        metrics["budget_short"] = {
-            "delegates": sum(
+        budget = BudgetShort(
+            delegates=sum(
                 1 for u in unassigned if u.reason.startswith((BUDGET_REASON, KEPT_START_REASON))
             ),
-            "more_placeable_at_most": short,
+            more_placeable_at_most=short,
             # how the stage that places people ended (see AssignmentSolution.placed_outcome)
-            "placed_stage": solution.placed_outcome or "stopped",
-            **({} if kept else {"suggested_time_limit_s": rerun}),
-        }
+            placed_stage=solution.placed_outcome or "stopped",
+            suggested_time_limit_s=None if kept else rerun,
+        )
+    metrics = AssignmentMetrics(
+        status=solution.status,
+        seconds=round(solution.seconds, 3),
+        satisfaction_worst=solution.worst_value,
+        satisfaction_total=solution.total_value,
+        rides_by_interest_rank={k: ranks[k] for k in sorted(ranks)},
+        share_first_or_second_choice=round((ranks[1] + ranks[2]) / rides, 4) if rides else 0,
+        rank_steps=steps,
+        delegates_placed=sum(1 for p in range(len(scenario.delegates)) if placed[p]),
+        delegates_unassigned=len(unassigned),
+        costs=costs,
+        cny_per_rank_step=rate,
+        objective_cny=costs.cost_cny + rate * steps,
+        budget_short=budget,
+    )
     return Assignment(
         tuple(groups),
         tuple(unassigned),
@@ -204,7 +208,7 @@ def assign(
     )
 
 
-def cost_metrics(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> dict[str, Any]:
+def cost_metrics(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> Costs:
     """What the buses of a plan cost: per date and in total (CNY), and how many of each type.
 
     A bus-day costs its type's ``cost_per_day`` (bus and driver) plus the scenario's
@@ -214,9 +218,9 @@ def cost_metrics(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> 
     for g in groups:
         by_date[g.date.isoformat()] += scenario.bus_day_cost(g.bus)
         types[g.bus] += 1
-    return {
-        "buses": len(groups),
-        "bus_days_by_type": {bus: types[bus] for bus in sorted(types)},
-        "cost_cny": sum(by_date.values()),
-        "cost_cny_by_date": {date: by_date[date] for date in sorted(by_date)},
-    }
+    return Costs(
+        buses=len(groups),
+        bus_days_by_type={bus: types[bus] for bus in sorted(types)},
+        cost_cny=sum(by_date.values()),
+        cost_cny_by_date={date: by_date[date] for date in sorted(by_date)},
+    )

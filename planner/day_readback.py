@@ -2,7 +2,8 @@
 
 Each leg is timed at the band of its departure (the solution was re-timed, so it is
 consistent); the figures of the day are a :class:`DayMetrics`, written to ``plan.json`` under
-``metrics.days`` with :meth:`DayMetrics.plan_json`.
+``metrics.days`` as the :class:`~findhz.planner.metrics.DayFigures` of
+:meth:`DayMetrics.plan_json`.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 from findhz.planner import explain
 from findhz.planner.buses import PlannedGroup
 from findhz.planner.day_model import MUST_VISIT_PRIZE, DayModel
+from findhz.planner.metrics import DayFigures
 from findhz.planner.models import Explanation, Group, Stop
 from findhz.planner.problems import PrizeBound, RoutingSolution, collected_prize
 from findhz.planner.retime import first_departure
@@ -66,34 +67,29 @@ class DayMetrics:
     #: ``lean`` or ``constructive`` when the budget was short; None for the full build.
     build: str | None = None
 
-    def plan_json(self) -> dict[str, Any]:
-        """The day's figures as ``plan.json`` writes them (same keys, same order)."""
-        out: dict[str, Any] = {
-            "status": self.status,
-            "objective": self.objective,
-            "retime_rounds": self.retime_rounds,
-            "bus_s": self.bus_s,
-            "drive_s": self.drive_s,
-            "visits": self.visits,
-            "nodes": self.nodes,
-        }
-        if self.certificate is not None:
-            c = self.certificate
-            out |= {
-                "prize": c.prize,
-                "bound": c.bound,
-                "gap": c.gap,
-                "proven_optimal": c.proven_optimal,
-                "bound_status": c.bound_status,
-            }
-        else:
-            if self.buses_searched is not None:
-                out["buses_searched"] = self.buses_searched
-            out["bound_status"] = self.bound_status
-        out |= {"from_bound": self.from_bound, "work_branches": self.work_branches}
-        if self.build is not None:
-            out["build"] = self.build
-        return out
+    def plan_json(self, groups: int) -> DayFigures:
+        """The day's figures as ``plan.json`` writes them, with its number of ``groups``
+        (the certificate's figures when there is one, else ``buses_searched``)."""
+        c = self.certificate
+        return DayFigures(
+            groups=groups,
+            status=self.status,
+            objective=self.objective,
+            retime_rounds=self.retime_rounds,
+            bus_s=self.bus_s,
+            drive_s=self.drive_s,
+            visits=self.visits,
+            nodes=self.nodes,
+            prize=None if c is None else c.prize,
+            bound=None if c is None else c.bound,
+            gap=None if c is None else c.gap,
+            proven_optimal=None if c is None else c.proven_optimal,
+            buses_searched=self.buses_searched if c is None else None,
+            bound_status=self.bound_status if c is None else c.bound_status,
+            from_bound=self.from_bound,
+            work_branches=self.work_branches,
+            build=self.build,
+        )
 
 
 #: The figures of a date with no groups.

@@ -13,9 +13,9 @@ plan are dropped; each keeps the command line that reproduces it.
 from __future__ import annotations
 
 import shlex
-from typing import Any
 
 from findhz.planner.assign import assign
+from findhz.planner.metrics import AssignmentMetrics, FrontierPoint
 from findhz.planner.models import Scenario
 from findhz.planner.planning import ASSIGNMENT_SHARE
 
@@ -34,47 +34,25 @@ def frontier(
     scenario_arg: str,
     time_limit_s: float,
     seed: int = 0,
-    known: dict[int, dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[FrontierPoint]:
     """The plans from cheapest to most satisfied, at most six, with their figures.
 
     ``scenario_arg`` is the scenario as the user named it, for the command lines; the
     assignment of each point gets the budget ``findhz plan --time-limit`` gives it, so the
-    command line reproduces the point exactly. ``known`` holds the metrics of plans already
-    made, by rate (the plan at the scenario's rate), which are not made again."""
+    command line reproduces the point exactly."""
     rates = sorted({*FRONTIER_RATES, scenario.spec.cny_per_rank_step})
     budget = max(1.0, time_limit_s * ASSIGNMENT_SHARE)
-    points: list[dict[str, Any]] = []
+    points: list[FrontierPoint] = []
     seen: set[tuple[int, int, int]] = set()
     for rate in rates:
-        metrics = assign(scenario, time_limit_s=budget, seed=seed, cny_per_rank_step=rate).metrics
-        ranks = {int(k): int(v) for k, v in metrics["rides_by_interest_rank"].items()}
-        point = {
-            "cny_per_rank_step": rate,
-            "buses": metrics["buses"],
-            "cost_cny": metrics["cost_cny"],
-            "rank_steps": metrics["rank_steps"],
-            "placed": metrics["delegates_placed"],
-            "first_choice": ranks.get(1, 0),
-            "second_choice": ranks.get(2, 0),
-            "lower_choice": sum(n for k, n in ranks.items() if k > 2),
-            "share_first_or_second_choice": metrics["share_first_or_second_choice"],
-            "scenario_rate": rate == scenario.spec.cny_per_rank_step,
-            "command": shlex.join(
-                [
-                    "findhz",
-                    "plan",
-                    scenario_arg,
-                    "--cny-per-rank-step",
-                    str(rate),
-                    "--time-limit",
-                    f"{time_limit_s:g}",
-                    "--seed",
-                    str(seed),
-                ]
-            ),
-        }
-        key = (point["placed"], point["cost_cny"], point["rank_steps"])
+        point = _point(
+            assign(scenario, time_limit_s=budget, seed=seed, cny_per_rank_step=rate).metrics,
+            scenario_arg,
+            time_limit_s,
+            seed,
+            scenario_rate=rate == scenario.spec.cny_per_rank_step,
+        )
+        key = (point.placed, point.cost_cny, point.rank_steps)
         if key in seen:
             continue
         seen.add(key)
@@ -82,15 +60,53 @@ def frontier(
     return _ordered(points)
 
 
-def _ordered(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _point(
+    metrics: AssignmentMetrics,
+    scenario_arg: str,
+    time_limit_s: float,
+    seed: int,
+    *,
+    scenario_rate: bool,
+) -> FrontierPoint:
+    """The frontier's point of an assignment, with the command line that reproduces it."""
+    ranks = metrics.rides_by_interest_rank
+    rate = metrics.cny_per_rank_step
+    return FrontierPoint(
+        cny_per_rank_step=rate,
+        buses=metrics.costs.buses,
+        cost_cny=metrics.costs.cost_cny,
+        rank_steps=metrics.rank_steps,
+        placed=metrics.delegates_placed,
+        first_choice=ranks.get(1, 0),
+        second_choice=ranks.get(2, 0),
+        lower_choice=sum(n for k, n in ranks.items() if k > 2),
+        share_first_or_second_choice=metrics.share_first_or_second_choice,
+        scenario_rate=scenario_rate,
+        command=shlex.join(
+            [
+                "findhz",
+                "plan",
+                scenario_arg,
+                "--cny-per-rank-step",
+                str(rate),
+                "--time-limit",
+                f"{time_limit_s:g}",
+                "--seed",
+                str(seed),
+            ]
+        ),
+    )
+
+
+def _ordered(points: list[FrontierPoint]) -> list[FrontierPoint]:
     """Cheapest first; a point no cheaper and no more satisfied than another (a search that
     stopped short) is dropped, so cost rises as satisfaction rises along the list."""
-    points = sorted(points, key=lambda p: (-p["placed"], p["cost_cny"], p["rank_steps"]))
-    kept: list[dict[str, Any]] = []
+    points = sorted(points, key=lambda p: (-p.placed, p.cost_cny, p.rank_steps))
+    kept: list[FrontierPoint] = []
     for point in points:
-        if point["placed"] < points[0]["placed"]:
+        if point.placed < points[0].placed:
             continue
-        if kept and point["rank_steps"] >= kept[-1]["rank_steps"]:
+        if kept and point.rank_steps >= kept[-1].rank_steps:
             continue  # costs at least as much and satisfies no better
         kept.append(point)
     return kept[:6]

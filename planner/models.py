@@ -34,6 +34,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, ErrorDetails, InitErrorDetails
 
+from findhz.planner.metrics import PlanMetrics
 from findhz.planner.polyline import decode
 
 __all__ = [
@@ -982,7 +983,7 @@ class Plan(_Frozen):
     groups: list[Group]
     unassigned: list[Unassigned] = Field(default_factory=list)
     explanations: list[Explanation] = Field(default_factory=list)
-    metrics: dict[str, Any] = Field(default_factory=dict)
+    metrics: PlanMetrics = Field(default_factory=PlanMetrics)
     roads: list[RoadLeg] = Field(
         default_factory=list,
         description="Road geometry of the legs the routing service drew (OSRM `route`), "

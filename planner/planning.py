@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from findhz.planner.assign import assign
+from findhz.planner.metrics import DayFigures, PlanMetrics, WorkBudget
 from findhz.planner.models import Plan, Scenario, TravelInfo
 from findhz.planner.schedule import schedule_day
 from findhz.planner.travel.matrix import TravelMatrix
@@ -124,7 +125,7 @@ def make_plan(
     report.days_allowance_s = allowance
     groups = []
     explanations = list(assignment.explanations)
-    days: dict[str, Any] = {}
+    days: dict[str, DayFigures] = {}
     for date in dates:
         say(f"scheduling {date}")
         t0 = time.perf_counter()
@@ -145,24 +146,20 @@ def make_plan(
             report.capped_days.append(date.isoformat())
         groups.extend(day.groups)
         explanations.extend(day.explanations)
-        days[date.isoformat()] = {"groups": len(day.groups), **day.metrics.plan_json()}
+        days[date.isoformat()] = day.metrics.plan_json(len(day.groups))
     report.seconds["total"] = time.perf_counter() - started
 
     groups.sort(key=lambda g: (g.date, g.route, g.id))
-    metrics: dict[str, Any] = {
-        **assignment.metrics,
-        "groups": len(groups),
-        "visits": sum(d["visits"] for d in days.values()),
-        "bus_time_s": sum(d["bus_s"] for d in days.values()),
-        "drive_time_s": sum(d["drive_s"] for d in days.values()),
-        "days": days,
-        "work_budget": {
-            "assignment_budget_s": assignment_s,
-            "routing_budget_s_per_day": per_day,
-        },
-        "wall_clock": "run.json (machine-dependent, kept out of the plan)",
-    }
-    metrics.pop("assignment_seconds", None)
+    metrics = PlanMetrics.from_assignment(
+        assignment.metrics,
+        groups=len(groups),
+        visits=sum(d.visits or 0 for d in days.values()),
+        bus_time_s=sum(d.bus_s or 0 for d in days.values()),
+        drive_time_s=sum(d.drive_s or 0 for d in days.values()),
+        days=days,
+        work_budget=WorkBudget(assignment_budget_s=assignment_s, routing_budget_s_per_day=per_day),
+        wall_clock="run.json (machine-dependent, kept out of the plan)",
+    )
     plan = Plan(
         scenario=scenario.id,
         timezone=scenario.spec.timezone,

@@ -23,7 +23,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from findhz.planner import solver
@@ -39,6 +39,13 @@ from findhz.planner.changes import (
 )
 from findhz.planner.errors import InputError, PlanError, Problem
 from findhz.planner.exports.ics import calendar_revisions
+from findhz.planner.metrics import (
+    ChangeRecord,
+    ChangeSummary,
+    DelegateChange,
+    DelegateStatus,
+    HostChange,
+)
 from findhz.planner.models import (
     BusType,
     Delegate,
@@ -60,42 +67,11 @@ __all__ = ["SHIFT_TOLERANCE_MIN", "ChangeReport", "ReplanResult", "plan_digest",
 #: Arrivals that move by more than this many minutes count as shifted (and are told).
 SHIFT_TOLERANCE_MIN = 15
 
-Status = Literal[
-    "unchanged", "shifted", "cut-short", "bus-changed", "route-day-changed", "dropped", "joined"
-]
-
 
 def plan_digest(plan: Plan) -> str:
     """The SHA-256 of ``plan.json`` as findhz writes it."""
     text = plan.model_dump_json(indent=2) + "\n"
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class DelegateChange:
-    delegate: str
-    status: Status
-    before: list[str]
-    after: list[str]
-    shift_min: int
-    reason: str
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class HostChange:
-    venue: str
-    date: str
-    group: str
-    status: Literal["cancelled", "added", "shifted"]
-    before: str
-    after: str
-    reason: str
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -118,23 +94,28 @@ class ChangeReport:
     def stops_changed(self) -> int:
         return len(self.hosts)
 
+    def record(self) -> ChangeRecord:
+        """The report as the plan carries it (``metrics.changes``) and ``changes.json``."""
+        return ChangeRecord(
+            version=self.version,
+            previous_digest=self.previous_digest,
+            now=self.now,
+            summary=ChangeSummary(
+                delegates_moved=self.moved,
+                delegates_shifted=sum(d.status == "shifted" for d in self.delegates),
+                delegates_cut_short=sum(d.status == "cut-short" for d in self.delegates),
+                delegates_dropped=sum(d.status == "dropped" for d in self.delegates),
+                delegates_joined=sum(d.status == "joined" for d in self.delegates),
+                stops_changed=self.stops_changed,
+            ),
+            delegates=list(self.delegates),
+            hosts=list(self.hosts),
+            notes=list(self.notes),
+        )
+
     def as_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "previous_digest": self.previous_digest,
-            "now": self.now,
-            "summary": {
-                "delegates_moved": self.moved,
-                "delegates_shifted": sum(d.status == "shifted" for d in self.delegates),
-                "delegates_cut_short": sum(d.status == "cut-short" for d in self.delegates),
-                "delegates_dropped": sum(d.status == "dropped" for d in self.delegates),
-                "delegates_joined": sum(d.status == "joined" for d in self.delegates),
-                "stops_changed": self.stops_changed,
-            },
-            "delegates": [d.as_json() for d in self.delegates],
-            "hosts": [h.as_json() for h in self.hosts],
-            "notes": self.notes,
-        }
+        """:meth:`record` as JSON data (``changes.json``)."""
+        return self.record().model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -264,19 +245,18 @@ def replan(
         and sorted(work.explanations, key=repr) == sorted(previous.explanations, key=repr)
     ):
         report = ChangeReport(
-            version=int(previous.metrics.get("version", 1)),
-            previous_digest=str(previous.metrics.get("previous_digest", "")),
+            version=previous.metrics.version or 1,
+            previous_digest=previous.metrics.previous_digest or "",
             now=None if now is None else now.isoformat(),
             delegates=[],
             hosts=[],
             notes=[*work.notes, "nothing changed: the plan is the published one"],
         )
         return ReplanResult(previous, scenario, report)
-    version = int(previous.metrics.get("version", 1)) + 1
+    version = (previous.metrics.version or 1) + 1
     digest = plan_digest(previous)
-    metrics = dict(previous.metrics)
-    metrics.update(
-        {
+    metrics = previous.metrics.model_copy(
+        update={
             "version": version,
             "previous_digest": digest,
             "groups": len(groups),
@@ -304,8 +284,12 @@ def replan(
     report = _report(previous, plan, work, version, digest, now)
     # The plan carries its change report and its calendar revisions, so that every output
     # (workbook, index, delegate pages, .ics) can say what changed from plan.json alone.
-    metrics["changes"] = report.as_json()
-    metrics["calendar"] = calendar_revisions(previous, plan, version)
+    metrics = metrics.model_copy(
+        update={
+            "changes": report.record(),
+            "calendar": calendar_revisions(previous, plan, version),
+        }
+    )
     plan = plan.model_copy(update={"metrics": metrics})
     plan = Plan.model_validate_json(plan.model_dump_json())  # a plain, re-read copy
     return ReplanResult(plan, scenario, report)
@@ -1272,7 +1256,7 @@ def _report(
         before = sorted(g.id for g in old.get(did, []))
         after = sorted(g.id for g in new.get(did, []))
         reason = work.reasons.get(did, "")
-        status: Status
+        status: DelegateStatus
         shift = 0
         if before and not after:
             status, reason = "dropped", reason or unassigned.get(did, "")
@@ -1301,7 +1285,16 @@ def _report(
                     )
                     or "the day's timetable changed"
                 )
-        people.append(DelegateChange(did, status, before, after, shift, reason))
+        people.append(
+            DelegateChange(
+                delegate=did,
+                status=status,
+                before=before,
+                after=after,
+                shift_min=shift,
+                reason=reason,
+            )
+        )
     hosts: list[HostChange] = []
     tz = work.scenario.tz()
     for gid in sorted(set(old_groups) | set(new_groups)):
@@ -1312,14 +1305,14 @@ def _report(
             a, b = was.get(venue), is_.get(venue)
             reason = work.stop_reasons.get((gid, venue), "")
             if a is not None and b is None:
-                hosts.append(HostChange(venue, date, gid, "cancelled", _span(a, tz), "", reason))
+                hosts.append(_host(venue, date, gid, "cancelled", _span(a, tz), "", reason))
             elif b is not None and a is None:
-                hosts.append(HostChange(venue, date, gid, "added", "", _span(b, tz), reason))
+                hosts.append(_host(venue, date, gid, "added", "", _span(b, tz), reason))
             elif a is not None and b is not None and a.start != b.start:
                 moved = abs((b.start - a.start).total_seconds()) / 60 if a.start and b.start else 0
                 if moved > SHIFT_TOLERANCE_MIN or a.start is None:
                     hosts.append(
-                        HostChange(venue, date, gid, "shifted", _span(a, tz), _span(b, tz), reason)
+                        _host(venue, date, gid, "shifted", _span(a, tz), _span(b, tz), reason)
                     )
     return ChangeReport(
         version=version,
@@ -1328,6 +1321,26 @@ def _report(
         delegates=people,
         hosts=hosts,
         notes=list(work.notes),
+    )
+
+
+def _host(
+    venue: str,
+    date: str,
+    group: str,
+    status: Literal["cancelled", "added", "shifted"],
+    before: str,
+    after: str,
+    reason: str,
+) -> HostChange:
+    return HostChange(
+        venue=venue,
+        date=date,
+        group=group,
+        status=status,
+        before=before,
+        after=after,
+        reason=reason,
     )
 
 

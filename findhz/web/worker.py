@@ -192,10 +192,10 @@ def plan_summary(plan: Plan, scenario: Scenario) -> dict[str, Any]:
         "satisfaction_total": sum(values.values()),
         "rides_by_interest_rank": {k: ranks[k] for k in sorted(ranks, key=int)},
         "visits": sum(1 for g in plan.groups for s in g.stops if s.kind == "visit"),
-        "bus_hours": round(plan.metrics.get("bus_time_s", 0) / 3600, 1),
+        "bus_hours": round((plan.metrics.bus_time_s or 0) / 3600, 1),
         "seats": sum(g.seats for g in plan.groups),
-        "cost_cny": costs["cost_cny"],
-        "cost_cny_by_date": costs["cost_cny_by_date"],
+        "cost_cny": costs.cost_cny,
+        "cost_cny_by_date": costs.cost_cny_by_date,
     }
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import icalendar
 from icalendar.parser import Contentline, Parameters
 from icalendar.prop import vText
 
+from findhz.planner.metrics import CalendarRecord, CancelledEvent
 from findhz.planner.models import Delegate, Group, Plan, Scenario, Stop, Venue
 
 __all__ = [
@@ -84,7 +85,7 @@ def delegate_calendar(
     calendar.add("x-wr-calname", f"{scenario.spec.name.en} · {delegate.name}")
     calendar.add("x-wr-timezone", scenario.spec.timezone)
     dates = [g.date for g in groups] or [
-        dt.date.fromisoformat(e["date"]) for e in cancelled_events(plan, delegate.id)
+        dt.date.fromisoformat(e.date) for e in cancelled_events(plan, delegate.id)
     ]
     dates = dates or scenario.dates
     head = calendar.to_ical()
@@ -93,11 +94,11 @@ def delegate_calendar(
         head[: -len(_END)],
         _timezone_bytes(scenario.spec.timezone, min(dates).year, max(dates).year),
     ]
-    record = plan.metrics.get("calendar", {})
-    sequence: dict[str, int] = record.get("sequence", {}) if isinstance(record, dict) else {}
+    record = plan.metrics.calendar
+    sequence = record.sequence if record is not None else {}
     for group in groups:
         for index, uid in enumerate(_uids(plan.scenario, group, delegate.id)):
-            seq = int(sequence.get(uid, 0))
+            seq = sequence.get(uid, 0)
             key = (group.id, index, seq)
             if key not in shared:
                 shared[key] = _event_bytes(scenario, group, index, tz, stamp, seq)
@@ -106,11 +107,11 @@ def delegate_calendar(
     gone_events = cancelled_events(plan, delegate.id)
     for gone in gone_events:
         event = icalendar.Event()
-        event.add("uid", gone["uid"])
+        event.add("uid", gone.uid)
         event.add("dtstamp", stamp)
-        event.add("sequence", int(gone["sequence"]))
-        event.add("dtstart", dt.datetime.fromisoformat(gone["start"]).astimezone(tz))
-        event.add("dtend", dt.datetime.fromisoformat(gone["end"]).astimezone(tz))
+        event.add("sequence", gone.sequence)
+        event.add("dtstart", dt.datetime.fromisoformat(gone.start).astimezone(tz))
+        event.add("dtend", dt.datetime.fromisoformat(gone.end).astimezone(tz))
         event.add("summary", f"Cancelled · 已取消: {_cancelled_title(gone, scenario)}")
         event.add("categories", ["FIND HZ"])
         event.add("transp", "TRANSPARENT")
@@ -270,7 +271,7 @@ def event_records(plan: Plan) -> dict[str, dict[str, str]]:
     return records
 
 
-def calendar_revisions(previous: Plan, plan: Plan, version: int) -> dict[str, Any]:
+def calendar_revisions(previous: Plan, plan: Plan, version: int) -> CalendarRecord:
     """``metrics.calendar`` of a re-planned plan of ``version``.
 
     ``sequence``: the SEQUENCE of every event that ever changed (the version it last changed
@@ -278,10 +279,9 @@ def calendar_revisions(previous: Plan, plan: Plan, version: int) -> dict[str, An
     no longer has (kept in later versions, so a calendar that missed a version still drops
     them), until the same event comes back.
     """
-    record = previous.metrics.get("calendar", {})
-    record = record if isinstance(record, dict) else {}
-    sequence: dict[str, int] = {str(k): int(v) for k, v in record.get("sequence", {}).items()}
-    cancelled = {str(c["uid"]): dict(c) for c in record.get("cancelled", [])}
+    record = previous.metrics.calendar
+    sequence: dict[str, int] = dict(record.sequence) if record is not None else {}
+    cancelled = {c.uid: c for c in record.cancelled} if record is not None else {}
     old, new = event_records(previous), event_records(plan)
     raised = version - 1
     for uid, event in new.items():
@@ -290,26 +290,26 @@ def calendar_revisions(previous: Plan, plan: Plan, version: int) -> dict[str, An
             cancelled.pop(uid, None)
     for uid in sorted(set(old) - set(new)):
         sequence[uid] = raised
-        cancelled[uid] = {"uid": uid, **old[uid], "sequence": raised}
-    return {
-        "sequence": {uid: sequence[uid] for uid in sorted(sequence) if sequence[uid] > 0},
-        "cancelled": [cancelled[uid] for uid in sorted(cancelled)],
-    }
+        cancelled[uid] = CancelledEvent(uid=uid, **old[uid], sequence=raised)
+    return CalendarRecord(
+        sequence={uid: sequence[uid] for uid in sorted(sequence) if sequence[uid] > 0},
+        cancelled=[cancelled[uid] for uid in sorted(cancelled)],
+    )
 
 
-def cancelled_events(plan: Plan, delegate_id: str) -> list[dict[str, Any]]:
+def cancelled_events(plan: Plan, delegate_id: str) -> list[CancelledEvent]:
     """The events a re-plan took away from a delegate (``metrics.calendar.cancelled``)."""
-    record = plan.metrics.get("calendar", {})
-    if not isinstance(record, dict):
+    record = plan.metrics.calendar
+    if record is None:
         return []
-    return [dict(c) for c in record.get("cancelled", []) if c.get("delegate") == delegate_id]
+    return [c for c in record.cancelled if c.delegate == delegate_id]
 
 
-def _cancelled_title(event: dict[str, Any], scenario: Scenario) -> str:
-    venue = scenario.venues.get(str(event["venue"]))
-    name = f"{venue.name.en} · {venue.name.zh}" if venue is not None else str(event["venue"])
+def _cancelled_title(event: CancelledEvent, scenario: Scenario) -> str:
+    venue = scenario.venues.get(event.venue)
+    name = f"{venue.name.en} · {venue.name.zh}" if venue is not None else event.venue
     word = {"depart": "Bus leaves", "return": "Bus back to", "lunch": "Lunch:", "visit": "Visit:"}
-    return f"{word.get(str(event['kind']), str(event['kind']))} {name}"
+    return f"{word.get(event.kind, event.kind)} {name}"
 
 
 @functools.cache

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from findhz.planner.metrics import DelegateChange, HostChange
 from findhz.planner.models import Bilingual, Scenario
 
-if TYPE_CHECKING:  # only the types: pages that phrase a change load no solver
-    from findhz.planner.replan import ChangeReport, DelegateChange, HostChange
+if TYPE_CHECKING:  # only the type: pages that phrase a change load no solver
+    from findhz.planner.replan import ChangeReport
 
 __all__ = ["change_phrase", "notice_files"]
 

@@ -325,7 +325,7 @@ def _explanations(plan: Plan) -> Table:
 def _changes(plan: Plan, delegates: dict[str, Delegate]) -> Table:
     """What a re-plan changed (``metrics.changes``), per delegate then per host visit; empty
     for a plan made from scratch."""
-    report = plan.metrics.get("changes")
+    report = plan.metrics.changes
     columns = (
         "version",
         "who",
@@ -338,39 +338,39 @@ def _changes(plan: Plan, delegates: dict[str, Delegate]) -> Table:
         "shift_min",
         "reason",
     )
-    if not isinstance(report, dict):
+    if report is None:
         return Table("changes", columns, [])
-    version = int(report.get("version", 0))
+    version = report.version
     rows: list[tuple[Cell, ...]] = []
-    for change in report.get("delegates", []):
-        d = delegates.get(str(change["delegate"]))
+    for change in report.delegates:
+        d = delegates.get(change.delegate)
         rows.append(
             (
                 version,
                 "delegate",
-                str(change["delegate"]),
+                change.delegate,
                 d.name if d else "",
                 "",
-                str(change["status"]),
-                ", ".join(change.get("before", [])),
-                ", ".join(change.get("after", [])),
-                int(change.get("shift_min", 0)),
-                str(change.get("reason", "")),
+                change.status,
+                ", ".join(change.before),
+                ", ".join(change.after),
+                change.shift_min,
+                change.reason,
             )
         )
-    for host in report.get("hosts", []):
+    for host in report.hosts:
         rows.append(
             (
                 version,
                 "host",
-                str(host["venue"]),
+                host.venue,
                 "",
-                str(host["date"]),
-                str(host["status"]),
-                f"{host['group']} {host['before']}".strip(),
-                f"{host['group']} {host['after']}".strip(),
+                host.date,
+                host.status,
+                f"{host.group} {host.before}".strip(),
+                f"{host.group} {host.after}".strip(),
                 None,
-                str(host.get("reason", "")),
+                host.reason,
             )
         )
     return Table("changes", columns, rows)

@@ -14,6 +14,7 @@ import pytest
 from findhz.maps import render_site
 from findhz.maps.morning import map_links
 from findhz.maps.words import country_name, language_name
+from findhz.planner.metrics import PlanMetrics
 from findhz.planner.models import Bilingual, BusDetails, Morning, Plan, Scenario
 from findhz.planner.naming import delegate_page_name
 from findhz.planner.travel.datum import wgs84_to_gcj02
@@ -257,7 +258,7 @@ def test_index_leads_with_problems_and_names_its_figures(
     tmp_path: Path, morning_case: tuple[Plan, Scenario]
 ) -> None:
     plan, scenario = morning_case
-    metrics = {"bus_time_s": 36000, "cost_cny": 12000, "assignment_status": "OPTIMAL/FEASIBLE"}
+    metrics = PlanMetrics(bus_time_s=36000, cost_cny=12000, assignment_status="OPTIMAL/FEASIBLE")
     render_site(plan.model_copy(update={"metrics": metrics}), scenario, tmp_path)
     html = _read(tmp_path, "index.html")
     assert html.index('id="problems"') < html.index('id="summary"')

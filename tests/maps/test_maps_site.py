@@ -16,6 +16,7 @@ from findhz.maps import render_site
 from findhz.maps.assets import ExternalAssetError, check_self_contained, inline_assets
 from findhz.maps.layers import to_datum
 from findhz.maps.site import QR_MASK
+from findhz.planner.metrics import PlanMetrics
 from findhz.planner.models import Plan, Scenario
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -279,7 +280,8 @@ def test_index_shows_each_days_quality_certificate(
                "proven_optimal": not i}
         for i, date in enumerate(dates)
     }  # fmt: skip
-    plan = sample_plan.model_copy(update={"metrics": {**sample_plan.metrics, "days": days}})
+    metrics = PlanMetrics.model_validate({**sample_plan.metrics.model_dump(), "days": days})
+    plan = sample_plan.model_copy(update={"metrics": metrics})
     render_site(plan, sample_scenario, tmp_path)
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     rows = re.findall(r'<tr data-date="([^"]+)">(.*?)</tr>', index, flags=re.S)
@@ -301,6 +303,9 @@ def test_index_shows_costs_and_the_frontier_plot(
         "first_choice": 1,
         "second_choice": 2,
         "lower_choice": 0,
+        "placed": 3,
+        "share_first_or_second_choice": 1.0,
+        "scenario_rate": False,
     }
     frontier = [
         {**point, "cny_per_rank_step": 0, "command": "findhz plan <x>.yaml --cny-per-rank-step 0"},
@@ -313,13 +318,15 @@ def test_index_shows_costs_and_the_frontier_plot(
             "command": "findhz plan x.yaml --cny-per-rank-step 200",
         },
     ]
-    metrics = {
-        **sample_plan.metrics,
-        "cost_cny": 11400,
-        "cost_cny_by_date": {"2024-09-28": 7600, "2024-09-29": 3800},
-        "cny_per_rank_step": 200,
-        "frontier": frontier,
-    }
+    metrics = PlanMetrics.model_validate(
+        {
+            **sample_plan.metrics.model_dump(),
+            "cost_cny": 11400,
+            "cost_cny_by_date": {"2024-09-28": 7600, "2024-09-29": 3800},
+            "cny_per_rank_step": 200,
+            "frontier": frontier,
+        }
+    )
     render_site(sample_plan.model_copy(update={"metrics": metrics}), sample_scenario, tmp_path)
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     costs = re.findall(r'<tr data-cost-date="([^"]+)">(.*?)</tr>', index, flags=re.S)

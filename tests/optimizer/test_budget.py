@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from findhz.cli import BUDGET_SHORT_EXIT, app
 from findhz.planner import planning, schedule, solver
 from findhz.planner.assign import BUDGET_REASON, KEPT_START_REASON, assign
+from findhz.planner.metrics import BudgetShort
 from findhz.planner.problems import AssignmentProblem, AssignmentSolution
 from findhz.planner.verify import verify_plan
 
@@ -65,9 +66,9 @@ def test_a_lean_day_verifies_and_repeats(tmp_path: Path) -> None:
     # Eight buses on one day: a budget of one second does not pay 4 orders x 2 rounds each.
     scenario = load(tmp_path, **_busy_day())
     first = run_plan(scenario, time_limit_s=1.0)
-    day = next(iter(first.plan.metrics["days"].values()))
-    assert day["build"] == "lean"
-    assert day["bound_status"].startswith("not certified: budget")
+    day = next(iter((first.plan.metrics.days or {}).values()))
+    assert day.build == "lean"
+    assert (day.bound_status or "").startswith("not certified: budget")
     assert len(first.plan.groups) == 8
     assert verify_plan(first.plan, scenario) == []
     assert not first.report.time_cap_hit  # the work budget decided, not a clock
@@ -81,9 +82,9 @@ def test_days_past_the_cap_are_built_constructively_and_reported(
     monkeypatch.setattr(planning, "CAP_SLACK_S", -1e9)  # the cap has passed before any day
     scenario = load(tmp_path, **_busy_day())
     run = run_plan(scenario, time_limit_s=1.0)
-    day = next(iter(run.plan.metrics["days"].values()))
-    assert day["build"] == "constructive"
-    assert "CPU-time cap" in day["bound_status"]
+    day = next(iter((run.plan.metrics.days or {}).values()))
+    assert day.build == "constructive"
+    assert "CPU-time cap" in (day.bound_status or "")
     assert run.report.time_cap_hit
     assert run.report.capped_days == [d.isoformat() for d in scenario.dates]
     assert run.report.as_json()["plan_may_differ_between_runs"] is True
@@ -140,12 +141,9 @@ def test_people_the_budget_kept_out_are_told_so(
     assert reasons["P00"].startswith(f"{BUDGET_REASON}: rerun with --time-limit 8 ")
     assert "up to 6 more delegate(s)" in reasons["P00"]
     assert BUDGET_REASON not in reasons["Q01"]  # no interest runs: the data kept them out
-    assert result.metrics["budget_short"] == {
-        "delegates": 6,
-        "more_placeable_at_most": 6,
-        "placed_stage": "stopped",
-        "suggested_time_limit_s": 8,
-    }
+    assert result.metrics.budget_short == BudgetShort(
+        delegates=6, more_placeable_at_most=6, placed_stage="stopped", suggested_time_limit_s=8
+    )
 
 
 def test_a_search_that_kept_its_start_sends_nobody_on_a_longer_rerun(
@@ -165,11 +163,9 @@ def test_a_search_that_kept_its_start_sends_nobody_on_a_longer_rerun(
     assert "rerun with" not in reasons["P00"]
     assert BUDGET_REASON not in reasons["P00"]
     assert KEPT_START_REASON not in reasons["Q01"]  # the data kept them out
-    assert result.metrics["budget_short"] == {
-        "delegates": 6,
-        "more_placeable_at_most": 6,
-        "placed_stage": "kept-start",
-    }
+    assert result.metrics.budget_short == BudgetShort(
+        delegates=6, more_placeable_at_most=6, placed_stage="kept-start"
+    )
 
 
 def test_plan_exits_4_when_the_search_kept_its_start_and_names_no_rerun(
@@ -184,7 +180,11 @@ def test_plan_exits_4_when_the_search_kept_its_start_and_names_no_rerun(
     assert "--time-limit" not in result.output
     assert "--allow-partial" in result.output
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    assert plan["metrics"]["budget_short"]["placed_stage"] == "kept-start"
+    assert plan["metrics"]["budget_short"] == {
+        "delegates": 6,
+        "more_placeable_at_most": 6,
+        "placed_stage": "kept-start",
+    }  # no rerun figure written
     again = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(out), "--allow-partial"])
     assert again.exit_code == 0, again.output
 
@@ -210,7 +210,7 @@ def test_a_proven_assignment_blames_no_budget(tmp_path: Path) -> None:
 
     scenario = load_scenario(_small(tmp_path))
     result = assign(scenario, time_limit_s=1.0)
-    assert "budget_short" not in result.metrics
+    assert result.metrics.budget_short is None
     assert [u.delegate for u in result.unassigned] == ["Q01"]
 
 
@@ -241,10 +241,10 @@ def test_a_day_searches_only_the_buses_its_share_of_the_cap_pays(
     monkeypatch.setattr(planning, "days_allowance", lambda *_: 3.5 * schedule.LEAN_BUS_S)
     scenario = load(tmp_path, **_busy_day())
     first = run_plan(scenario, time_limit_s=1.0)
-    day = next(iter(first.plan.metrics["days"].values()))
-    assert day["build"] == "lean"
-    assert day["buses_searched"] == 3
-    assert "paid a search for 3 of them" in day["bound_status"]
+    day = next(iter((first.plan.metrics.days or {}).values()))
+    assert day.build == "lean"
+    assert day.buses_searched == 3
+    assert "paid a search for 3 of them" in (day.bound_status or "")
     assert len(first.plan.groups) == 8
     assert verify_plan(first.plan, scenario) == []
     assert not first.report.time_cap_hit  # the prediction decided, not a clock

@@ -53,8 +53,8 @@ def test_two_coaches_of_35_not_three_buses(tmp_path: Path) -> None:
         ("coach-49", 35),
         ("coach-49", 35),
     ]
-    assert run.plan.metrics["cost_cny"] == 7600
-    assert run.plan.metrics["cost_cny_by_date"] == {THU.isoformat(): 7600}
+    assert run.plan.metrics.cost_cny == 7600
+    assert run.plan.metrics.cost_cny_by_date == {THU.isoformat(): 7600}
     halls = sorted((s.start, s.end) for g in run.plan.groups for s in g.stops if s.venue == "hall")
     assert len(halls) == 2 and halls[0][1] is not None and halls[1][0] is not None
     assert halls[0][1] <= halls[1][0]  # staggered: one group at a time
@@ -69,7 +69,7 @@ def test_dear_coaches_give_minibuses(tmp_path: Path) -> None:
     result = assign(scenario, time_limit_s=2.0)
     buses = sorted(g.bus for g in result.groups)
     assert buses == ["coach-49", "minibus-19", "minibus-19"]
-    assert result.metrics["cost_cny"] == 27200
+    assert result.metrics.costs.cost_cny == 27200
     assert sum(len(g.delegates) for g in result.groups) == 70
 
 
@@ -182,21 +182,21 @@ def test_the_frontier_is_ordered_and_each_point_is_a_verified_plan(tmp_path: Pat
         bus_costs={"van": 1000},
     )
     points = frontier(scenario, scenario_arg="scenario.yaml", time_limit_s=2.0)
-    assert [(p["buses"], p["cost_cny"], p["rank_steps"]) for p in points] == [
+    assert [(p.buses, p.cost_cny, p.rank_steps) for p in points] == [
         (1, 1000, 5),
         (2, 2000, 0),
     ]
-    assert points[0]["first_choice"] == 15 and points[0]["second_choice"] == 5
-    assert points[-1]["first_choice"] == 20
+    assert points[0].first_choice == 15 and points[0].second_choice == 5
+    assert points[-1].first_choice == 20
     matrix = build_matrix(scenario)
     for point in points:
-        assert point["command"].startswith("findhz plan scenario.yaml --cny-per-rank-step ")
+        assert point.command.startswith("findhz plan scenario.yaml --cny-per-rank-step ")
         plan, _ = make_plan(
-            scenario, matrix, time_limit_s=2.0, cny_per_rank_step=point["cny_per_rank_step"]
+            scenario, matrix, time_limit_s=2.0, cny_per_rank_step=point.cny_per_rank_step
         )
         assert verify_plan(plan, scenario) == []
-        assert plan.metrics["cost_cny"] == point["cost_cny"]
-        assert plan.metrics["rank_steps"] == point["rank_steps"]
+        assert plan.metrics.cost_cny == point.cost_cny
+        assert plan.metrics.rank_steps == point.rank_steps
 
 
 def test_two_half_empty_days_become_one_bus(tmp_path: Path) -> None:
@@ -217,8 +217,8 @@ def test_two_half_empty_days_become_one_bus(tmp_path: Path) -> None:
     )
     result = assign(scenario, time_limit_s=2.0)
     assert [(g.date, len(g.delegates)) for g in result.groups] == [(THU, 16)]
-    assert result.metrics["cost_cny"] == 2800
-    assert result.metrics["assignment_status"].split("/")[1] in {"OPTIMAL", "BOUND"}
+    assert result.metrics.costs.cost_cny == 2800
+    assert result.metrics.status.split("/")[1] in {"OPTIMAL", "BOUND"}
 
 
 def test_interchangeable_delegates_reach_the_proven_optimum_the_same_way(
@@ -247,6 +247,6 @@ def test_interchangeable_delegates_reach_the_proven_optimum_the_same_way(
     }
     first = assign(load(tmp_path / "one", **args), time_limit_s=3.0)
     again = assign(load(tmp_path / "two", **args), time_limit_s=3.0)
-    assert first.metrics["assignment_status"].split("/")[1] == "OPTIMAL"
+    assert first.metrics.status.split("/")[1] == "OPTIMAL"
     assert first.groups == again.groups
     assert sum(len(g.delegates) for g in first.groups) == 60

@@ -197,14 +197,15 @@ def _check(case: Case, seed: int, *, every_group_visits: bool = False) -> Plan:
                 and not r.min_stops <= sum(s.kind == "visit" for s in g.stops) <= r.max_stops
                 for g in plan.groups
             ), e.reason
-    for day in plan.metrics["days"].values():  # the quality certificate (small days)
-        if "bound" not in day:
-            assert day["bound_status"].startswith("not computed")
+    for day in (plan.metrics.days or {}).values():  # the quality certificate (small days)
+        if day.bound is None:
+            assert (day.bound_status or "").startswith("not computed")
             continue
-        assert day["bound"] >= day["prize"]
-        assert 0 <= day["gap"] <= 1
-        assert day["proven_optimal"] == (day["prize"] == day["bound"])
-        assert day["proven_optimal"] == (day["gap"] == 0)
+        assert day.prize is not None and day.gap is not None
+        assert day.bound >= day.prize
+        assert 0 <= day.gap <= 1
+        assert day.proven_optimal == (day.prize == day.bound)
+        assert day.proven_optimal == (day.gap == 0)
     for group in plan.groups:
         assert group.delegates == sorted(group.delegates)
         assert 1 <= len(group.delegates) <= group.seats

@@ -62,8 +62,8 @@ def test_two_cancellations_move_nobody_else(
     assert G2 not in _groups(result.plan)  # D003 rode it alone: the bus stays in the depot
     assert _groups(result.plan)[G1] == ["D001", "D004"]
     assert {h.group for h in report.hosts} == {G2}
-    assert result.plan.metrics["version"] == 2
-    assert result.plan.metrics["previous_digest"] == plan_digest(sample_plan)
+    assert result.plan.metrics.version == 2
+    assert result.plan.metrics.previous_digest == plan_digest(sample_plan)
 
 
 def test_venue_closed_at_ten_changes_only_the_groups_due_there_afterwards(
@@ -211,7 +211,7 @@ def test_replan_command_writes_the_report_and_notices(tmp_path: Path) -> None:
     assert f'"delegate": "{first.delegates[0]}"' in report
     assert (out / "notices" / "delegates" / f"{first.delegates[0]}.txt").is_file()
     new = Plan.model_validate_json((out / "plan.json").read_bytes())
-    assert new.metrics["version"] == 2
+    assert new.metrics.version == 2
     checked = runner.invoke(app, ["verify", str(out)])
     assert checked.exit_code == 0, checked.output
 

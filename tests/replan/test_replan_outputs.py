@@ -69,7 +69,7 @@ def test_sequence_never_goes_down_over_several_replans(
     second = replan(sample_plan, sample_scenario, matrix, [_closed_at_ten()])
     late = GroupLate(kind="group-late", group=f"{dt.date(2024, 9, 29)}-gen-ai-1", minutes=20)
     third = replan(second.plan, second.scenario, matrix, [late])
-    assert third.plan.metrics["version"] == 3
+    assert third.plan.metrics.version == 3
     v2 = _calendar(second.plan, second.scenario, tmp_path / "v2", "D001")
     v3 = _calendar(third.plan, third.scenario, tmp_path / "v3", "D001")
     for uid, event in v2.items():
