@@ -10,13 +10,13 @@ delegates' satisfaction (higher is better), and how many delegates were placed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from findhz.benchmarks.scale import measure_plan
 from findhz.planner.bundled import scenario_path
+from findhz.planner.models import Plan
 
 __all__ = ["PlannerRun", "run_planner"]
 
@@ -50,13 +50,13 @@ def run_planner(scenario: str, seed: int, budget_s: float, folder: Path) -> Plan
     figures: dict[str, Any] = {}
     plan_file = out / "plan.json"
     if code == 0 and plan_file.exists():
-        metrics = json.loads(plan_file.read_text(encoding="utf-8"))["metrics"]
+        metrics = Plan.model_validate_json(plan_file.read_bytes()).metrics
         figures = {
-            "objective": sum(day["objective"] for day in metrics["days"].values()),
-            "satisfaction": metrics["satisfaction_total"],
-            "placed": metrics["delegates_placed"],
-            "unassigned": metrics["delegates_unassigned"],
-            "visits": metrics["visits"],
+            "objective": sum(day.objective or 0 for day in (metrics.days or {}).values()),
+            "satisfaction": metrics.satisfaction_total,
+            "placed": metrics.delegates_placed,
+            "unassigned": metrics.delegates_unassigned,
+            "visits": metrics.visits,
         }
     return PlannerRun(
         instance=Path(scenario).stem,
