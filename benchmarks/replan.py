@@ -37,7 +37,7 @@ from findhz.planner.changes import (
     GroupLate,
     VenueClosed,
 )
-from findhz.planner.models import Delegate, Override, Plan, Scenario, Window
+from findhz.planner.models import Delegate, Override, Plan, Scenario, Window, local_clock
 from findhz.planner.planning import make_plan
 from findhz.planner.replan import SHIFT_TOLERANCE_MIN, replan
 from findhz.planner.travel.matrix import TravelMatrix
@@ -189,9 +189,9 @@ def _pick(kind: str, plan: Plan, scenario: Scenario) -> tuple[list[Change], Scen
     if kind == "bus-broken-on-road":  # at the busiest group's first stop, 10 min before it leaves
         stop = busiest.stops[1]
         assert stop.depart is not None
-        local = (stop.depart - dt.timedelta(minutes=10)).astimezone(scenario.tz())
+        broken_at = local_clock(stop.depart - dt.timedelta(minutes=10), scenario.tz())
         broken = BusUnavailable.model_validate(
-            {"kind": "bus-unavailable", "group": busiest.id, "from": f"{local:%H:%M}"}
+            {"kind": "bus-unavailable", "group": busiest.id, "from": broken_at}
         )
         return [broken], None
     if kind == "group-late":

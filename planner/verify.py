@@ -17,7 +17,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from findhz.planner.models import Group, Plan, Scenario, Stop, rides
+from findhz.planner.models import Group, Plan, Scenario, Stop, local_clock, rides
 from findhz.planner.naming import case_clashes, file_name_problem, map_page_names
 
 __all__ = ["MAX_SPEED_KMH", "verify_plan"]
@@ -65,6 +65,11 @@ def _page_names(plan: Plan) -> list[str]:
 
 def _local(moment: dt.datetime, scenario: Scenario) -> dt.datetime:
     return moment.astimezone(scenario.tz())
+
+
+def _clock(moment: dt.datetime, scenario: Scenario) -> str:
+    """HH:MM in the scenario's time zone (the one formatter, shared with every output)."""
+    return local_clock(moment, scenario.tz())
 
 
 def _minute(moment: dt.datetime) -> float:
@@ -138,9 +143,9 @@ def _timeline(group: Group, scenario: Scenario) -> Iterator[str]:
     if start.date() != group.date or back.date() != group.date:
         yield f"times are not on the group's date {group.date}"
     if _minute(start) < spec.day.start:
-        yield f"leaves the base at {start:%H:%M}, before the day starts (4)"
+        yield f"leaves the base at {_clock(start, scenario)}, before the day starts (4)"
     if _minute(back) > spec.day.end:
-        yield f"is back at {back:%H:%M}, after the day ends (4)"
+        yield f"is back at {_clock(back, scenario)}, after the day ends (4)"
     previous = first
     for stop in stops[1:]:
         yield from _leg(previous, stop, scenario)
@@ -156,8 +161,8 @@ def _leg(previous: Stop, stop: Stop, scenario: Scenario) -> Iterator[str]:
         yield f"negative travel time to {stop.venue}"
     if stop.arrive != left + dt.timedelta(seconds=stop.travel_s):
         yield (
-            f"arrives at {stop.venue} at {_local(stop.arrive, scenario):%H:%M}, but left "
-            f"{previous.venue} at {_local(left, scenario):%H:%M} with a {stop.travel_s} s leg (2)"
+            f"arrives at {stop.venue} at {_clock(stop.arrive, scenario)}, but left "
+            f"{previous.venue} at {_clock(left, scenario)} with a {stop.travel_s} s leg (2)"
         )
     if stop.kind in ("visit", "lunch"):
         if stop.start is None or stop.end is None or stop.depart is None:
@@ -186,8 +191,8 @@ def _inside_opening(stop: Stop, scenario: Scenario, date: dt.date) -> Iterator[s
     if not any(w.start <= lo and hi <= w.end for w in windows):
         shown = ", ".join(str(w) for w in windows) or "closed"
         yield (
-            f"{stop.kind} at {venue.id} {start:%H:%M}-{end:%H:%M} is not inside one opening "
-            f"window ({shown}) on {date} (1)"
+            f"{stop.kind} at {venue.id} {_clock(start, scenario)}-{_clock(end, scenario)} is "
+            f"not inside one opening window ({shown}) on {date} (1)"
         )
     length = hi - lo
     wanted = venue.visit_min if stop.kind == "visit" else scenario.spec.lunch.minutes
@@ -204,7 +209,7 @@ def _lunch(stop: Stop, scenario: Scenario) -> Iterator[str]:
     lo, hi = scenario.spec.lunch.window
     begin = _minute(_local(stop.start, scenario))
     if not lo <= begin <= hi:
-        yield f"lunch starts at {_local(stop.start, scenario):%H:%M}, outside the lunch window (5)"
+        yield f"lunch starts at {_clock(stop.start, scenario)}, outside the lunch window (5)"
 
 
 def _fleet(plan: Plan, scenario: Scenario) -> list[str]:
@@ -240,7 +245,7 @@ def _concurrency(plan: Plan, scenario: Scenario) -> list[str]:
                 if len(present) > venue.concurrent_groups:
                     out.append(
                         f"{len(present)} groups at {venue_id} at "
-                        f"{_local(moment, scenario):%H:%M} on {date} "
+                        f"{_clock(moment, scenario)} on {date} "
                         f"({', '.join(sorted(present))}); it receives "
                         f"{venue.concurrent_groups} at a time (3)"
                     )

@@ -16,30 +16,25 @@ if TYPE_CHECKING:  # only the type: pages that phrase a change load no solver
 
 __all__ = ["change_phrase", "notice_files"]
 
-_DELEGATE_ZH = {
-    "shifted": "您的行程时间有调整",
-    "cut-short": "您当天余下的行程已取消",
-    "bus-changed": "您已换乘另一辆车",
-    "route-day-changed": "您的线路或日期已更改",
-    "dropped": "您已不在任何车辆名单中",
-    "joined": "您已被安排上车",
+#: What changed for a delegate, by the status of the change; ``{shift}`` is the largest shift
+#: of a time, in minutes. A clause each, no full stop.
+_DELEGATE_PHRASES = {
+    "shifted": Bilingual(
+        "your timetable changed (by up to {shift} min)", "您的行程时间有调整（最多 {shift} 分钟）"
+    ),
+    "cut-short": Bilingual("the rest of your day is cancelled", "您当天余下的行程已取消"),
+    "bus-changed": Bilingual("you now ride another bus", "您已换乘另一辆车"),
+    "route-day-changed": Bilingual("your route or day changed", "您的线路或日期已更改"),
+    "dropped": Bilingual("you are no longer on a bus", "您已不在任何车辆名单中"),
+    "joined": Bilingual("you now have a seat", "您已被安排上车"),
 }
+_ANY_CHANGE = Bilingual("your plan changed", "您的行程有变化")
 
 
 def change_phrase(status: str, shift_min: int) -> Bilingual:
     """What changed for a delegate, in English and Chinese (a clause, no full stop)."""
-    english = {
-        "shifted": f"your timetable changed (by up to {shift_min} min)",
-        "cut-short": "the rest of your day is cancelled",
-        "bus-changed": "you now ride another bus",
-        "route-day-changed": "your route or day changed",
-        "dropped": "you are no longer on a bus",
-        "joined": "you now have a seat",
-    }.get(status, "your plan changed")
-    chinese = _DELEGATE_ZH.get(status, "您的行程有变化")
-    if status == "shifted":
-        chinese = f"{chinese}（最多 {shift_min} 分钟）"
-    return Bilingual(english, chinese)
+    phrase = _DELEGATE_PHRASES.get(status, _ANY_CHANGE)
+    return Bilingual(phrase.en.format(shift=shift_min), phrase.zh.format(shift=shift_min))
 
 
 def _delegate_text(change: DelegateChange, scenario: Scenario, version: int) -> str:

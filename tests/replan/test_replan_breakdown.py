@@ -110,3 +110,14 @@ def test_a_breakdown_before_departure_still_reseats_the_riders(
 ) -> None:
     result = replan(sample_plan, sample_scenario, matrix, [_broken("08:00")])
     assert G1 not in {g.id for g in result.plan.groups}
+
+
+def test_each_change_has_its_phrase_in_both_languages() -> None:
+    shifted = change_phrase("shifted", 25)
+    assert shifted.en == "your timetable changed (by up to 25 min)"
+    assert shifted.zh == "您的行程时间有调整（最多 25 分钟）"
+    statuses = ("cut-short", "bus-changed", "route-day-changed", "dropped", "joined")
+    phrases = [change_phrase(status, 0) for status in statuses]
+    assert all(p.en and p.zh for p in phrases)
+    assert len({p.zh for p in phrases}) == len(statuses)  # each says its own change
+    assert change_phrase("something new", 0).zh == "您的行程有变化"
