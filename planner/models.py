@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal, overload
+from typing import Annotated, Any, Literal, NoReturn, overload
 
 from pydantic import (
     BaseModel,
@@ -230,6 +230,11 @@ class Bilingual(_Frozen):
     def __init__(self, *args: str, **fields: Any) -> None:
         # pydantic validates a mapping by calling this with its keys as keywords
         super().__init__(**dict(zip(("en", "zh"), args, strict=False)), **fields)
+
+    def __iter__(self) -> NoReturn:
+        # A model iterates over (field, value) pairs, so ``en, zh = text`` would quietly give
+        # the pairs, not the words: read ``text.en`` and ``text.zh`` instead.
+        raise TypeError("Bilingual text is not a pair: read its .en and .zh")
 
 
 def _chinese_error(value: Any) -> InitErrorDetails | None:

@@ -96,3 +96,10 @@ def test_an_optional_description_needs_its_chinese_when_given() -> None:
     assert Route.model_validate(route).description is None
     described = {**route, "description": {"en": "Labs"}}
     assert _errors(described, Route) == [(("description", "zh"), "missing")]
+
+
+def test_bilingual_text_is_not_unpacked_like_a_pair() -> None:
+    text = Bilingual("West Lake", "西湖")
+    with pytest.raises(TypeError, match=r"\.en and \.zh"):
+        _en, _zh = text  # a model would otherwise give its (field, value) pairs
+    assert (text.en, text.zh) == ("West Lake", "西湖")
