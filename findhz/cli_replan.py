@@ -85,12 +85,12 @@ def replan_command(
     extra = {"changes.json": json.dumps(result.report.as_json(), indent=2, ensure_ascii=False)}
     extra.update(notice_files(result.report, result.scenario))
     _write_outputs(result.plan, result.scenario, folder, None, None, extra=extra)
-    summary = result.report.as_json()["summary"]
+    summary = result.report.record().summary
     out.print(
-        f"version {result.report.version}: {summary['delegates_moved']} delegate(s) moved, "
-        f"{summary['delegates_shifted']} shifted, {summary['delegates_cut_short']} cut short, "
-        f"{summary['delegates_dropped']} dropped, "
-        f"{summary['delegates_joined']} joined, {summary['stops_changed']} stop(s) changed; "
+        f"version {result.report.version}: {summary.delegates_moved} delegate(s) moved, "
+        f"{summary.delegates_shifted} shifted, {summary.delegates_cut_short} cut short, "
+        f"{summary.delegates_dropped} dropped, "
+        f"{summary.delegates_joined} joined, {summary.stops_changed} stop(s) changed; "
         f"wrote {folder / 'plan.json'} and {folder / 'changes.json'}",
         markup=False,
     )

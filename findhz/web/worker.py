@@ -232,5 +232,5 @@ def _replan(
     result = replan(previous, scenario, matrix, changes)
     extra = {"changes.json": json.dumps(result.report.as_json(), indent=2, ensure_ascii=False)}
     extra.update(notice_files(result.report, result.scenario))
-    figures = result.report.as_json()["summary"]
+    figures = result.report.record().summary.model_dump()
     return result.plan, result.scenario, extra, {k: int(v) for k, v in figures.items()}
