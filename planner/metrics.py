@@ -172,10 +172,11 @@ class DayFigures(_Figures):
 
 
 class WorkBudget(_Figures):
-    """``metrics.work_budget``: the seconds the work budgets were derived from."""
+    """``metrics.work_budget``: the seconds the work budgets were derived from. (The first
+    plans named the assignment's ``assignment_deterministic_s``: kept as an unknown key.)"""
 
-    assignment_budget_s: float
-    routing_budget_s_per_day: float
+    assignment_budget_s: float | None = None
+    routing_budget_s_per_day: float | None = None
 
 
 class FrontierPoint(_Figures):

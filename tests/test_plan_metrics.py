@@ -110,6 +110,15 @@ def test_an_older_plan_loads_and_is_written_back_as_it_was(made: Plan) -> None:
     assert _text(plan) == old
 
 
+def test_the_first_plans_work_budget_loads_with_its_own_key_kept() -> None:
+    old = {"assignment_deterministic_s": 0.39999999999999997, "routing_budget_s_per_day": 1.6}
+    metrics = PlanMetrics.model_validate({"work_budget": old})
+    assert metrics.work_budget is not None
+    assert metrics.work_budget.assignment_budget_s is None
+    assert metrics.work_budget.routing_budget_s_per_day == 1.6
+    assert metrics.model_dump()["work_budget"] == old  # nothing lost (the known key first)
+
+
 def test_an_older_change_report_without_cut_short_days_loads() -> None:
     record = {
         "version": 2,
