@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from findhz.planner.assign import RANK_VALUES, cost_metrics
+from findhz.planner.assign import cost_metrics, ride_figures
 from findhz.planner.changes import (
     BusUnavailable,
     Change,
@@ -86,14 +86,10 @@ class ReplanRun:
 
 def figures(plan: Plan, scenario: Scenario) -> tuple[int, int]:
     """(cost in CNY, satisfaction) of a plan for a scenario."""
-    interests = {d.id: d.interests for d in scenario.delegates}
-    satisfaction = sum(
-        RANK_VALUES[min(interests[did].index(g.route), len(RANK_VALUES) - 1)]
-        for g in plan.groups
-        for did in g.delegates
-        if did in interests and g.route in interests[did]
+    return (
+        cost_metrics(scenario, plan.groups).cost_cny,
+        ride_figures(scenario, plan.groups).total,
     )
-    return cost_metrics(scenario, plan.groups).cost_cny, satisfaction
 
 
 def diff_plans(old: Plan, new: Plan) -> tuple[int, int]:

@@ -724,17 +724,19 @@ def _bus_seconds(groups: list[Group]) -> float:
 
 def _quality(days: dict[str, DayFigures]) -> list[dict[str, Any]]:
     """Each day's quality certificate (``metrics.days``: prize, bound, gap), for the index;
-    days without one (plans written before it existed) are left out."""
+    a day a re-plan changed says so instead; days without either (plans written before the
+    certificate existed) are left out."""
     out = []
     for date, day in sorted(days.items()):
-        if day.bound is None or day.gap is None:
+        if day.replanned_in is None and (day.bound is None or day.gap is None):
             continue
-        gap = day.gap
+        gap = day.gap or 0.0
         out.append(
             {
                 "date": date,
                 "day": day_label(dt.date.fromisoformat(date)),
                 "groups": "" if day.groups is None else day.groups,
+                "replanned_in": day.replanned_in,
                 "optimal": bool(day.proven_optimal) or gap <= 0,
                 "gap": f"{max(gap * 100, 0.01):.2f} %",
             }

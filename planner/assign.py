@@ -43,7 +43,7 @@ from findhz.planner.explain import (
     wanted_counts,
     why_unplaced,
 )
-from findhz.planner.metrics import AssignmentMetrics, BudgetShort, Costs
+from findhz.planner.metrics import AssignmentMetrics, BudgetShort, Costs, Rides
 from findhz.planner.models import Explanation, Group, Scenario, Unassigned
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "assign",
     "cost_metrics",
     "greedy_hint",
+    "ride_figures",
     "route_day_venues",
 ]
 
@@ -163,15 +164,9 @@ def assign(
         Explanation(kind="delegate-unassigned", reason=f"{u.delegate}: {u.reason}")
         for u in unassigned
     ]
-    ranks: Counter[int] = Counter()
-    for k in solution.chosen:
-        option = options[k]
-        delegate = scenario.delegates[option.person]
-        ranks[delegate.interests.index(built.slot_keys[option.slot][0]) + 1] += 1
     explanations += too_few_riders(scenario, built.slot_index, riders, options, solution.buses)
-    rides = sum(ranks.values())
     costs = cost_metrics(scenario, groups)
-    steps = sum(k - 1 for k in ranks.elements())
+    rides = ride_figures(scenario, groups)
     budget = None
     if short:
         kept = solution.placed_outcome == "kept-start"
@@ -187,16 +182,16 @@ def assign(
     metrics = AssignmentMetrics(
         status=solution.status,
         seconds=round(solution.seconds, 3),
-        satisfaction_worst=solution.worst_value,
-        satisfaction_total=solution.total_value,
-        rides_by_interest_rank={k: ranks[k] for k in sorted(ranks)},
-        share_first_or_second_choice=round((ranks[1] + ranks[2]) / rides, 4) if rides else 0,
-        rank_steps=steps,
+        satisfaction_worst=rides.worst,
+        satisfaction_total=rides.total,
+        rides_by_interest_rank=rides.by_rank,
+        share_first_or_second_choice=rides.share_first_or_second,
+        rank_steps=rides.steps,
         delegates_placed=sum(1 for p in range(len(scenario.delegates)) if placed[p]),
         delegates_unassigned=len(unassigned),
         costs=costs,
         cny_per_rank_step=rate,
-        objective_cny=costs.cost_cny + rate * steps,
+        objective_cny=costs.cost_cny + rate * rides.steps,
         budget_short=budget,
     )
     return Assignment(
@@ -223,4 +218,30 @@ def cost_metrics(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> 
         bus_days_by_type={bus: types[bus] for bus in sorted(types)},
         cost_cny=sum(by_date.values()),
         cost_cny_by_date={date: by_date[date] for date in sorted(by_date)},
+    )
+
+
+def ride_figures(scenario: Scenario, groups: Sequence[PlannedGroup | Group]) -> Rides:
+    """What the rides of a plan are worth to the delegates (``RANK_VALUES`` by the rank of the
+    interest each serves): the assignment's own count, read from the groups, so that a
+    re-planned plan's figures are counted the same way."""
+    interests = {d.id: d.interests for d in scenario.delegates}
+    ranks: Counter[int] = Counter()
+    worth: Counter[str] = Counter()
+    for g in groups:
+        for delegate_id in g.delegates:
+            wanted = interests.get(delegate_id, [])
+            worth[delegate_id] += 0  # placed: counted among the worst-off even at 0
+            if g.route not in wanted:
+                continue  # a ride a coordinator pinned off their list is worth nothing
+            rank = wanted.index(g.route)
+            ranks[rank + 1] += 1
+            worth[delegate_id] += RANK_VALUES[min(rank, len(RANK_VALUES) - 1)]
+    rides = sum(ranks.values())
+    return Rides(
+        worst=min(worth.values(), default=0),
+        total=sum(worth.values()),
+        by_rank={rank: ranks[rank] for rank in sorted(ranks)},
+        share_first_or_second=round((ranks[1] + ranks[2]) / rides, 4) if rides else 0,
+        steps=sum(rank - 1 for rank in ranks.elements()),
     )

@@ -84,6 +84,22 @@ class Costs:
 
 
 @dataclass(frozen=True)
+class Rides:
+    """How well a plan's rides serve the delegates' interests, as the assignment counts it:
+    a ride on a delegate's first interest is worth ``RANK_VALUES[0]``, and so on."""
+
+    #: The least a placed delegate's rides are worth (0 when nobody rides).
+    worst: int
+    total: int
+    #: Rides by the rank of the interest they serve (1: a first choice), in rank order.
+    by_rank: dict[int, int]
+    #: A share rounded to 4 places; 0 when nobody rides.
+    share_first_or_second: float
+    #: How far below their first interest the rides are, summed (a first choice is 0).
+    steps: int
+
+
+@dataclass(frozen=True)
 class AssignmentMetrics:
     """The assignment's figures (see :func:`findhz.planner.assign.assign`); the plan writes
     them at the head of ``metrics`` (:meth:`PlanMetrics.from_assignment`)."""
@@ -169,6 +185,10 @@ class DayFigures(_Figures):
     from_bound: bool | None = None
     work_branches: int | None = None
     build: str | None = None
+    #: The version of a re-plan that changed the day's buses: the certificate above was the
+    #: published day's and is gone (a repair keeps the plan close, it does not search for the
+    #: best day), the totals are the repaired day's.
+    replanned_in: int | None = None
 
 
 class WorkBudget(_Figures):

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from findhz.planner import solver
+from findhz.planner.assign import cost_metrics, ride_figures
 from findhz.planner.buses import PlannedGroup
 from findhz.planner.changes import (
     BusUnavailable,
@@ -42,9 +43,11 @@ from findhz.planner.exports.ics import calendar_revisions
 from findhz.planner.metrics import (
     ChangeRecord,
     ChangeSummary,
+    DayFigures,
     DelegateChange,
     DelegateStatus,
     HostChange,
+    PlanMetrics,
 )
 from findhz.planner.models import (
     BusType,
@@ -255,14 +258,8 @@ def replan(
         return ReplanResult(previous, scenario, report)
     version = (previous.metrics.version or 1) + 1
     digest = plan_digest(previous)
-    metrics = previous.metrics.model_copy(
-        update={
-            "version": version,
-            "previous_digest": digest,
-            "groups": len(groups),
-            "visits": sum(1 for g in groups for s in g.stops if s.kind == "visit"),
-            "delegates_placed": len({d for g in groups for d in g.delegates}),
-        }
+    metrics = _refigured(previous, scenario, groups, unassigned, version).model_copy(
+        update={"version": version, "previous_digest": digest}
     )
     plan = previous.model_copy(
         update={
@@ -293,6 +290,78 @@ def replan(
     plan = plan.model_copy(update={"metrics": metrics})
     plan = Plan.model_validate_json(plan.model_dump_json())  # a plain, re-read copy
     return ReplanResult(plan, scenario, report)
+
+
+def _refigured(
+    previous: Plan,
+    scenario: Scenario,
+    groups: Sequence[Group],
+    unassigned: Sequence[Unassigned],
+    version: int,
+) -> PlanMetrics:
+    """The re-plan's figures, counted again from its groups as a new plan counts them: money,
+    satisfaction, people, and each day's totals; the figures of how the published plan was
+    searched (the assignment's status, its budget) stay as they were. A day whose buses
+    changed loses its certificate (see ``DayFigures.replanned_in``); the frontier, drawn for
+    the published plan, is left out."""
+    old = previous.metrics
+    costs = cost_metrics(scenario, groups)
+    rides = ride_figures(scenario, groups)
+    days: dict[str, DayFigures] = {}
+    for date in sorted({*(old.days or {}), *(g.date.isoformat() for g in groups)}):
+        todays = [g for g in groups if g.date.isoformat() == date]
+        published = [g for g in previous.groups if g.date.isoformat() == date]
+        figures = (old.days or {}).get(date, DayFigures())
+        if todays != published:
+            figures = figures.model_copy(
+                update={
+                    **dict.fromkeys(("objective", "prize", "bound", "gap"), None),
+                    **dict.fromkeys(("proven_optimal", "from_bound", "bound_status"), None),
+                    **_day_totals(todays),
+                    "replanned_in": version,
+                }
+            )
+        days[date] = figures
+    rate = old.cny_per_rank_step
+    totals = _day_totals(groups)
+    return old.model_copy(
+        update={
+            "satisfaction_worst": rides.worst,
+            "satisfaction_total": rides.total,
+            "rides_by_interest_rank": {str(rank): n for rank, n in rides.by_rank.items()},
+            "share_first_or_second_choice": rides.share_first_or_second,
+            "rank_steps": rides.steps,
+            "delegates_placed": len({d for g in groups for d in g.delegates}),
+            "delegates_unassigned": len(unassigned),
+            "buses": costs.buses,
+            "bus_days_by_type": costs.bus_days_by_type,
+            "cost_cny": costs.cost_cny,
+            "cost_cny_by_date": costs.cost_cny_by_date,
+            "objective_cny": None if rate is None else costs.cost_cny + rate * rides.steps,
+            "groups": totals["groups"],
+            "visits": totals["visits"],
+            "bus_time_s": totals["bus_s"],
+            "drive_time_s": totals["drive_s"],
+            "days": days,
+            "frontier": None,
+        }
+    )
+
+
+def _day_totals(groups: Sequence[Group]) -> dict[str, int]:
+    """The totals a day's figures carry, counted from its groups' stops: buses, visits, time
+    on the road from departure to return (``bus_s``) and time driving (``drive_s``)."""
+    bus_s = 0
+    for g in groups:
+        depart, back = g.stops[0].depart, g.stops[-1].arrive
+        if depart is not None and back is not None:
+            bus_s += int((back - depart).total_seconds())
+    return {
+        "groups": len(groups),
+        "visits": sum(1 for g in groups for s in g.stops if s.kind == "visit"),
+        "bus_s": bus_s,
+        "drive_s": sum(s.travel_s or 0 for g in groups for s in g.stops),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

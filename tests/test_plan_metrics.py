@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from findhz.planner.changes import DelegateDropped, VenueClosed
+from findhz.planner.assign import cost_metrics, ride_figures
+from findhz.planner.changes import BusUnavailable, DelegateDropped, VenueClosed
 from findhz.planner.metrics import BudgetShort, ChangeRecord, PlanMetrics
 from findhz.planner.models import Plan, Scenario
 from findhz.planner.planning import make_plan
@@ -151,3 +152,42 @@ def test_absent_figures_stay_absent_and_numbers_keep_their_kind() -> None:
         '"work_budget":{"assignment_budget_s":2.4000000000000004,"routing_budget_s_per_day":1.0}}'
     )
     assert PlanMetrics.model_validate_json(text).model_dump_json() == text
+
+
+def test_a_re_plan_counts_its_figures_again_and_uncertifies_only_the_days_it_changed(
+    sample_scenario: Scenario, matrix: TravelMatrix
+) -> None:
+    spec = sample_scenario.spec.model_copy(update={"staff_per_bus": 500})  # buses cost money
+    scenario = sample_scenario.model_copy(update={"spec": spec})
+    made, _ = make_plan(scenario, matrix, time_limit_s=1.0)
+    first, *rest = made.groups
+    assert rest, "the sample plans buses on more than one day"
+    assert all(day.proven_optimal for day in (made.metrics.days or {}).values())
+
+    # Everyone on the first bus drops out: that bus no longer runs.
+    dropped = [DelegateDropped(kind="delegate-dropped", delegate=d) for d in first.delegates]
+    plan = replan(made, scenario, matrix, dropped).plan
+    metrics = plan.metrics
+    costs = cost_metrics(scenario, plan.groups)
+    rides = ride_figures(scenario, plan.groups)
+    assert metrics.cost_cny == costs.cost_cny < (made.metrics.cost_cny or 0)
+    assert metrics.cost_cny_by_date == costs.cost_cny_by_date
+    assert metrics.buses == len(plan.groups) < len(made.groups)
+    assert metrics.satisfaction_total == rides.total < (made.metrics.satisfaction_total or 0)
+    assert metrics.rank_steps == rides.steps
+    assert metrics.delegates_placed == len({d for g in plan.groups for d in g.delegates})
+    assert metrics.delegates_unassigned == len(plan.unassigned)
+    assert metrics.objective_cny == costs.cost_cny + (metrics.cny_per_rank_step or 0) * rides.steps
+    changed = (metrics.days or {})[first.date.isoformat()]
+    assert changed.replanned_in == 2
+    assert changed.bound is None and changed.gap is None and changed.proven_optimal is None
+    assert changed.groups == sum(1 for g in plan.groups if g.date == first.date)
+
+    # A bus breaks down and a spare one takes its riders: the other days keep their certificate.
+    broken = BusUnavailable(kind="bus-unavailable", group=first.id)
+    spared = replan(made, scenario, matrix, [broken]).plan
+    for date, day in (spared.metrics.days or {}).items():
+        if date == first.date.isoformat():
+            assert day.replanned_in == 2 and day.bound is None
+        else:
+            assert day == (made.metrics.days or {})[date]

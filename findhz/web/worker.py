@@ -168,29 +168,19 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
 
 def plan_summary(plan: Plan, scenario: Scenario) -> dict[str, Any]:
     """The figures of a version shown in the lists: people, buses, money and satisfaction."""
-    from findhz.planner.assign import RANK_VALUES, cost_metrics
+    from findhz.planner.assign import cost_metrics, ride_figures
 
     costs = cost_metrics(scenario, plan.groups)
-    # satisfaction as the assignment counts it, from the groups (so a re-plan's is current)
-    interests = {d.id: d.interests for d in scenario.delegates}
-    values: dict[str, int] = {}
-    ranks: dict[str, int] = {}
-    for g in plan.groups:
-        for d in g.delegates:
-            rank = interests[d].index(g.route) if g.route in interests.get(d, []) else None
-            if rank is None:
-                continue
-            values[d] = values.get(d, 0) + RANK_VALUES[min(rank, len(RANK_VALUES) - 1)]
-            ranks[str(rank + 1)] = ranks.get(str(rank + 1), 0) + 1
+    rides = ride_figures(scenario, plan.groups)  # from the groups: a re-plan's is current
     return {
         "groups": len(plan.groups),
         "delegates": len(scenario.delegates),
         "placed": len({d for g in plan.groups for d in g.delegates}),
         "unassigned": len(plan.unassigned),
         "explanations": len(plan.explanations),
-        "satisfaction_worst": min(values.values(), default=0),
-        "satisfaction_total": sum(values.values()),
-        "rides_by_interest_rank": {k: ranks[k] for k in sorted(ranks, key=int)},
+        "satisfaction_worst": rides.worst,
+        "satisfaction_total": rides.total,
+        "rides_by_interest_rank": {str(rank): n for rank, n in rides.by_rank.items()},
         "visits": sum(1 for g in plan.groups for s in g.stops if s.kind == "visit"),
         "bus_hours": round((plan.metrics.bus_time_s or 0) / 3600, 1),
         "seats": sum(g.seats for g in plan.groups),
