@@ -126,11 +126,10 @@ def warm(
             deadline_s=run_deadline(loaded, travel_deadline),
         )
     info = matrix.info()
-    legs = info["legs"]
-    fallback = legs.get("offline-fallback", 0)
+    fallback = (info.legs or {}).get("offline-fallback", 0)
     out.print(
         f"{loaded.id}: {len(matrix.venue_ids)} venues, {matrix.requests} request(s), "
-        f"{info['cached_legs']} leg(s) already cached; cache {default_cache_path()}",
+        f"{info.cached_legs} leg(s) already cached; cache {default_cache_path()}",
         markup=False,
     )
     if fallback:
@@ -138,9 +137,9 @@ def warm(
             f"findhz: {fallback} band-leg(s) could not be fetched and would use the offline model:",
             markup=False,
         )
-        for block in info["fallback"][:10]:
+        for block in (info.fallback or [])[:10]:
             err.print(
-                f"  {len(block['from'])} x {len(block['to'])}: {block['reason']}", markup=False
+                f"  {len(block.origins)} x {len(block.destinations)}: {block.reason}", markup=False
             )
         raise typer.Exit(1)
 

@@ -22,7 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
     "AssignmentMetrics",
@@ -38,7 +44,11 @@ __all__ = [
     "FrontierPoint",
     "HostChange",
     "PlanMetrics",
+    "Rides",
     "RoutingStats",
+    "TravelBand",
+    "TravelFallback",
+    "TravelInfo",
     "WorkBudget",
 ]
 
@@ -390,3 +400,64 @@ class PlanMetrics(_Figures):
             for key, value in self.model_dump(mode="json").items()
             if isinstance(value, str | int | float) and not isinstance(value, bool)
         ]
+
+
+# ---------------------------------------------------------------------------------------------
+# What plan.json says of its travel times
+
+
+class TravelBand(_Figures):
+    """A band of the day whose legs share one travel time (``HH:MM`` to ``HH:MM``); on a
+    weekend the band named in ``weekend`` applies instead, when there is one."""
+
+    name: str
+    start: str
+    end: str
+    weekend: str | None = None
+
+
+class TravelFallback(_Figures):
+    """Legs the routing service could not give, filled in by the offline model, and why
+    (written with the keys ``from`` and ``to``)."""
+
+    origins: list[str]
+    destinations: list[str]
+    bands: list[str]
+    reason: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_file(cls, value: Any) -> Any:
+        if isinstance(value, dict) and ("from" in value or "to" in value):
+            value = dict(value)
+            value["origins"] = value.pop("from", None)
+            value["destinations"] = value.pop("to", None)
+        return value
+
+    @model_serializer(mode="wrap")
+    def _to_file(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        renamed = {"origins": "from", "destinations": "to"}
+        return {renamed.get(key, key): value for key, value in data.items()}
+
+
+class TravelInfo(_Figures):
+    """``plan.json``'s ``travel``: where the travel times came from. Every field but the
+    provider may be absent (plans written by earlier versions); unknown keys are kept."""
+
+    provider: str
+    #: Venues in the matrix (only those the scenario uses).
+    venues: int | None = None
+    #: Whether the times include boarding and alighting.
+    includes_overheads: bool | None = None
+    bands: list[TravelBand] | None = None
+    #: The offline model's constants (detours, speeds by band, boarding minutes).
+    model: dict[str, Any] | None = None
+    #: The routing service asked (its kind and address, never a key), and how many requests.
+    service: dict[str, Any] | None = None
+    requests: int | None = None
+    #: Band-legs by where their time came from (``offline``, ``osrm``, ``offline-fallback``...).
+    legs: dict[str, int] | None = None
+    cached_legs: int | None = None
+    fallback: list[TravelFallback] | None = None
+    notes: list[str] | None = None

@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, ErrorDetails, InitErrorDetails
 
-from findhz.planner.metrics import PlanMetrics
+from findhz.planner.metrics import PlanMetrics, TravelInfo
 from findhz.planner.polyline import decode
 
 __all__ = [
@@ -957,14 +957,6 @@ class RoadLeg(_Frozen):
     def points(self) -> list[tuple[float, float]]:
         """The road's ``(lat, lon)`` points."""
         return decode(self.polyline)
-
-
-class TravelInfo(BaseModel):
-    """Where the travel times came from; providers add their own fields."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    provider: str
 
 
 def rides(groups: Iterable[Group]) -> dict[str, list[Group]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from findhz.planner.assign import assign
 from findhz.planner.metrics import DayFigures, PlanMetrics, WorkBudget
-from findhz.planner.models import Plan, Scenario, TravelInfo
+from findhz.planner.models import Plan, Scenario
 from findhz.planner.schedule import schedule_day
 from findhz.planner.travel.matrix import TravelMatrix
 
@@ -165,7 +165,7 @@ def make_plan(
         timezone=scenario.spec.timezone,
         seed=seed,
         time_limit_s=time_limit_s,
-        travel=TravelInfo(**matrix.info()),
+        travel=matrix.info(),
         groups=groups,
         unassigned=list(assignment.unassigned),
         explanations=sorted(

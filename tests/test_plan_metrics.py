@@ -191,3 +191,19 @@ def test_a_re_plan_counts_its_figures_again_and_uncertifies_only_the_days_it_cha
             assert day.replanned_in == 2 and day.bound is None
         else:
             assert day == (made.metrics.days or {})[date]
+
+
+def test_the_travel_section_is_read_by_attribute_and_written_back_as_it_was(made: Plan) -> None:
+    data = json.loads(_text(made))
+    travel = data["travel"]
+    assert list(travel) == [
+        *("provider", "venues", "includes_overheads", "bands", "model"),
+        *("legs", "cached_legs", "fallback", "notes"),
+    ]  # offline: no service, no requests
+    assert made.travel.legs == {"offline": sum(made.travel.legs.values())}
+    assert [band.name for band in made.travel.bands or []] == [b["name"] for b in travel["bands"]]
+    # a section an older version wrote: a key dropped, one this version does not know
+    del travel["notes"]
+    travel["from_an_older_version"] = 1
+    text = _json(data)
+    assert _text(Plan.model_validate_json(text)) == text

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from findhz.planner.metrics import TravelBand, TravelFallback, TravelInfo
 from findhz.planner.models import format_clock
 
 __all__ = ["DAY_MIN", "DEFAULT_BANDS", "Band", "Fallback", "IntArray", "TravelMatrix"]
@@ -79,14 +80,6 @@ class Fallback:
     destinations: tuple[str, ...]
     bands: tuple[str, ...]
     reason: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "from": list(self.origins),
-            "to": list(self.destinations),
-            "bands": list(self.bands),
-            "reason": self.reason,
-        }
 
 
 def _frozen_int(array: npt.ArrayLike, shape: tuple[int, ...], label: str) -> IntArray:
@@ -197,36 +190,45 @@ class TravelMatrix:
 
     # -- plan.json -----------------------------------------------------------------------
 
-    def info(self) -> dict[str, Any]:
+    def info(self) -> TravelInfo:
         """The ``travel`` section of ``plan.json``: provider, bands, constants, sources."""
         assert self.origin is not None
         n = len(self.venue_ids)
         off_diagonal = ~np.eye(n, dtype=bool)
         counts = np.bincount(self.origin[:, off_diagonal].ravel(), minlength=len(self.origin_names))
-        return {
-            "provider": self.provider,
-            "venues": n,
-            "includes_overheads": True,
-            "bands": [
-                {
-                    "name": b.name,
-                    "start": format_clock(b.start_min),
-                    "end": format_clock(b.end_min),
-                    **({"weekend": b.weekend} if b.weekend else {}),
-                }
+        return TravelInfo(
+            provider=self.provider,
+            venues=n,
+            includes_overheads=True,
+            bands=[
+                TravelBand(
+                    name=b.name,
+                    start=format_clock(b.start_min),
+                    end=format_clock(b.end_min),
+                    weekend=b.weekend or None,
+                )
                 for b in self.bands
             ],
-            "model": dict(self.model),
-            **({"service": dict(self.service), "requests": self.requests} if self.service else {}),
-            "legs": {
+            model=dict(self.model),
+            service=dict(self.service) if self.service else None,
+            requests=self.requests if self.service else None,
+            legs={
                 name: int(count)
                 for name, count in zip(self.origin_names, counts, strict=True)
                 if count
             },
-            "cached_legs": self.cached,
-            "fallback": [f.as_json() for f in self.fallbacks],
-            "notes": list(self.notes),
-        }
+            cached_legs=self.cached,
+            fallback=[
+                TravelFallback(
+                    origins=list(f.origins),
+                    destinations=list(f.destinations),
+                    bands=list(f.bands),
+                    reason=f.reason,
+                )
+                for f in self.fallbacks
+            ],
+            notes=list(self.notes),
+        )
 
 
 def _band_lookup(bands: Sequence[Band]) -> IntArray:

@@ -62,8 +62,8 @@ def test_an_unreadable_answer_falls_back_with_its_reason(
         scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST, use_cache=False
     )
     info = matrix.info()
-    assert info["legs"] == {"offline-fallback": 4 * N * (N - 1)}
-    assert reason in info["fallback"][0]["reason"]
+    assert info.legs == {"offline-fallback": 4 * N * (N - 1)}
+    assert reason in info.fallback[0].reason
     assert (matrix.seconds == build_matrix(scenario).seconds).all()
 
 
@@ -81,15 +81,15 @@ def test_an_answer_no_bus_could_drive_is_neither_used_nor_cached(
     fake = OsrmFake(breaks={k: answer(200, _table(value)) for k in range(1, 10)})
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
     info = matrix.info()
-    assert info["legs"] == {"offline-fallback": 4 * N * (N - 1)}
-    assert reason in info["fallback"][0]["reason"]
+    assert info.legs == {"offline-fallback": 4 * N * (N - 1)}
+    assert reason in info.fallback[0].reason
     assert int(matrix.seconds.max()) < 6 * 3600
 
     # the service is fixed: the next run asks it again (nothing bad was cached) and uses it
     healthy = build_matrix(
         scenario, "osrm", osrm_url=URL, transport=OsrmFake().transport(), retry=FAST
     )
-    assert healthy.info()["legs"] == {"osrm": 4 * N * (N - 1)}
+    assert healthy.info().legs == {"osrm": 4 * N * (N - 1)}
 
 
 def test_a_large_catalogue_costs_only_the_venues_in_use() -> None:
@@ -126,7 +126,7 @@ def test_a_damaged_cache_is_moved_aside_and_the_run_goes_on(
     _damage(path)
     fake = OsrmFake()
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
-    assert matrix.info()["legs"] == {"osrm": 4 * N * (N - 1)}
+    assert matrix.info().legs == {"osrm": 4 * N * (N - 1)}
     assert path.with_name(path.name + ".damaged").is_file()
     assert "was damaged" in caplog.text
     again = OsrmFake()  # the new cache serves the next run
@@ -178,7 +178,7 @@ def test_a_poisoned_cache_entry_is_dropped_and_asked_again(
     fake = OsrmFake()
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
     assert fake.requests  # the dropped legs were asked again
-    assert matrix.info()["legs"] == {"osrm": 4 * N * (N - 1)}
+    assert matrix.info().legs == {"osrm": 4 * N * (N - 1)}
     assert "no bus could drive" in caplog.text
     assert int(matrix.seconds.min()) >= 0 and int(matrix.seconds.max()) < 6 * 3600
     with sqlite3.connect(path) as db:

@@ -50,9 +50,9 @@ def test_one_call_per_destination_in_gcj02(scenario: Scenario, key: str) -> None
     for seen, (_, la, lo) in zip(fake.wgs84_points_seen(), HANGZHOU, strict=True):
         assert geodesic(seen, (la, lo)).meters < 0.5
     info = matrix.info()
-    assert info["provider"] == "amap"
-    assert info["legs"] == {"amap": 80}
-    assert info["service"]["departure_time"].startswith("none")
+    assert info.provider == "amap"
+    assert info.legs == {"amap": 80}
+    assert info.service["departure_time"].startswith("none")
     assert KEY not in repr(info)
 
 
@@ -86,9 +86,9 @@ def test_no_route_pairs_fall_back(key: str) -> None:
     matrix = build_matrix(
         make_scenario(), "amap", transport=fake.transport(), retry=FAST, amap_qps=1000
     )
-    legs = matrix.info()["legs"]
+    legs = matrix.info().legs
     assert legs == {"amap": 4 * 15, "offline-fallback": 4 * 5}
-    assert all(f["reason"] == "amap has no route" for f in matrix.info()["fallback"])
+    assert all(f.reason == "amap has no route" for f in matrix.info().fallback)
 
 
 def test_missing_key_is_a_clear_error(scenario: Scenario) -> None:
@@ -115,7 +115,7 @@ def test_per_second_quota_answers_are_retried(scenario: Scenario, key: str) -> N
     fake = AmapFake(key, breaks={1: answer(200, qps), 2: answer(200, qps)})
     matrix = amap(scenario, fake)
     assert len(fake.requests) == 7
-    assert matrix.info()["legs"] == {"amap": 80}
+    assert matrix.info().legs == {"amap": 80}
 
 
 @pytest.mark.parametrize(
@@ -141,9 +141,9 @@ def test_failures_fall_back_and_never_show_the_key(
     fake = AmapFake(key, breaks={k: broken for k in range(1, attempts + 1)})  # type: ignore[misc]
     matrix = amap(scenario, fake)
     info = matrix.info()
-    assert reason in info["fallback"][0]["reason"]
-    assert info["fallback"][0]["to"] == ["west-lake"]
-    assert info["legs"] == {"amap": 4 * 16, "offline-fallback": 4 * 4}
+    assert reason in info.fallback[0].reason
+    assert info.fallback[0].destinations == ["west-lake"]
+    assert info.legs == {"amap": 4 * 16, "offline-fallback": 4 * 4}
     assert key not in caplog.text
     assert key not in repr(info)
     assert "HTTP Request" in caplog.text
@@ -155,4 +155,4 @@ def test_a_timeout_falls_back(scenario: Scenario, key: str) -> None:
 
     fake = AmapFake(key, breaks={k: slow for k in range(1, 4)})
     matrix = amap(scenario, fake)
-    assert "timed out (ReadTimeout)" in matrix.info()["fallback"][0]["reason"]
+    assert "timed out (ReadTimeout)" in matrix.info().fallback[0].reason

@@ -82,9 +82,9 @@ def test_second_run_makes_no_request(scenario: Scenario) -> None:
     assert second.requests == []
     assert (one.seconds == two.seconds).all()
     assert (one.metres == two.metres).all()
-    assert two.info()["cached_legs"] == 20
-    assert two.info()["legs"] == {"osrm": 80}
-    assert two.info()["requests"] == 0
+    assert two.info().cached_legs == 20
+    assert two.info().legs == {"osrm": 80}
+    assert two.info().requests == 0
 
 
 def test_no_cache_neither_reads_nor_writes(scenario: Scenario, _private_cache: Path) -> None:
@@ -114,7 +114,7 @@ def test_only_the_missing_legs_are_asked_for() -> None:
     )
     # Only chunk pairs that touch the new venue (chunk 3 = {dream-town, new-venue}) are asked.
     assert len(fake.requests) == 5
-    assert matrix.info()["legs"] == {"osrm": 4 * 6 * 5}
+    assert matrix.info().legs == {"osrm": 4 * 6 * 5}
 
 
 def test_fallback_legs_are_not_cached(scenario: Scenario) -> None:
@@ -123,7 +123,7 @@ def test_fallback_legs_are_not_cached(scenario: Scenario) -> None:
     healthy = OsrmFake()
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=healthy.transport(), retry=FAST)
     assert len(healthy.requests) == 1
-    assert matrix.info()["legs"] == {"osrm": 80}
+    assert matrix.info().legs == {"osrm": 80}
 
 
 def test_an_unusable_cache_file_is_set_aside_with_a_warning(
@@ -133,7 +133,7 @@ def test_an_unusable_cache_file_is_set_aside_with_a_warning(
     (_private_cache / "travel.sqlite").write_bytes(b"this is not a database" * 100)
     fake = OsrmFake()
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
-    assert matrix.info()["legs"] == {"osrm": 80}
+    assert matrix.info().legs == {"osrm": 80}
     assert "was damaged" in caplog.text
     assert (_private_cache / "travel.sqlite.damaged").is_file()
 
@@ -145,8 +145,8 @@ def test_a_failed_block_records_only_the_legs_the_cache_could_not_give() -> None
     bigger = make_scenario([*HANGZHOU, ("new-venue", 30.3, 120.3)])
     down = OsrmFake(breaks={k: answer(503, {}) for k in range(1, 10)})
     matrix = build_matrix(bigger, "osrm", osrm_url=URL, transport=down.transport(), retry=FAST)
-    assert matrix.info()["legs"] == {"osrm": 4 * 20, "offline-fallback": 4 * 10}
-    fallback = {f["from"][0]: f["to"] for f in matrix.info()["fallback"]}
+    assert matrix.info().legs == {"osrm": 4 * 20, "offline-fallback": 4 * 10}
+    fallback = {f.origins[0]: f.destinations for f in matrix.info().fallback}
     assert fallback["new-venue"] == [v for v, _, _ in HANGZHOU]
     assert all(fallback[v] == ["new-venue"] for v, _, _ in HANGZHOU)
     assert matrix.source_of("west-lake", "dream-town", 600) == "osrm"

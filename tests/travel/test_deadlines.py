@@ -29,8 +29,8 @@ def test_a_slow_drip_answer_ends_at_the_request_deadline() -> None:
         )
     # the whole answer would take minutes at this pace; the request gave up and fell back
     info = matrix.info()
-    assert info["legs"] == {"offline-fallback": 4 * N * (N - 1)}
-    assert "request deadline of 1 s" in info["fallback"][0]["reason"]
+    assert info.legs == {"offline-fallback": 4 * N * (N - 1)}
+    assert "request deadline of 1 s" in info.fallback[0].reason
 
 
 def test_the_travel_deadline_bounds_the_whole_run_with_retries() -> None:
@@ -46,7 +46,7 @@ def test_the_travel_deadline_bounds_the_whole_run_with_retries() -> None:
             deadline_s=1.0,
         )
     assert len(server.requests) == 1  # no retry started after the deadline
-    reason = matrix.info()["fallback"][0]["reason"]
+    reason = matrix.info().fallback[0].reason
     assert "travel deadline" in reason
 
 
@@ -140,7 +140,7 @@ def test_a_stalled_answer_ends_at_the_request_deadline_through_the_bounded_reads
         matrix = build_matrix(
             make_scenario(POINTS), "osrm", osrm_url=url, retry=policy, use_cache=False
         )
-    reason = matrix.info()["fallback"][0]["reason"]
+    reason = matrix.info().fallback[0].reason
     assert "request deadline of 1 s" in reason
 
 
@@ -156,7 +156,7 @@ def test_the_scenario_sets_the_request_and_run_deadlines_and_the_option_wins() -
         url = f"http://127.0.0.1:{server.server_port}"
         matrix = build_matrix(own, "osrm", osrm_url=url, use_cache=False)
     # no retry policy given: the scenario's one-second request deadline ended the request
-    assert "request deadline of 1 s" in matrix.info()["fallback"][0]["reason"]
+    assert "request deadline of 1 s" in matrix.info().fallback[0].reason
 
 
 def test_scenario_deadlines_are_checked_by_the_loader() -> None:

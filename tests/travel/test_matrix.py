@@ -176,8 +176,8 @@ def test_scenario_overrides_change_the_model() -> None:
     assert (slower.metres[midday] >= base.metres[midday]).all()
     assert (slower.drive_s[midday] > base.drive_s[midday])[~np.eye(5, dtype=bool)].all()
     assert (slower.seconds == slower.drive_s).all()
-    assert slower.info()["model"]["speeds_kmh"]["midday"] == 20.0
-    assert slower.info()["model"]["speeds_kmh"]["off-peak"] == 40.0
+    assert slower.info().model["speeds_kmh"]["midday"] == 20.0
+    assert slower.info().model["speeds_kmh"]["off-peak"] == 40.0
 
 
 def test_unknown_band_in_overrides_is_an_input_error() -> None:
@@ -193,18 +193,18 @@ def test_unknown_provider_is_refused(scenario: Scenario) -> None:
 
 def test_info_for_plan_json(scenario: Scenario) -> None:
     info = build_matrix(scenario).info()
-    assert info["provider"] == "offline"
-    assert info["includes_overheads"] is True
-    assert [b["name"] for b in info["bands"]] == [
+    assert info.provider == "offline"
+    assert info.includes_overheads is True
+    assert [b.name for b in info.bands] == [
         "morning-peak",
         "midday",
         "evening-peak",
         "off-peak",
     ]
-    assert info["bands"][3] == {"name": "off-peak", "start": "19:30", "end": "07:00"}
-    assert info["model"]["detour"] == 1.35
-    assert info["legs"] == {"offline": 4 * 5 * 4}
-    assert info["fallback"] == []
+    assert info.bands[3].model_dump() == {"name": "off-peak", "start": "19:30", "end": "07:00"}
+    assert info.model["detour"] == 1.35
+    assert info.legs == {"offline": 4 * 5 * 4}
+    assert info.fallback == []
 
 
 def test_same_input_same_bytes(scenario: Scenario) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from findhz.planner.errors import ProviderAuthError, TravelError
-from findhz.planner.models import Scenario
+from findhz.planner.models import Scenario, TravelInfo
 from findhz.planner.travel import build_matrix
 from findhz.planner.travel.http import Fetcher, RetryPolicy
 from findhz.planner.travel.osrm import OsrmProvider
@@ -50,12 +50,12 @@ def test_uses_the_servers_times_plus_overheads(scenario: Scenario) -> None:
         assert matrix.drive_s[matrix.band_at(minute), 1, 2] == expected_drive_s(a, b)
         assert matrix.travel_s(a[0], b[0], minute) == expected_drive_s(a, b) + OVERHEAD_S
     info = matrix.info()
-    assert info["provider"] == "osrm"
-    assert info["legs"] == {"osrm": 4 * 5 * 4}
-    assert info["fallback"] == []
-    assert info["requests"] == 1
-    assert info["service"]["server"] == "http://osrm.test:5000"
-    assert "do not depend on the time of day" in info["notes"][0]
+    assert info.provider == "osrm"
+    assert info.legs == {"osrm": 4 * 5 * 4}
+    assert info.fallback == []
+    assert info.requests == 1
+    assert info.service["server"] == "http://osrm.test:5000"
+    assert "do not depend on the time of day" in info.notes[0]
 
 
 def test_request_is_lon_lat_and_asks_for_durations_and_distances(scenario: Scenario) -> None:
@@ -92,7 +92,7 @@ def test_large_scenarios_are_chunked_one_request_per_chunk_pair() -> None:
     # Chunks of 3, 3 and 1: 3 x 3 chunk pairs, less the last with itself (only a diagonal).
     assert len(fake.requests) == 8
     assert all(s <= 3 and d <= 3 for s, d in fake.tables())
-    assert matrix.info()["legs"] == {"osrm": 4 * 7 * 6}
+    assert matrix.info().legs == {"osrm": 4 * 7 * 6}
     assert matrix.drive_s[0, 6, 0] == expected_drive_s(points[6], points[0])
     assert matrix.drive_s[0, 0, 6] == expected_drive_s(points[0], points[6])
 
@@ -115,8 +115,8 @@ def test_too_big_for_the_server_shrinks_the_chunks_for_the_rest_of_the_run(
     assert fake.tables()[:2] == [(10, 10), (5, 5)]
     assert len(fake.tables()) == 2 + 25
     assert all(s * d <= 9 for s, d in fake.tables()[2:])
-    assert matrix.info()["legs"] == {"osrm": 4 * 10 * 9}
-    assert matrix.info()["fallback"] == []
+    assert matrix.info().legs == {"osrm": 4 * 10 * 9}
+    assert matrix.info().fallback == []
     assert caplog.text.count("asking for") == 2
     assert calls[-1] == (25, 25)
 
@@ -126,12 +126,12 @@ def test_unroutable_pairs_fall_back_pair_by_pair(scenario: Scenario) -> None:
     fake = OsrmFake(unroutable=frozenset({(round(island[2], 6), round(island[1], 6))}))
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
     info = matrix.info()
-    assert info["legs"] == {"osrm": 4 * 12, "offline-fallback": 4 * 8}
+    assert info.legs == {"osrm": 4 * 12, "offline-fallback": 4 * 8}
     assert matrix.source_of("zhejiang-lab", "west-lake", 600) == "offline-fallback"
     assert matrix.source_of("west-lake", "alibaba-xixi", 600) == "osrm"
     offline = build_matrix(scenario)
     assert (matrix.seconds[:, 3, :] == offline.seconds[:, 3, :]).all()
-    reasons = {(f["from"][0], tuple(f["to"])): f["reason"] for f in info["fallback"]}
+    reasons = {(f.origins[0], tuple(f.destinations)): f.reason for f in info.fallback}
     assert reasons[
         ("zhejiang-lab", ("west-lake", "alibaba-xixi", "binjiang-centre", "dream-town"))
     ] == ("osrm has no route")
@@ -155,21 +155,23 @@ def test_a_failing_server_falls_back_and_records_why(
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
     assert len(fake.requests) == 3  # the attempts of the one block
     info = matrix.info()
-    assert info["provider"] == "osrm"
-    assert info["legs"] == {"offline-fallback": 4 * 5 * 4}
-    assert info["fallback"][0]["reason"].endswith(reason)
-    assert info["fallback"][0]["from"] == [v for v, _, _ in HANGZHOU]
+    assert info.provider == "osrm"
+    assert info.legs == {"offline-fallback": 4 * 5 * 4}
+    assert info.fallback[0].reason.endswith(reason)
+    assert info.fallback[0].origins == [v for v, _, _ in HANGZHOU]
     assert (matrix.seconds == build_matrix(scenario).seconds).all()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert json.loads(json.dumps(info)) == info  # ready for plan.json as it is
+    written = info.model_dump_json()  # as plan.json writes it, and reads it back
+    assert json.loads(written)["fallback"][0]["from"] == info.fallback[0].origins
+    assert TravelInfo.model_validate_json(written) == info
 
 
 def test_one_retry_is_enough_when_the_server_recovers(scenario: Scenario) -> None:
     fake = OsrmFake(breaks={1: answer(503, {}), 2: raise_(httpx.ReadTimeout("slow"))})
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=fake.transport(), retry=FAST)
     assert len(fake.requests) == 3
-    assert matrix.info()["legs"] == {"osrm": 80}
+    assert matrix.info().legs == {"osrm": 80}
 
 
 @pytest.mark.parametrize(
@@ -188,8 +190,8 @@ def test_malformed_answers_fall_back(scenario: Scenario, body: object, message: 
     status = 400 if isinstance(body, dict) and body.get("code") == "NoSegment" else 200
     transport = httpx.MockTransport(lambda r: httpx.Response(status, json=body))
     matrix = build_matrix(scenario, "osrm", osrm_url=URL, transport=transport, retry=FAST)
-    assert message in matrix.info()["fallback"][0]["reason"]
-    assert matrix.info()["legs"] == {"offline-fallback": 80}
+    assert message in matrix.info().fallback[0].reason
+    assert matrix.info().legs == {"offline-fallback": 80}
 
 
 def test_without_fallback_a_failure_is_an_error(scenario: Scenario) -> None:
@@ -232,10 +234,10 @@ def test_after_repeated_failures_the_rest_is_not_tried() -> None:
     )
     # 9 blocks: 2 answered, 2 failed after 3 attempts each, 5 skipped.
     assert len(fake.requests) == 2 + 2 * 3
-    reasons = [f["reason"] for f in matrix.info()["fallback"]]
+    reasons = [f.reason for f in matrix.info().fallback]
     assert len(reasons) == 7
     assert sum("not tried" in r for r in reasons) == 5
-    legs = matrix.info()["legs"]
+    legs = matrix.info().legs
     assert legs["osrm"] + legs["offline-fallback"] == 4 * 6 * 5
     assert legs["osrm"] == 4 * (2 + 4)  # block (0,0): 2 legs; block (0,1): 4 legs
 

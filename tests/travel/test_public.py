@@ -38,7 +38,7 @@ def test_one_venue_has_nothing_to_travel() -> None:
     matrix = build_matrix(make_scenario([("only", 30.27, 120.15)]))
     assert matrix.seconds.shape == (4, 1, 1)
     assert (matrix.seconds == 0).all()
-    assert matrix.info()["legs"] == {}
+    assert matrix.info().legs == {}
 
 
 points_in_hangzhou = st.lists(

@@ -26,7 +26,7 @@ def test_times_come_from_the_server_over_http() -> None:
     metres = round(great_circle_m((a[2], a[1]), (b[2], b[1])) * CIRCUITY, 1)
     assert matrix.distance_m("v0", "v5", 600) == round(metres)
     assert matrix.drive_s[0, 0, 5] == round(round(metres / SPEED_M_S, 1))
-    assert matrix.info()["legs"] == {"osrm": 4 * 6 * 5}
+    assert matrix.info().legs == {"osrm": 4 * 6 * 5}
 
 
 def test_killing_the_server_mid_run_gives_a_plan_with_the_fallback_recorded() -> None:
@@ -48,9 +48,9 @@ def test_killing_the_server_mid_run_gives_a_plan_with_the_fallback_recorded() ->
         )
     info = matrix.info()
     assert len(server.requests) == 1
-    assert info["legs"]["osrm"] == 4 * 2  # the first block: v0 <-> v1
-    assert info["legs"]["offline-fallback"] == 4 * (6 * 5 - 2)
-    assert "connection failed" in info["fallback"][0]["reason"]
-    assert any("not tried" in f["reason"] for f in info["fallback"])
+    assert info.legs["osrm"] == 4 * 2  # the first block: v0 <-> v1
+    assert info.legs["offline-fallback"] == 4 * (6 * 5 - 2)
+    assert "connection failed" in info.fallback[0].reason
+    assert any("not tried" in f.reason for f in info.fallback)
     assert matrix.source_of("v0", "v1", 600) == "osrm"
     assert matrix.source_of("v0", "v2", 600) == "offline-fallback"
