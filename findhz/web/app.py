@@ -44,6 +44,7 @@ from findhz.planner.errors import InputError, Problem
 from findhz.planner.models import Plan, rides
 from findhz.web import events as ev
 from findhz.web.store import Store, now, safe_id
+from findhz.web.summary import VersionSummary
 from findhz.web.worker import SCENARIO_COPY, run_plan, version_folder
 
 __all__ = ["TOKEN_SETTING", "create_app", "hash_token"]
@@ -199,7 +200,7 @@ def _render_event(request: Request, event: Any, status: int = 200, **extra: Any)
         scenario=scenario,
         problems=problems,
         runs=runs,
-        versions=[(v, json.loads(v["summary"])) for v in versions],
+        versions=[(v, VersionSummary.model_validate_json(v["summary"])) for v in versions],
         edits=edits,
         published=published,
         published_groups=published_groups,
@@ -699,7 +700,7 @@ async def version_page(request: Request) -> Response:
         costs=costs,
         changes=changes,
         published_zip=(folder / PUBLISHED).is_dir(),
-        summary=json.loads(version["summary"]),
+        summary=VersionSummary.model_validate_json(version["summary"]),
         charts=charts,
         others=others,
         metrics=plan.metrics,
@@ -733,7 +734,7 @@ async def compare(request: Request) -> Response:
         "compare.html",
         event=event,
         versions=versions,
-        summaries=[json.loads(v["summary"]) for v in versions],
+        summaries=[VersionSummary.model_validate_json(v["summary"]) for v in versions],
         moved=moved,
     )
 

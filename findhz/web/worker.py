@@ -17,9 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from findhz.planner.metrics import ChangeSummary
 from findhz.planner.models import Plan, Scenario
 from findhz.planner.travel.matrix import TravelMatrix
 from findhz.web.store import Store, now
+from findhz.web.summary import VersionSummary
 
 __all__ = ["SCENARIO_COPY", "plan_summary", "run_plan", "version_folder"]
 
@@ -77,7 +79,7 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
         say("travel times (offline model)", 0.05)
         matrix = build_matrix(scenario, "offline", use_cache=False)
         extra: dict[str, str] = {}
-        moved: dict[str, int] | None = None
+        moved: ChangeSummary | None = None
         if run["base_version"] is not None:
             say(f"re-planning published version {run['base_version']} (minimal changes)", 0.1)
             plan, scenario, extra, moved = _replan(store, run, scenario, matrix)
@@ -117,9 +119,7 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
             # the scenario the plan was made for, so the version can be published later
             shutil.copytree(event_dir / "scenario", work / SCENARIO_COPY)
         alive_or_exit()
-        summary = plan_summary(plan, scenario)
-        if moved is not None:
-            summary["change"] = moved
+        summary = plan_summary(plan, scenario, change=moved)
         with store.transaction() as con:
             open_run = con.execute(
                 "SELECT status FROM runs WHERE id = ? AND status IN ('queued', 'running')",
@@ -139,7 +139,7 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
                     number,
                     run_id,
                     folder.name,
-                    json.dumps(summary),
+                    summary.model_dump_json(),
                     now(),
                     run["who"],
                     "plan" if run["base_version"] is None else "replan",
@@ -150,8 +150,8 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
                 "WHERE id = ?",
                 (
                     now(),
-                    f"version {number}: {summary['placed']} of {summary['delegates']} "
-                    f"delegates placed on {summary['groups']} buses",
+                    f"version {number}: {summary.placed} of {summary.delegates} "
+                    f"delegates placed on {summary.groups} buses",
                     run_id,
                 ),
             )
@@ -166,32 +166,36 @@ def run_plan(data_folder: str, run_id: int, parent_pid: int) -> None:
         store.finish_run(run_id, "failed", line[:500])
 
 
-def plan_summary(plan: Plan, scenario: Scenario) -> dict[str, Any]:
-    """The figures of a version shown in the lists: people, buses, money and satisfaction."""
+def plan_summary(
+    plan: Plan, scenario: Scenario, change: ChangeSummary | None = None
+) -> VersionSummary:
+    """The figures of a version shown in the lists: people, buses, money and satisfaction;
+    ``change``, a re-plan's change counts."""
     from findhz.planner.assign import cost_metrics, ride_figures
 
     costs = cost_metrics(scenario, plan.groups)
     rides = ride_figures(scenario, plan.groups)  # from the groups: a re-plan's is current
-    return {
-        "groups": len(plan.groups),
-        "delegates": len(scenario.delegates),
-        "placed": len({d for g in plan.groups for d in g.delegates}),
-        "unassigned": len(plan.unassigned),
-        "explanations": len(plan.explanations),
-        "satisfaction_worst": rides.worst,
-        "satisfaction_total": rides.total,
-        "rides_by_interest_rank": {str(rank): n for rank, n in rides.by_rank.items()},
-        "visits": sum(1 for g in plan.groups for s in g.stops if s.kind == "visit"),
-        "bus_hours": round((plan.metrics.bus_time_s or 0) / 3600, 1),
-        "seats": sum(g.seats for g in plan.groups),
-        "cost_cny": costs.cost_cny,
-        "cost_cny_by_date": costs.cost_cny_by_date,
-    }
+    return VersionSummary(
+        groups=len(plan.groups),
+        delegates=len(scenario.delegates),
+        placed=len({d for g in plan.groups for d in g.delegates}),
+        unassigned=len(plan.unassigned),
+        explanations=len(plan.explanations),
+        satisfaction_worst=rides.worst,
+        satisfaction_total=rides.total,
+        rides_by_interest_rank={str(rank): n for rank, n in rides.by_rank.items()},
+        visits=sum(1 for g in plan.groups for s in g.stops if s.kind == "visit"),
+        bus_hours=round((plan.metrics.bus_time_s or 0) / 3600, 1),
+        seats=sum(g.seats for g in plan.groups),
+        cost_cny=costs.cost_cny,
+        cost_cny_by_date=costs.cost_cny_by_date,
+        change=change,
+    )
 
 
 def _replan(
     store: Store, run: Any, scenario: Scenario, matrix: TravelMatrix
-) -> tuple[Plan, Scenario, dict[str, str], dict[str, int]]:
+) -> tuple[Plan, Scenario, dict[str, str], ChangeSummary]:
     """Repair the published version with ``findhz.planner.replan.replan``: the event's adjustments
     made since that version's run are its changes."""
     from findhz.planner.changes import check_changes
@@ -222,5 +226,4 @@ def _replan(
     result = replan(previous, scenario, matrix, changes)
     extra = {"changes.json": json.dumps(result.report.as_json(), indent=2, ensure_ascii=False)}
     extra.update(notice_files(result.report, result.scenario))
-    figures = result.report.record().summary.model_dump()
-    return result.plan, result.scenario, extra, {k: int(v) for k, v in figures.items()}
+    return result.plan, result.scenario, extra, result.report.record().summary
