@@ -428,7 +428,7 @@ async def adjust(request: Request) -> Response:
     form = await _form(request)
     action = str(request.path_params["action"])
     event_dir = _store(request).event_dir(event["id"])
-    detail: dict[str, str]
+    detail: dict[str, str] | ev.PinEdit | ev.CloseEdit
     if action == "lock":
         detail = {"group": _text(form, "group")}
         problems = ev.lock_group(event_dir, detail["group"])
@@ -442,15 +442,14 @@ async def adjust(request: Request) -> Response:
         except ValueError:
             return _render_event(request, event, 400, adjust_error="give a date as YYYY-MM-DD")
         if action == "pin":
-            detail = {
-                "delegate": _text(form, "delegate"),
-                "route": _text(form, "route"),
-                "date": date.isoformat(),
-            }
-            problems = ev.pin_delegate(event_dir, detail["delegate"], detail["route"], date)
+            delegate, route = _text(form, "delegate"), _text(form, "route")
+            pin = ev.PinEdit(delegate=delegate, route=route, date=date)
+            problems = ev.pin_delegate(event_dir, pin.delegate, pin.route, date)
+            detail = pin
         elif action == "close":
-            detail = {"venue": _text(form, "venue"), "date": date.isoformat()}
-            problems = ev.close_venue(event_dir, detail["venue"], date)
+            closing = ev.CloseEdit(venue=_text(form, "venue"), date=date)
+            problems = ev.close_venue(event_dir, closing.venue, date)
+            detail = closing
         else:
             raise HTTPException(404, "no such adjustment")
     if problems:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from findhz.planner.bundled import bundled_routes
 from findhz.planner.changes import Change, DelegateDays, VenueClosed
@@ -48,8 +49,11 @@ __all__ = [
     "COLUMNS",
     "MAX_ROWS",
     "MAX_UPLOAD_BYTES",
+    "CloseEdit",
+    "PinEdit",
     "Table",
     "UploadRefused",
+    "adjustment_of_edit",
     "apply_mapping",
     "changes_of_edits",
     "close_venue",
@@ -429,7 +433,36 @@ def close_venue(event_dir: Path, venue: str, date: dt.date) -> list[Problem]:
     return _edit_checked(event_dir, {"overrides": overrides}, None)
 
 
-def changes_of_edits(edits: list[tuple[str, dict[str, Any]]]) -> list[Change]:
+class PinEdit(BaseModel):
+    """An adjustment as the ``edits`` table records it (``detail``): a delegate pinned to a
+    route on a day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delegate: str
+    route: str
+    date: dt.date
+
+
+class CloseEdit(BaseModel):
+    """An adjustment as the ``edits`` table records it (``detail``): a venue closed on a day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    venue: str
+    date: dt.date
+
+
+def adjustment_of_edit(kind: str, detail: str) -> PinEdit | CloseEdit:
+    """The pin or closure an ``edits`` row of that kind records (``detail``, its JSON)."""
+    if kind == "pin":
+        return PinEdit.model_validate_json(detail)
+    if kind == "close":
+        return CloseEdit.model_validate_json(detail)
+    raise ValueError(f"an edit of kind {kind!r} is not a pin or a closure")
+
+
+def changes_of_edits(edits: list[PinEdit | CloseEdit]) -> list[Change]:
     """The adjustments made since a published version, as the changes ``replan`` repairs.
 
     A closed venue is a ``venue-closed`` change. A pin is in the scenario, which ``replan``
@@ -437,21 +470,16 @@ def changes_of_edits(edits: list[tuple[str, dict[str, Any]]]) -> list[Change]:
     (their route is then their only interest).
     """
     changes: list[Change] = []
-    for kind, detail in edits:
-        if "date" not in detail:
-            continue
-        date = dt.date.fromisoformat(str(detail["date"]))
-        if kind == "close":
+    for edit in edits:
+        if isinstance(edit, CloseEdit):
             changes.append(
                 VenueClosed.model_validate(
-                    {"kind": "venue-closed", "venue": detail["venue"], "date": date}
+                    {"kind": "venue-closed", "venue": edit.venue, "date": edit.date}
                 )
             )
-        elif kind == "pin" and not HAS_PINS:
+        elif not HAS_PINS:
             changes.append(
-                DelegateDays(
-                    kind="delegate-days", delegate=str(detail["delegate"]), available=[date]
-                )
+                DelegateDays(kind="delegate-days", delegate=edit.delegate, available=[edit.date])
             )
     return changes
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from findhz.planner.errors import OutputRefused
 
 __all__ = [
@@ -227,7 +229,13 @@ class Store:
             found: sqlite3.Row | None = con.execute(sql, args).fetchone()
             return found
 
-    def record_edit(self, event_id: str, kind: str, detail: dict[str, Any], who: str) -> None:
+    def record_edit(
+        self, event_id: str, kind: str, detail: BaseModel | dict[str, Any], who: str
+    ) -> None:
+        """Record an edit; ``detail`` as JSON (a pin or a closure is read back by the re-plan:
+        ``findhz.web.events.adjustment_of_edit``)."""
+        if isinstance(detail, BaseModel):
+            detail = detail.model_dump(mode="json")
         with self.transaction() as con:
             con.execute(
                 "INSERT INTO edits (event_id, kind, detail, at, who) VALUES (?, ?, ?, ?, ?)",

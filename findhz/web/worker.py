@@ -201,7 +201,7 @@ def _replan(
     from findhz.planner.changes import check_changes
     from findhz.planner.exports.notices import notice_files
     from findhz.planner.replan import replan
-    from findhz.web.events import changes_of_edits
+    from findhz.web.events import adjustment_of_edit, changes_of_edits
 
     event_id = str(run["event_id"])
     base = store.row(
@@ -221,7 +221,7 @@ def _replan(
         int(base["edits_upto"]),
         int(run["edits_upto"]),
     )
-    changes = changes_of_edits([(str(e["kind"]), json.loads(e["detail"])) for e in edits])
+    changes = changes_of_edits([adjustment_of_edit(e["kind"], e["detail"]) for e in edits])
     check_changes(changes, previous, scenario, "the adjustments")
     result = replan(previous, scenario, matrix, changes)
     extra = {"changes.json": json.dumps(result.report.as_json(), indent=2, ensure_ascii=False)}

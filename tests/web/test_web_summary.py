@@ -161,3 +161,34 @@ def test_the_event_and_compare_pages_show_stored_summaries(
     assert "<th>Placed</th><td>38</td><td>150</td>" in compare.text
     assert "<th>Cost (CNY)</th><td>None</td><td>129600</td>" in compare.text
     assert "<th>Bus hours</th><td>61.0</td><td>212.4</td>" in compare.text
+
+
+def test_pins_and_closures_are_stored_and_read_back_as_records(data_dir: Path) -> None:
+    from findhz.planner.changes import VenueClosed
+    from findhz.web.events import CloseEdit, PinEdit, adjustment_of_edit, changes_of_edits
+
+    store = Store(data_dir)
+    store.migrate()
+    with store.transaction() as con:
+        con.execute(
+            "INSERT INTO events (id, name, created_at, created_by) "
+            "VALUES ('e', 'An event', 'now', 'Ann')"
+        )
+    day = dt.date(2024, 9, 28)
+    store.record_edit("e", "pin", PinEdit(delegate="D-1", route="ai", date=day), "Ann")
+    store.record_edit("e", "close", CloseEdit(venue="v-2", date=day), "Ann")
+    rows = store.rows("SELECT kind, detail FROM edits WHERE event_id = 'e' ORDER BY id")
+    # the same JSON as the dictionaries stored before (the event page shows it as text)
+    assert [r["detail"] for r in rows] == [
+        '{"delegate": "D-1", "route": "ai", "date": "2024-09-28"}',
+        '{"venue": "v-2", "date": "2024-09-28"}',
+    ]
+    edits = [adjustment_of_edit(r["kind"], r["detail"]) for r in rows]
+    assert edits == [
+        PinEdit(delegate="D-1", route="ai", date=day),
+        CloseEdit(venue="v-2", date=day),
+    ]
+    closed = [c for c in changes_of_edits(edits) if isinstance(c, VenueClosed)]
+    assert [(c.venue, c.date) for c in closed] == [("v-2", day)]
+    with pytest.raises(ValueError, match="not a pin or a closure"):
+        adjustment_of_edit("lock", '{"group": "g1"}')
