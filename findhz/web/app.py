@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -624,27 +625,42 @@ def _run(request: Request) -> Any:
     return row
 
 
-def _run_json(request: Request, run: Any) -> dict[str, Any]:
+class RunState(BaseModel):
+    """A run as its page shows it and ``/runs/<id>.json`` answers (the page's script polls it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    event: str
+    status: str
+    message: str
+    progress: float
+    #: The version the run made, once it is done.
+    version: int | None
+
+
+def _run_state(request: Request, run: Any) -> RunState:
     version = _store(request).row("SELECT number FROM versions WHERE run_id = ?", run["id"])
-    return {
-        "id": run["id"],
-        "event": run["event_id"],
-        "status": run["status"],
-        "message": run["message"],
-        "progress": run["progress"],
-        "version": None if version is None else version[0],
-    }
+    return RunState(
+        id=run["id"],
+        event=run["event_id"],
+        status=run["status"],
+        message=run["message"],
+        progress=run["progress"],
+        version=None if version is None else version[0],
+    )
 
 
 async def run_page(request: Request) -> Response:
     _reap(request)
     run = _run(request)
-    return _render(request, "run.html", run=run, state=_run_json(request, run))
+    return _render(request, "run.html", run=run, state=_run_state(request, run))
 
 
 async def run_status(request: Request) -> Response:
     _reap(request)
-    return JSONResponse(_run_json(request, _run(request)), headers={"Cache-Control": "no-store"})
+    state = _run_state(request, _run(request))
+    return JSONResponse(state.model_dump(), headers={"Cache-Control": "no-store"})
 
 
 async def cancel_run(request: Request) -> Response:

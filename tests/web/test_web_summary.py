@@ -192,3 +192,23 @@ def test_pins_and_closures_are_stored_and_read_back_as_records(data_dir: Path) -
     assert [(c.venue, c.date) for c in closed] == [("v-2", day)]
     with pytest.raises(ValueError, match="not a pin or a closure"):
         adjustment_of_edit("lock", '{"group": "g1"}')
+
+
+def test_a_runs_state_answers_the_same_json(
+    client: httpx.Client, data_dir: Path, sample_plan: Plan
+) -> None:
+    event = "example-findhz-2024"
+    assert client.get(f"/events/{event}").status_code == 200
+    _store_version(data_dir, event, 1, STORED_FIRST, sample_plan)
+    run = Store(data_dir).rows("SELECT id FROM runs WHERE event_id = ?", event)[-1]["id"]
+    state = client.get(f"/runs/{run}.json").json()
+    assert state == {
+        "id": run,
+        "event": event,
+        "status": "done",
+        "message": "",
+        "progress": 0,
+        "version": 1,
+    }
+    page = client.get(f"/runs/{run}").text
+    assert f'href="/events/{event}/versions/1">Review version 1</a>' in page
