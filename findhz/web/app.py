@@ -42,6 +42,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from findhz.planner.errors import InputError, Problem
+from findhz.planner.metrics import ChangeRecord
 from findhz.planner.models import Plan, rides
 from findhz.web import events as ev
 from findhz.web.store import Store, now, safe_id
@@ -705,7 +706,7 @@ async def version_page(request: Request) -> Response:
     costs = cost_metrics(scenario, plan.groups) if scenario is not None else None
     changes = None
     if (folder / "changes.json").is_file():
-        changes = json.loads((folder / "changes.json").read_text(encoding="utf-8"))
+        changes = ChangeRecord.model_validate_json((folder / "changes.json").read_bytes())
     return _render(
         request,
         "version.html",

@@ -171,6 +171,8 @@ def test_plan_review_publish_replan_and_zip(client: httpx.Client, data_dir: Path
         assert kept[locked["id"]] == locked
     review = client.get(f"{EVENT}/versions/2").text
     assert 'id="change"' in review and "Who must be told" in review
+    mover_row = next(d for d in report["delegates"] if d["delegate"] == mover)
+    assert f"<tr><td>{mover}</td><td>{mover_row['status']}</td>" in review  # changes.json's
     assert post(client, f"{EVENT}/versions/2/publish", {"base_url": base}).status_code == 200
     names2 = _zip(client, f"{EVENT}/versions/2/site.zip").namelist()
     assert f"example-findhz-2024-v2/notices/delegates/{mover}.txt" in names2
