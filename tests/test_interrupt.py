@@ -45,8 +45,8 @@ search = cp_model.CpSolver()
 search.parameters.num_workers = 1
 search.parameters.max_time_in_seconds = 60
 search.parameters.catch_sigint_signal = False
-threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 try:
+    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
     solver._solve_cp_sat(search, model)
 except KeyboardInterrupt:
     print(f"interrupted after {search.wall_time:.1f} s", file=sys.stderr)
