@@ -382,7 +382,8 @@ def reschedule_group(
         if stop.travel_s is not None:
             guess[i, j] = min(int(guess[i, j]), ceil_minute(stop.travel_s))
     solution: RoutingSolution | None = None
-    for rounds in range(RETIME_ROUNDS + 2):
+    # The first search, up to RETIME_ROUNDS with corrected legs, then one at the slowest legs.
+    for rounds in range(1 + RETIME_ROUNDS + 1):
         problem = RoutingProblem(
             travel=guess.copy(),
             cost=guess.copy(),
