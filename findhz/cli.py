@@ -389,7 +389,8 @@ def plan(
             text = (
                 "the assignment solver could not search a model of this size within the time "
                 f"budget and kept its greedy start: {short.delegates} delegate(s) out "
-                f"{where}; plan fewer delegates at once"
+                f"{where}; rerun with --time-limit {short.suggested_time_limit_s}, and if it "
+                "keeps its start again, plan fewer delegates at once"
             )
         else:
             text = (

@@ -169,7 +169,6 @@ def assign(
     rides = ride_figures(scenario, groups)
     budget = None
     if short:
-        kept = solution.placed_outcome == "kept-start"
         budget = BudgetShort(
             delegates=sum(
                 1 for u in unassigned if u.reason.startswith((BUDGET_REASON, KEPT_START_REASON))
@@ -177,7 +176,7 @@ def assign(
             more_placeable_at_most=short,
             # how the stage that places people ended (see AssignmentSolution.placed_outcome)
             placed_stage=solution.placed_outcome or "stopped",
-            suggested_time_limit_s=None if kept else rerun,
+            suggested_time_limit_s=rerun,
         )
     metrics = AssignmentMetrics(
         status=solution.status,

@@ -168,7 +168,7 @@ class BudgetShort(_Figures):
     #: How the placing stage ended (``AssignmentSolution.placed_outcome``; ``stopped``
     #: when it had no answer); absent in plans written before it was reported.
     placed_stage: str | None = None
-    #: The ``--time-limit`` to rerun with; absent when a longer one would not help.
+    #: The ``--time-limit`` to rerun with (absent in plans written when a kept start named none).
     suggested_time_limit_s: int | None = None
 
 

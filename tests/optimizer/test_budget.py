@@ -150,7 +150,8 @@ def test_a_search_that_kept_its_start_sends_nobody_on_a_longer_rerun(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The placing stage ended without improving on the greedy start (what 10,000 generated
-    # delegates do: CP-SAT stops after presolve): a longer --time-limit is not offered.
+    # delegates do at any limit, and conference-300 at --time-limit 2): the reason says so,
+    # offers a longer --time-limit, then planning fewer delegates at once.
     _stopped_early(monkeypatch, "kept-start")
     from findhz.planner.loading import load_scenario
 
@@ -160,15 +161,16 @@ def test_a_search_that_kept_its_start_sends_nobody_on_a_longer_rerun(
     assert reasons["P00"].startswith(f"{KEPT_START_REASON}: ")
     assert "kept its greedy start" in reasons["P00"]
     assert "up to 6 more delegate(s)" in reasons["P00"]
-    assert "rerun with" not in reasons["P00"]
+    assert "rerun with --time-limit 8" in reasons["P00"]
+    assert "plan fewer delegates at once" in reasons["P00"]
     assert BUDGET_REASON not in reasons["P00"]
     assert KEPT_START_REASON not in reasons["Q01"]  # the data kept them out
     assert result.metrics.budget_short == BudgetShort(
-        delegates=6, more_placeable_at_most=6, placed_stage="kept-start"
+        delegates=6, more_placeable_at_most=6, placed_stage="kept-start", suggested_time_limit_s=8
     )
 
 
-def test_plan_exits_4_when_the_search_kept_its_start_and_names_no_rerun(
+def test_plan_exits_4_when_the_search_kept_its_start_and_names_the_way_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _stopped_early(monkeypatch, "kept-start")
@@ -177,14 +179,12 @@ def test_plan_exits_4_when_the_search_kept_its_start_and_names_no_rerun(
     result = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(out)])
     assert result.exit_code == BUDGET_SHORT_EXIT, result.output
     assert "could not search a model of this size" in result.output
-    assert "--time-limit" not in result.output
+    assert "rerun with --time-limit" in result.output
+    assert "plan fewer delegates at once" in result.output
     assert "--allow-partial" in result.output
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    assert plan["metrics"]["budget_short"] == {
-        "delegates": 6,
-        "more_placeable_at_most": 6,
-        "placed_stage": "kept-start",
-    }  # no rerun figure written
+    short = plan["metrics"]["budget_short"]
+    assert short["placed_stage"] == "kept-start" and short["suggested_time_limit_s"] > 0
     again = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(out), "--allow-partial"])
     assert again.exit_code == 0, again.output
 
